@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# xen-nvdimm: Debian's QEMU 10.0 plus this tree.  Run as root on Debian 12.
+#   make demo     install deps, fetch and build QEMU, run the demo
+#   make check    the same set-up, then the whole test suite
+
+.PHONY: demo check build deps export clean
+
+demo: build
+	devtools/demo.sh
+
+check: deps
+	devtools/check.sh
+
+build: deps
+	devtools/build.sh
+
+deps:
+	devtools/deps.sh
+
+# The patch series as git format-patch files, in build/series/.
+export: build
+	devtools/export-series.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,70 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The whole test suite.  Builds first, then runs every check, keeps going
+# after a failure, and ends with one line: "N passed, N failed".
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+"$TOP/devtools/build.sh" || die "build failed"
+
+passed=0
+failed=0
+failures=()
+start=$SECONDS
+
+# check NAME COMMAND...: run one check, record the verdict.
+check() {
+    local name=$1 t0=$SECONDS
+    shift
+    log "--- $name"
+    if "$@"; then
+        passed=$((passed + 1))
+        log "PASS $name ($((SECONDS - t0)) s)"
+    else
+        failed=$((failed + 1))
+        failures+=("$name")
+        log "FAIL $name ($((SECONDS - t0)) s)"
+    fi
+}
+
+# One check per test program, through QEMU's own harness.
+meson_tests() {
+    "$QBUILD/pyvenv/bin/meson" test -C "$QBUILD" --no-rebuild --print-errorlogs "$@"
+}
+
+# Every file of this tree at a QEMU path must belong to a commit of the series.
+series_lists_all_files() {
+    local missing
+    missing=$(comm -23 \
+        <(git -C "$TOP" ls-files | grep -Ev '^(devtools|patches|\.ci)/|^(README\.md|Makefile|\.gitignore)$' | sort) \
+        <("$TOP/devtools/series.sh" files | sort))
+    [ -z "$missing" ] || { echo "not in patches/series: $missing"; return 1; }
+}
+
+# QEMU's checkpatch.pl over the exported series; a warning fails it too.
+checkpatch() {
+    local patch out rc=0
+    "$TOP/devtools/export-series.sh" "$BUILD/series" >/dev/null || return 1
+    for patch in "$BUILD"/series/*.patch; do
+        out=$(cd "$SRC" && ./scripts/checkpatch.pl "$patch" 2>&1)
+        if ! grep -q '^total: 0 errors, 0 warnings' <<<"$out"; then
+            echo "$out"
+            rc=1
+        fi
+        echo "$(basename "$patch"): $(grep '^total:' <<<"$out")"
+    done
+    return $rc
+}
+
+check "qtest-x86_64/xen-nvdimm-test" meson_tests qtest-x86_64/xen-nvdimm-test
+check "series lists every new file" series_lists_all_files
+check "checkpatch on the exported series" checkpatch
+
+echo
+log "test suite wall time: $((SECONDS - start)) s"
+for f in "${failures[@]}"; do
+    echo "failed: $f"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
