@@ -11,7 +11,9 @@ set -euo pipefail
 "$TOP/devtools/qemu-source.sh"
 
 # The minimal device set lives with the build tooling, not in the series.
-cp "$TOP/devtools/devices.mak" "$SRC/configs/devices/x86_64-softmmu/xen-nvdimm-test.mak"
+# (Copied only when changed: a new mtime makes meson regenerate.)
+devices=$SRC/configs/devices/x86_64-softmmu/xen-nvdimm-test.mak
+cmp -s "$TOP/devtools/devices.mak" "$devices" || cp "$TOP/devtools/devices.mak" "$devices"
 
 CONFIGURE_ARGS=(
     --target-list=x86_64-softmmu
