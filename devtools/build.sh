@@ -21,7 +21,7 @@ CONFIGURE_ARGS=(
     --without-default-devices
     --with-devices-x86_64=xen-nvdimm-test
     --enable-xen --enable-tcg --disable-kvm
-    --enable-libdaxctl
+    --enable-libdaxctl --enable-libndctl
     --disable-docs --disable-tools --audio-drv-list=
     --python=/usr/bin/python3 --disable-download --disable-install-blobs
     --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu

@@ -2,8 +2,9 @@
  * Xen virtual NVDIMM backed by host persistent memory
  *
  * The device gives a Xen HVM guest an NVDIMM whose data area is a range of
- * the host's own persistent memory, mapped straight into the guest.  QEMU
- * only ever touches the label area at the end of the backend.
+ * the host's own persistent memory, mapped straight into the guest by host
+ * physical address.  QEMU itself only ever touches the label area at the
+ * end of the backend.
  *
  * Copyright (c) 2026 The xen-nvdimm authors
  *
@@ -11,71 +12,383 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/error-report.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
 #include "qapi/visitor.h"
+#include "hw/boards.h"
+#include "hw/i386/pc.h"
+#include "hw/i386/x86.h"
+#include "hw/pci/pci_host.h"
 #include "hw/qdev-properties.h"
 #include "hw/qdev-properties-system.h"
+#include "hw/xen/xen.h"
 #include "hw/xen/xen-nvdimm.h"
+#include "hw/xen/xen-nvdimm-ops.h"
+#include "migration/vmstate.h"
+#include "system/system.h"
+#include "system/xen.h"
 #include "trace.h"
 
-static const char *xen_nvdimm_memdev_name(XenNvdimmState *s)
+/*
+ * Guest-physical space left free above RAM (and QEMU's own 64-bit PCI hole)
+ * for the 64-bit BARs hvmloader relocates there; the NVDIMMs go above it.
+ */
+#define XEN_NVDIMM_BAR_WINDOW   (256 * GiB)
+
+/* The data area is mapped in whole 2 MiB pages so Xen can use superpages. */
+#define XEN_NVDIMM_DATA_ALIGN   (2 * MiB)
+
+static QTAILQ_HEAD(, XenNvdimmState) xen_nvdimms =
+    QTAILQ_HEAD_INITIALIZER(xen_nvdimms);
+
+static const char *xen_nvdimm_name(XenNvdimmState *s)
 {
     return object_get_canonical_path_component(OBJECT(s->hostmem));
 }
 
-static bool xen_nvdimm_check_sizes(XenNvdimmState *s, Error **errp)
-{
-    MemoryRegion *mr = host_memory_backend_get_memory(s->hostmem);
-    uint64_t size = memory_region_size(mr);
+/*
+ * Hypervisor calls, each traced.
+ */
 
+static int xen_nvdimm_permit(XenNvdimmState *s, XenNvdimmExtent *e,
+                             bool allow)
+{
+    uint64_t mfn = e->spa >> XEN_NVDIMM_PAGE_SHIFT;
+    uint64_t nr = e->size >> XEN_NVDIMM_PAGE_SHIFT;
+    int rc = s->ops->iomem_permission(s, mfn, nr, allow);
+
+    trace_xen_nvdimm_iomem_permission(xen_nvdimm_name(s), mfn, nr, allow, rc);
+    return rc;
+}
+
+static int xen_nvdimm_map(XenNvdimmState *s, XenNvdimmExtent *e, bool add)
+{
+    uint64_t gfn = (s->gpa + e->offset) >> XEN_NVDIMM_PAGE_SHIFT;
+    uint64_t mfn = e->spa >> XEN_NVDIMM_PAGE_SHIFT;
+    uint64_t nr = e->size >> XEN_NVDIMM_PAGE_SHIFT;
+    int rc = s->ops->memory_mapping(s, gfn, mfn, nr, add);
+
+    trace_xen_nvdimm_memory_mapping(xen_nvdimm_name(s), gfn, mfn, nr, add, rc);
+    return rc;
+}
+
+/*
+ * Undo everything realize did, in reverse; safe to call at any point and
+ * more than once.  Mappings go before permissions: Xen refuses to unmap
+ * frames the domain may no longer access.
+ */
+static void xen_nvdimm_teardown(XenNvdimmState *s)
+{
+    XenNvdimmExtent *e;
+    int rc;
+
+    if (s->mapped || s->permitted) {
+        trace_xen_nvdimm_teardown(xen_nvdimm_name(s), s->mapped, s->permitted);
+    }
+    while (s->mapped) {
+        e = &g_array_index(s->extents, XenNvdimmExtent, --s->mapped);
+        rc = xen_nvdimm_map(s, e, false);
+        if (rc) {
+            error_report("xen-nvdimm '%s': cannot unmap SPA 0x%" PRIx64
+                         "+0x%" PRIx64 " from guest address 0x%" PRIx64
+                         ": %s", xen_nvdimm_name(s), e->spa, e->size,
+                         s->gpa + e->offset, strerror(-rc));
+        }
+    }
+    while (s->permitted) {
+        e = &g_array_index(s->extents, XenNvdimmExtent, --s->permitted);
+        rc = xen_nvdimm_permit(s, e, false);
+        if (rc) {
+            error_report("xen-nvdimm '%s': cannot revoke access to SPA 0x%"
+                         PRIx64 "+0x%" PRIx64 ": %s", xen_nvdimm_name(s),
+                         e->spa, e->size, strerror(-rc));
+        }
+    }
+    if (s->exit_notifier.notify) {
+        qemu_remove_exit_notifier(&s->exit_notifier);
+        s->exit_notifier.notify = NULL;
+    }
+    if (s->gpa) {
+        QTAILQ_REMOVE(&xen_nvdimms, s, next);
+        s->gpa = 0;
+    }
+    if (s->emu_attached) {
+        xen_nvdimm_emu_detach(s);
+    }
+    g_clear_pointer(&s->extents, g_array_unref);
+    if (s->pmem) {
+        host_memory_backend_set_mapped(s->hostmem, false);
+        s->pmem = NULL;
+    }
+    s->ops = NULL;
+}
+
+static void xen_nvdimm_exit_notify(Notifier *n, void *data)
+{
+    xen_nvdimm_teardown(container_of(n, XenNvdimmState, exit_notifier));
+}
+
+/* Grant access to, and map, every extent; on failure undo it all. */
+static bool xen_nvdimm_map_all(XenNvdimmState *s, Error **errp)
+{
+    while (s->mapped < s->extents->len) {
+        XenNvdimmExtent *e = &g_array_index(s->extents, XenNvdimmExtent,
+                                            s->mapped);
+        int rc;
+
+        if (s->permitted == s->mapped) {
+            rc = xen_nvdimm_permit(s, e, true);
+            if (rc) {
+                error_setg_errno(errp, -rc, "xen-nvdimm '%s': cannot grant "
+                                 "the guest access to SPA 0x%" PRIx64
+                                 "+0x%" PRIx64, xen_nvdimm_name(s),
+                                 e->spa, e->size);
+                if (rc == -EPERM) {
+                    error_append_hint(errp, "The device model must run in a "
+                                      "privileged domain (dom0).\n");
+                }
+                return false;
+            }
+            s->permitted++;
+        }
+        rc = xen_nvdimm_map(s, e, true);
+        if (rc) {
+            error_setg_errno(errp, -rc, "xen-nvdimm '%s': cannot map SPA 0x%"
+                             PRIx64 "+0x%" PRIx64 " at guest address 0x%"
+                             PRIx64, xen_nvdimm_name(s), e->spa, e->size,
+                             s->gpa + e->offset);
+            return false;
+        }
+        s->mapped++;
+    }
+    return true;
+}
+
+/*
+ * The lowest guest-physical address the NVDIMMs may use: above RAM, the
+ * device-memory region and QEMU's 64-bit PCI hole, plus the window that
+ * hvmloader fills with relocated 64-bit BARs.
+ */
+static uint64_t xen_nvdimm_floor(void)
+{
+    MachineState *ms = MACHINE(qdev_get_machine());
+    X86MachineState *x86ms = X86_MACHINE(ms);
+    Object *host = object_resolve_type_unambiguous(TYPE_PCI_HOST_BRIDGE, NULL);
+    uint64_t top = 4 * GiB;
+
+    if (x86ms->above_4g_mem_size) {
+        top = MAX(top, x86ms->above_4g_mem_start + x86ms->above_4g_mem_size);
+    }
+    if (ms->device_memory) {
+        top = MAX(top, ms->device_memory->base +
+                       memory_region_size(&ms->device_memory->mr));
+    }
+    if (host && object_property_find(host, PCI_HOST_PROP_PCI_HOLE64_END)) {
+        top = MAX(top, object_property_get_uint(host,
+                                                PCI_HOST_PROP_PCI_HOLE64_END,
+                                                &error_abort));
+    }
+    return ROUND_UP(top, 1 * GiB) + XEN_NVDIMM_BAR_WINDOW;
+}
+
+/* Choose (or check the user's) guest-physical address of the data area. */
+static bool xen_nvdimm_place_data(XenNvdimmState *s, Error **errp)
+{
+    g_autoptr(GArray) busy = g_array_new(false, false, sizeof(XenNvdimmRange));
+    uint64_t floor = xen_nvdimm_floor();
+    uint64_t phase, align, gpa, max_gpfn;
+    XenNvdimmState *other;
+
+    QTAILQ_FOREACH(other, &xen_nvdimms, next) {
+        XenNvdimmRange r = { other->gpa, other->gpa + other->data_size };
+        g_array_append_val(busy, r);
+    }
+    xen_nvdimm_congruence(s->extents, &phase, &align);
+    if (s->addr) {
+        if (!xen_nvdimm_check_gpa(s->addr, floor, s->data_size,
+                                  (XenNvdimmRange *)busy->data, busy->len,
+                                  errp)) {
+            error_prepend(errp, "xen-nvdimm '%s': '" XEN_NVDIMM_ADDR_PROP
+                          "': ", xen_nvdimm_name(s));
+            return false;
+        }
+        gpa = s->addr;
+        if ((gpa & (align - 1)) != phase) {
+            warn_report("xen-nvdimm '%s': address 0x%" PRIx64 " is not "
+                        "congruent with the host address modulo 0x%" PRIx64
+                        " (want 0x%" PRIx64 "): Xen will map it in 4 KiB "
+                        "pages", xen_nvdimm_name(s), gpa, align, phase);
+        }
+    } else if (!xen_nvdimm_place(floor, s->data_size, phase, align,
+                                 (XenNvdimmRange *)busy->data, busy->len,
+                                 &gpa, errp)) {
+        error_prepend(errp, "xen-nvdimm '%s': ", xen_nvdimm_name(s));
+        return false;
+    }
+    trace_xen_nvdimm_place(xen_nvdimm_name(s), gpa, s->data_size, floor,
+                           phase, align, !!s->addr);
+
+    /* What the hypervisor says the domain has populated must lie below. */
+    if (!s->ops->max_gpfn(s, &max_gpfn, errp)) {
+        error_prepend(errp, "xen-nvdimm '%s': ", xen_nvdimm_name(s));
+        return false;
+    }
+    trace_xen_nvdimm_max_gpfn(xen_nvdimm_name(s), max_gpfn);
+    if (gpa >> XEN_NVDIMM_PAGE_SHIFT <= max_gpfn) {
+        error_setg(errp, "xen-nvdimm '%s': guest address 0x%" PRIx64
+                   " is not above the domain's memory (max gpfn 0x%" PRIx64
+                   ")", xen_nvdimm_name(s), gpa, max_gpfn);
+        return false;
+    }
+    s->gpa = gpa;
+    QTAILQ_INSERT_TAIL(&xen_nvdimms, s, next);
+    return true;
+}
+
+/* Everything about the command line that can be checked up front. */
+static bool xen_nvdimm_check_config(XenNvdimmState *s, Error **errp)
+{
+    uint64_t size;
+
+    if (!s->hostmem) {
+        error_setg(errp, "'" XEN_NVDIMM_MEMDEV_PROP "' property is not set");
+        return false;
+    }
+    if (!object_dynamic_cast(OBJECT(s->hostmem),
+                             TYPE_MEMORY_BACKEND_XEN_PMEM)) {
+        error_setg(errp, "memdev '%s' is a %s; xen-nvdimm needs a "
+                   TYPE_MEMORY_BACKEND_XEN_PMEM, xen_nvdimm_name(s),
+                   object_get_typename(OBJECT(s->hostmem)));
+        return false;
+    }
+    if (host_memory_backend_is_mapped(s->hostmem)) {
+        error_setg(errp, "can't use already busy memdev: %s",
+                   xen_nvdimm_name(s));
+        return false;
+    }
+    size = memory_region_size(host_memory_backend_get_memory(s->hostmem));
     if (s->label_size && s->label_size < XEN_NVDIMM_MIN_LABEL_SIZE) {
         error_setg(errp, "'" XEN_NVDIMM_LABEL_SIZE_PROP "' (0x%" PRIx64
                    ") must be 0 or at least 0x%" PRIx64,
                    s->label_size, (uint64_t)XEN_NVDIMM_MIN_LABEL_SIZE);
         return false;
     }
-    if (s->label_size >= size) {
+    if (!QEMU_IS_ALIGNED(s->label_size, XEN_NVDIMM_PAGE_SIZE)) {
         error_setg(errp, "'" XEN_NVDIMM_LABEL_SIZE_PROP "' (0x%" PRIx64
-                   ") leaves no data area in memdev '%s' of size 0x%" PRIx64,
-                   s->label_size, xen_nvdimm_memdev_name(s), size);
+                   ") must be a multiple of 4 KiB", s->label_size);
         return false;
     }
-    s->data_size = size - s->label_size;
-    return true;
-}
-
-static void xen_nvdimm_unrealize(DeviceState *dev)
-{
-    XenNvdimmState *s = XEN_NVDIMM(dev);
-
-    trace_xen_nvdimm_unrealize(dev->id ?: "");
-    if (s->hostmem && host_memory_backend_is_mapped(s->hostmem)) {
-        host_memory_backend_set_mapped(s->hostmem, false);
+    /*
+     * The label area is the end of the backend; the data area is whole
+     * 2 MiB pages from its start, like QEMU's nvdimm.
+     */
+    s->data_size = size > s->label_size ?
+        QEMU_ALIGN_DOWN(size - s->label_size, XEN_NVDIMM_DATA_ALIGN) : 0;
+    if (!s->data_size) {
+        error_setg(errp, "memdev '%s' (0x%" PRIx64 " bytes) has no room for "
+                   "a 2 MiB data area besides 0x%" PRIx64 " bytes of labels",
+                   xen_nvdimm_name(s), size, s->label_size);
+        return false;
     }
-    s->data_size = 0;
+    if (MEMORY_BACKEND_XEN_PMEM(s->hostmem)->readonly) {
+        if (xen_enabled()) {
+            error_setg(errp, "memdev '%s' is read-only, but Xen can only map "
+                       "host memory into an HVM guest read-write",
+                       xen_nvdimm_name(s));
+            return false;
+        }
+        if (!s->unarmed) {
+            error_setg(errp, "memdev '%s' is read-only: set '"
+                       XEN_NVDIMM_UNARMED_PROP "=on'", xen_nvdimm_name(s));
+            return false;
+        }
+    }
+    if (xen_enabled() && xen_domid_restrict) {
+        error_setg(errp, "xen-nvdimm needs a privileged device model, but "
+                   "-xen-domid-restrict is set");
+        return false;
+    }
+    return true;
 }
 
 static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
 {
     XenNvdimmState *s = XEN_NVDIMM(dev);
 
-    if (!s->hostmem) {
-        error_setg(errp, "'" XEN_NVDIMM_MEMDEV_PROP "' property is not set");
+    if (!xen_nvdimm_check_config(s, errp)) {
         return;
     }
-    if (host_memory_backend_is_mapped(s->hostmem)) {
-        error_setg(errp, "can't use already busy memdev: %s",
-                   xen_nvdimm_memdev_name(s));
-        return;
-    }
-    if (!xen_nvdimm_check_sizes(s, errp)) {
-        return;
-    }
+    s->pmem = MEMORY_BACKEND_XEN_PMEM(s->hostmem);
     host_memory_backend_set_mapped(s->hostmem, true);
-    trace_xen_nvdimm_realize(dev->id ?: "", xen_nvdimm_memdev_name(s),
-                             s->data_size, s->label_size);
+    s->ops = xen_enabled() ? &xen_nvdimm_native_ops : &xen_nvdimm_emu_ops;
+    trace_xen_nvdimm_realize(xen_nvdimm_name(s), s->ops->name,
+                             s->pmem->mem_path, s->data_size, s->label_size);
+
+    if (!xen_enabled() &&
+        !xen_nvdimm_emu_attach(s, s->pmem->fd, s->pmem->readonly, errp)) {
+        goto fail;
+    }
+
+    s->extents = g_array_new(false, false, sizeof(XenNvdimmExtent));
+    if (!s->ops->resolve(s, s->pmem->fd, s->pmem->mem_path, s->data_size,
+                         s->extents, errp)) {
+        error_prepend(errp, "xen-nvdimm '%s': ", xen_nvdimm_name(s));
+        goto fail;
+    }
+    xen_nvdimm_extents_coalesce(s->extents);
+    if (!xen_nvdimm_extents_check(s->extents, s->data_size, errp)) {
+        error_prepend(errp, "xen-nvdimm '%s': %s: ", xen_nvdimm_name(s),
+                      s->pmem->mem_path);
+        goto fail;
+    }
+    for (guint i = 0; i < s->extents->len; i++) {
+        XenNvdimmExtent *e = &g_array_index(s->extents, XenNvdimmExtent, i);
+
+        trace_xen_nvdimm_extent(xen_nvdimm_name(s), e->offset, e->spa,
+                                e->size);
+    }
+
+    if (!xen_nvdimm_place_data(s, errp)) {
+        goto fail;
+    }
+    s->exit_notifier.notify = xen_nvdimm_exit_notify;
+    qemu_add_exit_notifier(&s->exit_notifier);
+    if (!xen_nvdimm_map_all(s, errp)) {
+        goto fail;
+    }
+    return;
+
+fail:
+    xen_nvdimm_teardown(s);
+    trace_xen_nvdimm_realize_failed(xen_nvdimm_name(s));
 }
+
+static void xen_nvdimm_unrealize(DeviceState *dev)
+{
+    xen_nvdimm_teardown(XEN_NVDIMM(dev));
+}
+
+/* The guest's pmem is the host's: nothing QEMU could save or move. */
+static int xen_nvdimm_pre_save(void *opaque)
+{
+    XenNvdimmState *s = opaque;
+
+    error_report("xen-nvdimm '%s': the guest has host persistent memory "
+                 "mapped directly; it cannot be saved or migrated",
+                 xen_nvdimm_name(s));
+    return -EPERM;
+}
+
+static const VMStateDescription vmstate_xen_nvdimm = {
+    .name = TYPE_XEN_NVDIMM,
+    /*
+     * Blocks migration and savevm; pre_save also fails the Xen-specific
+     * xen-save-devices-state, which does not look at blockers.
+     */
+    .unmigratable = 1,
+    .pre_save = xen_nvdimm_pre_save,
+};
 
 static void xen_nvdimm_get_size(Object *obj, Visitor *v, const char *name,
                                 void *opaque, Error **errp)
@@ -86,6 +399,15 @@ static void xen_nvdimm_get_size(Object *obj, Visitor *v, const char *name,
     visit_type_size(v, name, &value, errp);
 }
 
+static void xen_nvdimm_get_gpa(Object *obj, Visitor *v, const char *name,
+                               void *opaque, Error **errp)
+{
+    XenNvdimmState *s = XEN_NVDIMM(obj);
+    uint64_t value = s->gpa;
+
+    visit_type_uint64(v, name, &value, errp);
+}
+
 static const Property xen_nvdimm_properties[] = {
     DEFINE_PROP_LINK(XEN_NVDIMM_MEMDEV_PROP, XenNvdimmState, hostmem,
                      TYPE_MEMORY_BACKEND, HostMemoryBackend *),
@@ -94,12 +416,20 @@ static const Property xen_nvdimm_properties[] = {
     DEFINE_PROP_UINT32(XEN_NVDIMM_NODE_PROP, XenNvdimmState, node, 0),
     DEFINE_PROP_BOOL(XEN_NVDIMM_UNARMED_PROP, XenNvdimmState, unarmed, false),
     DEFINE_PROP_UUID_NODEFAULT(XEN_NVDIMM_UUID_PROP, XenNvdimmState, uuid),
+    DEFINE_PROP_UINT32("x-emu-fail-call", XenNvdimmState, emu_fail_call, 0),
+    DEFINE_PROP_SIZE("x-emu-extent-size", XenNvdimmState, emu_extent_size, 0),
 };
 
 static void xen_nvdimm_instance_init(Object *obj)
 {
     object_property_add(obj, "size", "size", xen_nvdimm_get_size,
                         NULL, NULL, NULL);
+    object_property_set_description(obj, "size",
+                                    "bytes mapped into the guest");
+    object_property_add(obj, "guest-address", "uint64", xen_nvdimm_get_gpa,
+                        NULL, NULL, NULL);
+    object_property_set_description(obj, "guest-address",
+                                    "guest-physical base of the data area");
 }
 
 static void xen_nvdimm_class_init(ObjectClass *oc, void *data)
@@ -109,6 +439,7 @@ static void xen_nvdimm_class_init(ObjectClass *oc, void *data)
     dc->desc = "Xen virtual NVDIMM backed by host persistent memory";
     dc->realize = xen_nvdimm_realize;
     dc->unrealize = xen_nvdimm_unrealize;
+    dc->vmsd = &vmstate_xen_nvdimm;
     /* The guest learns about it from boot-time ACPI tables only. */
     dc->hotpluggable = false;
     device_class_set_props(dc, xen_nvdimm_properties);

@@ -1,8 +1,10 @@
 /*
  * QTest for the xen-nvdimm device
  *
- * Runs on the pc machine under the qtest accelerator, where the device
- * uses its emulated hypervisor operations.
+ * Runs on the pc machine under the qtest accelerator, where the device uses
+ * its emulated host and hypervisor.  Every hypervisor call is traced; the
+ * tests read the trace to check what was granted and mapped, and that all
+ * of it was undone.
  *
  * Copyright (c) 2026 The xen-nvdimm authors
  *
@@ -14,19 +16,242 @@
 #include "libqtest.h"
 #include "qobject/qdict.h"
 
-#define MACHINE "-machine pc -accel qtest -m 256M "
-#define BACKEND_SIZE (64 * MiB)
-#define LABEL_SIZE (128 * KiB)
+#define MACHINE         "-machine pc -accel qtest -m 256M -nodefaults "
+#define BACKEND_SIZE    (64 * MiB)
+#define LABEL_SIZE      (128 * KiB)
+/* The data area: the backend less the labels, in whole 2 MiB pages. */
+#define DATA_SIZE       (62 * MiB)
+/* Room above RAM and the PCI holes left for hvmloader's 64-bit BARs. */
+#define BAR_WINDOW      (256 * GiB)
+
+typedef struct Fixture {
+    char *dir;
+    char *trace;
+    char *img[2];
+} Fixture;
+
+/* A backing file of @size bytes, its bytes numbered so moves show. */
+static char *make_backing(Fixture *f, int i, uint64_t size)
+{
+    g_autofree char *name = g_strdup_printf("pmem%d.img", i);
+    char *path = g_build_filename(f->dir, name, NULL);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(ftruncate(fd, size), ==, 0);
+    for (uint64_t off = 0; off < size; off += 1 * MiB) {
+        uint64_t tag = 0x5eed000000000000ULL | off;
+        g_assert_cmpint(pwrite(fd, &tag, sizeof(tag), off), ==, sizeof(tag));
+    }
+    close(fd);
+    return path;
+}
+
+static Fixture *fixture_new(void)
+{
+    Fixture *f = g_new0(Fixture, 1);
+
+    f->dir = g_dir_make_tmp("xen-nvdimm-test-XXXXXX", NULL);
+    g_assert_nonnull(f->dir);
+    f->trace = g_build_filename(f->dir, "trace.log", NULL);
+    f->img[0] = make_backing(f, 0, BACKEND_SIZE);
+    f->img[1] = make_backing(f, 1, BACKEND_SIZE);
+    return f;
+}
+
+static void fixture_free(Fixture *f)
+{
+    unlink(f->trace);
+    unlink(f->img[0]);
+    unlink(f->img[1]);
+    rmdir(f->dir);
+    g_free(f->trace);
+    g_free(f->img[0]);
+    g_free(f->img[1]);
+    g_free(f->dir);
+    g_free(f);
+}
+
+static uint64_t file_read64(const char *path, uint64_t off)
+{
+    uint64_t v;
+    int fd = open(path, O_RDONLY);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(pread(fd, &v, sizeof(v), off), ==, sizeof(v));
+    close(fd);
+    return v;
+}
+
+/* The common part of a command line: trace every xen-nvdimm event. */
+static char *args_with_trace(Fixture *f, const char *args)
+{
+    return g_strdup_printf(MACHINE "-trace enable=xen_nvdimm_*,file=%s %s",
+                           f->trace, args);
+}
+
+static QTestState *start(Fixture *f, const char *args)
+{
+    g_autofree char *full = args_with_trace(f, args);
+
+    return qtest_init(full);
+}
+
+static uint64_t qom_get_uint(QTestState *qts, const char *path,
+                             const char *prop)
+{
+    QDict *resp = qtest_qmp(qts, "{ 'execute': 'qom-get', 'arguments':"
+                            " { 'path': %s, 'property': %s } }", path, prop);
+    uint64_t v;
+
+    g_assert_true(qdict_haskey(resp, "return"));
+    v = qdict_get_int(resp, "return");
+    qobject_unref(resp);
+    return v;
+}
 
 /*
- * Start QEMU with @args, expect it to fail to start, and check that its
- * error message contains @expect.
+ * The trace of hypervisor calls, replayed: every grant and mapping that
+ * succeeded must have been undone, no access may be revoked while a
+ * mapping of those frames exists, and the emulated domain must not have
+ * had to drop a mapping the device left behind.
  */
-static void assert_startup_error(const char *args, const char *expect)
+typedef struct CallLog {
+    unsigned permits, maps, calls, failed, injected;
+    GArray *live_maps;      /* 3 x uint64: gfn, mfn, nr */
+    GArray *live_perms;     /* 2 x uint64: mfn, nr */
+    GHashTable *live_by_dev;    /* memdev name -> grants + maps in force */
+} CallLog;
+
+/* The memdev a trace line is about: "... <event> <memdev>: ...". */
+static char *trace_dev(const char *event_args)
+{
+    const char *name = strchr(event_args, ' ') + 1;
+
+    return g_strndup(name, strcspn(name, ":"));
+}
+
+static void count_live(CallLog *log, const char *event_args, int delta)
+{
+    char *dev = trace_dev(event_args);
+    int n = GPOINTER_TO_INT(g_hash_table_lookup(log->live_by_dev, dev));
+
+    g_hash_table_insert(log->live_by_dev, dev, GINT_TO_POINTER(n + delta));
+}
+
+static void remove_tuple(GArray *a, const uint64_t *t, unsigned n)
+{
+    for (guint i = 0; i < a->len; i += n) {
+        if (!memcmp(&g_array_index(a, uint64_t, i), t, n * sizeof(*t))) {
+            g_array_remove_range(a, i, n);
+            return;
+        }
+    }
+    g_assert_not_reached();
+}
+
+static CallLog read_call_log(Fixture *f)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    CallLog log = {
+        .live_maps = g_array_new(false, false, sizeof(uint64_t)),
+        .live_perms = g_array_new(false, false, sizeof(uint64_t)),
+        .live_by_dev = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                             g_free, NULL),
+    };
+
+    g_assert_true(g_file_get_contents(f->trace, &text, NULL, NULL));
+    lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        uint64_t t[3];
+        int flag, rc;
+        const char *p;
+
+        g_assert_null(strstr(*l, "xen_nvdimm_emu_stale_mapping"));
+        if (strstr(*l, "xen_nvdimm_emu_fail ")) {
+            log.injected++;
+        }
+        /* A failed realize undoes its own work before it returns. */
+        p = strstr(*l, "xen_nvdimm_realize_failed ");
+        if (p) {
+            g_autofree char *dev = trace_dev(p);
+
+            g_assert_cmpint(GPOINTER_TO_INT(g_hash_table_lookup(
+                                log.live_by_dev, dev)), ==, 0);
+            continue;
+        }
+        p = strstr(*l, "xen_nvdimm_iomem_permission ");
+        if (p) {
+            g_assert_cmpint(sscanf(strchr(p, ':'), ": mfn %" SCNx64 " nr %"
+                                   SCNx64 " allow %d rc %d", &t[0], &t[1],
+                                   &flag, &rc), ==, 4);
+            log.calls++;
+            if (rc) {
+                log.failed++;
+                continue;
+            }
+            count_live(&log, p, flag ? 1 : -1);
+            if (flag) {
+                log.permits++;
+                g_array_append_vals(log.live_perms, t, 2);
+                continue;
+            }
+            /* No mapping may remain of frames whose access is revoked. */
+            for (guint i = 0; i < log.live_maps->len; i += 3) {
+                uint64_t mfn = g_array_index(log.live_maps, uint64_t, i + 1);
+                uint64_t nr = g_array_index(log.live_maps, uint64_t, i + 2);
+
+                g_assert_false(mfn < t[0] + t[1] && t[0] < mfn + nr);
+            }
+            remove_tuple(log.live_perms, t, 2);
+            continue;
+        }
+        p = strstr(*l, "xen_nvdimm_memory_mapping ");
+        if (p) {
+            g_assert_cmpint(sscanf(strchr(p, ':'), ": gfn %" SCNx64 " mfn %"
+                                   SCNx64 " nr %" SCNx64 " add %d rc %d",
+                                   &t[0], &t[1], &t[2], &flag, &rc), ==, 5);
+            log.calls++;
+            if (rc) {
+                /* Only an injected fault may fail, never an unmap. */
+                g_assert_true(flag);
+                log.failed++;
+                continue;
+            }
+            count_live(&log, p, flag ? 1 : -1);
+            if (flag) {
+                log.maps++;
+                g_array_append_vals(log.live_maps, t, 3);
+            } else {
+                remove_tuple(log.live_maps, t, 3);
+            }
+        } else if (strstr(*l, "xen_nvdimm_max_gpfn ")) {
+            log.calls++;
+        }
+    }
+    return log;
+}
+
+static void assert_balanced(CallLog *log)
+{
+    g_assert_cmpuint(log->live_maps->len, ==, 0);
+    g_assert_cmpuint(log->live_perms->len, ==, 0);
+    g_array_unref(log->live_maps);
+    g_array_unref(log->live_perms);
+    g_hash_table_unref(log->live_by_dev);
+}
+
+/*
+ * Start QEMU with @args, expect it to refuse to start with an error that
+ * contains @expect, and return its trace.
+ */
+static CallLog assert_startup_error(Fixture *f, const char *args,
+                                    const char *expect)
 {
     const char *qemu = g_getenv("QTEST_QEMU_BINARY");
-    g_autofree char *cmd = g_strdup_printf("%s " MACHINE "-display none "
-                                           "-nodefaults %s", qemu, args);
+    g_autofree char *full = args_with_trace(f, args);
+    g_autofree char *cmd = g_strdup_printf("%s -display none %s", qemu, full);
     g_auto(GStrv) argv = NULL;
     g_autofree char *out = NULL;
     g_autofree char *err = NULL;
@@ -34,16 +259,21 @@ static void assert_startup_error(const char *args, const char *expect)
     int status;
 
     g_assert_nonnull(qemu);
+    unlink(f->trace);
     g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, &gerr));
     g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
                                &out, &err, &status, &gerr));
-    if (g_test_verbose()) {
+    if (g_test_verbose() || !strstr(err, expect)) {
         g_printerr("%s\n-> %s", cmd, err);
     }
     /* A clean exit with an error, not a crash. */
     g_assert_true(WIFEXITED(status));
     g_assert_cmpint(WEXITSTATUS(status), ==, 1);
     g_assert_nonnull(strstr(err, expect));
+    if (!g_file_test(f->trace, G_FILE_TEST_EXISTS)) {
+        g_file_set_contents(f->trace, "", 0, NULL);
+    }
+    return read_call_log(f);
 }
 
 static void test_device_listed(void)
@@ -51,93 +281,311 @@ static void test_device_listed(void)
     QTestState *qts = qtest_init(MACHINE);
     QDict *resp = qtest_qmp(qts, "{ 'execute': 'device-list-properties',"
                             "  'arguments': { 'typename': 'xen-nvdimm' } }");
-    g_autoptr(GString) names = g_string_new("");
+    const char *want[] = { "memdev", "addr", "label-size", "node", "unarmed",
+                           "uuid", "size", "guest-address" };
+    g_autoptr(GString) names = g_string_new(",");
     QListEntry *e;
 
-    g_assert_true(qdict_haskey(resp, "return"));
     QLIST_FOREACH_ENTRY(qdict_get_qlist(resp, "return"), e) {
         QDict *prop = qobject_to(QDict, qlist_entry_obj(e));
         g_string_append_printf(names, "%s,", qdict_get_str(prop, "name"));
     }
-    for (const char *p = "memdev,addr,label-size,node,unarmed,uuid,"; *p;) {
-        const char *comma = strchr(p, ',');
-        g_autofree char *want = g_strndup(p, comma - p + 1);
+    for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+        g_autofree char *name = g_strdup_printf(",%s,", want[i]);
 
-        g_assert_nonnull(strstr(names->str, want));
-        p = comma + 1;
+        g_assert_nonnull(strstr(names->str, name));
     }
     qobject_unref(resp);
     qtest_quit(qts);
 }
 
-static void test_realize(void)
+/* What the guest writes at the device's address lands in the file. */
+static void test_map_hits_file(void)
 {
-    QTestState *qts = qtest_initf(MACHINE
-        "-object memory-backend-ram,id=pm0,size=%" PRIu64 " "
+    Fixture *f = fixture_new();
+    g_autofree char *args = g_strdup_printf(
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
         "-device xen-nvdimm,id=nv0,memdev=pm0,label-size=%" PRIu64,
-        BACKEND_SIZE, LABEL_SIZE);
+        f->img[0], (uint64_t)LABEL_SIZE);
+    QTestState *qts = start(f, args);
+    uint64_t gpa = qom_get_uint(qts, "/machine/peripheral/nv0",
+                                "guest-address");
+    uint64_t offs[] = { 0, 8, 5 * MiB + 16, DATA_SIZE - 8 };
+    CallLog log;
+
+    g_assert_cmpuint(qom_get_uint(qts, "/machine/peripheral/nv0", "size"),
+                     ==, DATA_SIZE);
+    /* The file's own bytes show through at the guest address. */
+    g_assert_cmphex(qtest_readq(qts, gpa + 3 * MiB), ==,
+                    0x5eed000000000000ULL | 3 * MiB);
+    for (size_t i = 0; i < ARRAY_SIZE(offs); i++) {
+        qtest_writeq(qts, gpa + offs[i], 0xc0ffee0000000000ULL | offs[i]);
+    }
+    /* Nothing of the backend, labels included, is past the data area. */
+    qtest_writeq(qts, gpa + DATA_SIZE, 0xbadULL);
+    qtest_quit(qts);
+
+    for (size_t i = 0; i < ARRAY_SIZE(offs); i++) {
+        g_assert_cmphex(file_read64(f->img[0], offs[i]), ==,
+                        0xc0ffee0000000000ULL | offs[i]);
+    }
+    g_assert_cmphex(file_read64(f->img[0], DATA_SIZE), ==,
+                    0x5eed000000000000ULL | DATA_SIZE);
+    g_assert_cmphex(file_read64(f->img[0], BACKEND_SIZE - 1 * MiB), ==,
+                    0x5eed000000000000ULL | (BACKEND_SIZE - 1 * MiB));
+
+    log = read_call_log(f);
+    g_assert_cmpuint(log.permits, ==, 1);
+    g_assert_cmpuint(log.maps, ==, 1);
+    assert_balanced(&log);
+    fixture_free(f);
+}
+
+/* Host pmem in many extents: each lands at its own offset. */
+static void test_scattered_extents(void)
+{
+    Fixture *f = fixture_new();
+    g_autofree char *args = g_strdup_printf(
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv0,memdev=pm0,x-emu-extent-size=4M",
+        f->img[0]);
+    QTestState *qts = start(f, args);
+    uint64_t gpa = qom_get_uint(qts, "/machine/peripheral/nv0",
+                                "guest-address");
+    CallLog log;
+
+    for (uint64_t off = 4 * KiB; off < BACKEND_SIZE; off += 4 * MiB) {
+        qtest_writeq(qts, gpa + off - 8, 0xfeed000000000000ULL | off);
+        qtest_writeq(qts, gpa + off, 0xbeef000000000000ULL | off);
+    }
+    qtest_quit(qts);
+    for (uint64_t off = 4 * KiB; off < BACKEND_SIZE; off += 4 * MiB) {
+        g_assert_cmphex(file_read64(f->img[0], off - 8), ==,
+                        0xfeed000000000000ULL | off);
+        g_assert_cmphex(file_read64(f->img[0], off), ==,
+                        0xbeef000000000000ULL | off);
+    }
+    log = read_call_log(f);
+    g_assert_cmpuint(log.permits, ==, BACKEND_SIZE / (4 * MiB));
+    g_assert_cmpuint(log.maps, ==, BACKEND_SIZE / (4 * MiB));
+    assert_balanced(&log);
+    fixture_free(f);
+}
+
+static void test_two_devices(void)
+{
+    Fixture *f = fixture_new();
+    g_autofree char *args = g_strdup_printf(
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-object memory-backend-xen-pmem,id=pm1,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv0,memdev=pm0 "
+        "-device xen-nvdimm,id=nv1,memdev=pm1,label-size=1M",
+        f->img[0], f->img[1]);
+    QTestState *qts = start(f, args);
+    uint64_t gpa0 = qom_get_uint(qts, "/machine/peripheral/nv0",
+                                 "guest-address");
+    uint64_t gpa1 = qom_get_uint(qts, "/machine/peripheral/nv1",
+                                 "guest-address");
+    CallLog log;
+
+    /* In command-line order, one after the other. */
+    g_assert_cmphex(gpa1, ==, gpa0 + BACKEND_SIZE);
+    qtest_writeq(qts, gpa0 + 1 * MiB, 0xaaaaULL);
+    qtest_writeq(qts, gpa1 + 1 * MiB, 0xbbbbULL);
+    qtest_quit(qts);
+    g_assert_cmphex(file_read64(f->img[0], 1 * MiB), ==, 0xaaaaULL);
+    g_assert_cmphex(file_read64(f->img[1], 1 * MiB), ==, 0xbbbbULL);
+    log = read_call_log(f);
+    g_assert_cmpuint(log.maps, ==, 2);
+    assert_balanced(&log);
+    fixture_free(f);
+}
+
+/*
+ * The default address: the first congruent one above RAM, the PCI holes
+ * and the BAR window; addr= overrides it.
+ */
+static void test_placement(void)
+{
+    Fixture *f = fixture_new();
+    const char *mem[] = { "256M", "6G" };
+
+    for (size_t i = 0; i < ARRAY_SIZE(mem); i++) {
+        g_autofree char *args = g_strdup_printf(
+            "-m %s -object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+            "-device xen-nvdimm,id=nv0,memdev=pm0 "
+            "-object memory-backend-xen-pmem,id=pm1,size=64M,mem-path=%s "
+            "-device xen-nvdimm,id=nv1,memdev=pm1,addr=0x%" PRIx64,
+            mem[i], f->img[0], f->img[1], (uint64_t)1 * TiB);
+        QTestState *qts = start(f, args);
+        uint64_t hole64_end = qom_get_uint(qts, "/machine/i440fx",
+                                           "pci-hole64-end");
+        uint64_t ram_end = i ? 4 * GiB + 6 * GiB - 3 * GiB : 0;
+        uint64_t floor = ROUND_UP(MAX(MAX(4 * GiB, ram_end), hole64_end),
+                                  1 * GiB) + BAR_WINDOW;
+
+        g_assert_cmphex(qom_get_uint(qts, "/machine/peripheral/nv0",
+                                     "guest-address"), ==, floor);
+        g_assert_cmphex(qom_get_uint(qts, "/machine/peripheral/nv1",
+                                     "guest-address"), ==, 1 * TiB);
+        qtest_writeq(qts, 1 * TiB + 64, 0x1234ULL);
+        qtest_quit(qts);
+        g_assert_cmphex(file_read64(f->img[1], 64), ==, 0x1234ULL);
+    }
+    fixture_free(f);
+}
+
+/* Saving or migrating would lose the guest's pmem: both are refused. */
+static void test_no_migration(void)
+{
+    Fixture *f = fixture_new();
+    g_autofree char *args = g_strdup_printf(
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv0,memdev=pm0", f->img[0]);
+    g_autofree char *state = g_build_filename(f->dir, "state", NULL);
+    QTestState *qts = start(f, args);
     QDict *resp;
-    const char *err;
 
-    resp = qtest_qmp(qts, "{ 'execute': 'qom-get', 'arguments':"
-                     " { 'path': '/machine/peripheral/nv0', 'property': 'size' } }");
-    g_assert_cmpuint(qdict_get_int(resp, "return"), ==,
-                     BACKEND_SIZE - LABEL_SIZE);
+    resp = qtest_qmp(qts, "{ 'execute': 'migrate', 'arguments':"
+                     " { 'uri': 'exec:cat >/dev/null' } }");
+    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(resp, "error"),
+                                          "desc"), "xen-nvdimm"));
     qobject_unref(resp);
-
-    resp = qtest_qmp(qts, "{ 'execute': 'qom-get', 'arguments':"
-                     " { 'path': '/machine/peripheral/nv0', 'property': 'memdev' } }");
-    g_assert_cmpstr(qdict_get_str(resp, "return"), ==, "/objects/pm0");
-    qobject_unref(resp);
-
-    /* The guest learns about NVDIMMs at boot only. */
-    resp = qtest_qmp(qts, "{ 'execute': 'device_add', 'arguments':"
-                     " { 'driver': 'xen-nvdimm', 'id': 'nv1', 'memdev': 'pm0' } }");
+    resp = qtest_qmp(qts, "{ 'execute': 'xen-save-devices-state',"
+                     " 'arguments': { 'filename': %s } }", state);
     g_assert_true(qdict_haskey(resp, "error"));
-    err = qdict_get_str(qdict_get_qdict(resp, "error"), "desc");
-    g_assert_nonnull(strstr(err, "does not support hotplugging"));
+    qobject_unref(resp);
+    resp = qtest_qmp(qts, "{ 'execute': 'device_add', 'arguments':"
+                     " { 'driver': 'xen-nvdimm', 'memdev': 'pm0' } }");
+    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(resp, "error"),
+                                          "desc"), "hotplug"));
     qobject_unref(resp);
     qtest_quit(qts);
+    unlink(state);
+    fixture_free(f);
 }
 
 typedef struct BadConfig {
     const char *name;
-    const char *args;
+    const char *args;       /* %1$s, %2$s: two backing files */
     const char *error;
 } BadConfig;
 
+#define PM0 "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%1$s "
+
 static const BadConfig bad_configs[] = {
-    {
-        "no-memdev",
-        "-device xen-nvdimm",
-        "'memdev' property is not set",
-    }, {
-        "unknown-memdev",
-        "-device xen-nvdimm,memdev=nosuch",
-        "nosuch",
-    }, {
-        "busy-memdev",
-        "-object memory-backend-ram,id=pm0,size=64M "
-        "-device xen-nvdimm,memdev=pm0 -device xen-nvdimm,memdev=pm0",
-        "can't use already busy memdev: pm0",
-    }, {
-        "label-too-small",
-        "-object memory-backend-ram,id=pm0,size=64M "
-        "-device xen-nvdimm,memdev=pm0,label-size=64K",
-        "'label-size' (0x10000) must be 0 or at least 0x20000",
-    }, {
-        "label-fills-backend",
-        "-object memory-backend-ram,id=pm0,size=1M "
-        "-device xen-nvdimm,memdev=pm0,label-size=1M",
-        "leaves no data area in memdev 'pm0'",
-    },
+    { "no-memdev", "-device xen-nvdimm",
+      "'memdev' property is not set" },
+    { "unknown-memdev", "-device xen-nvdimm,memdev=nosuch",
+      "nosuch" },
+    { "wrong-backend-type",
+      "-object memory-backend-ram,id=pm0,size=64M "
+      "-device xen-nvdimm,memdev=pm0",
+      "memdev 'pm0' is a memory-backend-ram; xen-nvdimm needs a "
+      "memory-backend-xen-pmem" },
+    { "busy-memdev",
+      PM0 "-device xen-nvdimm,memdev=pm0 -device xen-nvdimm,memdev=pm0",
+      "can't use already busy memdev: pm0" },
+    { "label-too-small", PM0 "-device xen-nvdimm,memdev=pm0,label-size=64K",
+      "'label-size' (0x10000) must be 0 or at least 0x20000" },
+    { "label-unaligned",
+      PM0 "-device xen-nvdimm,memdev=pm0,label-size=131073",
+      "must be a multiple of 4 KiB" },
+    { "label-fills-backend",
+      PM0 "-device xen-nvdimm,memdev=pm0,label-size=64M",
+      "memdev 'pm0' (0x4000000 bytes) has no room for a 2 MiB data area" },
+    { "backend-too-small",
+      "-object memory-backend-xen-pmem,id=pm0,mem-path=%1$s,size=2M "
+      "-device xen-nvdimm,memdev=pm0,label-size=128K",
+      "has no room for a 2 MiB data area" },
+    { "no-mem-path",
+      "-object memory-backend-xen-pmem,id=pm0,size=64M "
+      "-device xen-nvdimm,memdev=pm0",
+      "Parameter 'mem-path' is missing" },
+    { "missing-file",
+      "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%1$s.nosuch "
+      "-device xen-nvdimm,memdev=pm0",
+      "No such file or directory" },
+    { "size-beyond-file",
+      "-object memory-backend-xen-pmem,id=pm0,mem-path=%1$s,size=128M "
+      "-device xen-nvdimm,memdev=pm0",
+      "size 0x8000000 is larger than" },
+    { "size-not-pages",
+      "-object memory-backend-xen-pmem,id=pm0,mem-path=%1$s,size=1000 "
+      "-device xen-nvdimm,memdev=pm0",
+      "is not a non-zero multiple of the page size" },
+    { "addr-unaligned", PM0 "-device xen-nvdimm,memdev=pm0,addr=0x10000001",
+      "address 0x10000001 is not page aligned" },
+    { "addr-in-ram", PM0 "-device xen-nvdimm,memdev=pm0,addr=0x1000000",
+      "guest RAM, the PCI holes and the 64-bit BAR window" },
+    { "addr-in-bar-window",
+      PM0 "-device xen-nvdimm,memdev=pm0,addr=0x200000000",
+      "guest RAM, the PCI holes and the 64-bit BAR window" },
+    { "addr-beyond-limit",
+      PM0 "-device xen-nvdimm,memdev=pm0,addr=0xfffffffffff000",
+      "beyond the guest physical address space Xen can map" },
+    { "addr-overlap",
+      PM0 "-object memory-backend-xen-pmem,id=pm1,size=64M,mem-path=%2$s "
+      "-device xen-nvdimm,memdev=pm0,addr=0x10000000000 "
+      "-device xen-nvdimm,memdev=pm1,addr=0x10002000000",
+      "overlaps another xen-nvdimm at 0x10000000000..0x10003ffffff" },
+    { "readonly-armed",
+      "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%1$s,"
+      "readonly=on "
+      "-device xen-nvdimm,memdev=pm0",
+      "memdev 'pm0' is read-only: set 'unarmed=on'" },
+    { "emu-extent-unaligned",
+      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-extent-size=1000",
+      "x-emu-extent-size must be a multiple of 4 KiB" },
 };
 
 static void test_bad_config(const void *data)
 {
     const BadConfig *c = data;
+    Fixture *f = fixture_new();
+    g_autofree char *args = g_strdup_printf(c->args, f->img[0], f->img[1]);
+    CallLog log = assert_startup_error(f, args, c->error);
 
-    assert_startup_error(c->args, c->error);
+    assert_balanced(&log);
+    fixture_free(f);
+}
+
+/*
+ * Fail each hypervisor call of a realize in turn: every one must give a
+ * clean error, and everything done before it (and for the device realized
+ * earlier) must be undone.
+ */
+static void test_fault_injection(void)
+{
+    Fixture *f = fixture_new();
+    const char *fmt =
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-object memory-backend-xen-pmem,id=pm1,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv0,memdev=pm0 "
+        "-device xen-nvdimm,id=nv1,memdev=pm1,x-emu-extent-size=16M,"
+        "x-emu-fail-call=%u";
+    g_autofree char *good = g_strdup_printf(fmt, f->img[0], f->img[1], 0);
+    QTestState *qts = start(f, good);
+    CallLog log;
+    unsigned calls;
+
+    qtest_quit(qts);
+    log = read_call_log(f);
+    /* One gpfn query, then a grant and a map per extent, per device. */
+    g_assert_cmpuint(log.maps, ==, 1 + BACKEND_SIZE / (16 * MiB));
+    calls = 1 + 2 * (BACKEND_SIZE / (16 * MiB));
+    /* Over the whole run: two gpfn queries, four calls per extent. */
+    g_assert_cmpuint(log.calls, ==, 2 + 4 * log.maps);
+    assert_balanced(&log);
+
+    for (unsigned k = 1; k <= calls; k++) {
+        g_autofree char *bad = g_strdup_printf(fmt, f->img[0], f->img[1], k);
+
+        log = assert_startup_error(f, bad, "Input/output error");
+        g_assert_cmpuint(log.injected, ==, 1);
+        assert_balanced(&log);
+    }
+    fixture_free(f);
 }
 
 int main(int argc, char **argv)
@@ -145,7 +593,12 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
 
     qtest_add_func("/xen-nvdimm/device-listed", test_device_listed);
-    qtest_add_func("/xen-nvdimm/realize", test_realize);
+    qtest_add_func("/xen-nvdimm/map-hits-file", test_map_hits_file);
+    qtest_add_func("/xen-nvdimm/scattered-extents", test_scattered_extents);
+    qtest_add_func("/xen-nvdimm/two-devices", test_two_devices);
+    qtest_add_func("/xen-nvdimm/placement", test_placement);
+    qtest_add_func("/xen-nvdimm/no-migration", test_no_migration);
+    qtest_add_func("/xen-nvdimm/fault-injection", test_fault_injection);
     for (size_t i = 0; i < ARRAY_SIZE(bad_configs); i++) {
         g_autofree char *path = g_strdup_printf("/xen-nvdimm/bad-config/%s",
                                                 bad_configs[i].name);

@@ -10,7 +10,9 @@
 #define HW_XEN_XEN_NVDIMM_H
 
 #include "hw/qdev-core.h"
-#include "system/hostmem.h"
+#include "system/hostmem-xen-pmem.h"
+#include "qemu/notify.h"
+#include "qemu/queue.h"
 #include "qemu/uuid.h"
 #include "qom/object.h"
 
@@ -27,6 +29,8 @@ OBJECT_DECLARE_SIMPLE_TYPE(XenNvdimmState, XEN_NVDIMM)
 /* Linux and the UEFI label format need at least two 64 KiB index blocks. */
 #define XEN_NVDIMM_MIN_LABEL_SIZE   (128 * KiB)
 
+typedef struct XenNvdimmOps XenNvdimmOps;
+
 struct XenNvdimmState {
     DeviceState parent_obj;
 
@@ -41,9 +45,27 @@ struct XenNvdimmState {
     /* Report the DIMM as unable to persist writes (NFIT "not armed"). */
     bool unarmed;
     QemuUUID uuid;
+    /* Emulated mode, for tests: make the k-th hypervisor call fail. */
+    uint32_t emu_fail_call;
+    /* Emulated mode, for tests: scatter the pmem in extents of this size. */
+    uint64_t emu_extent_size;
 
-    /* Derived at realize */
-    uint64_t data_size;         /* backend size less the label area */
+    /* Set at realize */
+    HostMemoryBackendXenPmem *pmem;
+    const XenNvdimmOps *ops;
+    uint64_t data_size;         /* mapped bytes: backend less label area */
+    uint64_t gpa;               /* guest-physical base of the data area */
+    GArray *extents;            /* XenNvdimmExtent, in backend order */
+    unsigned permitted;         /* extents[0..permitted) have iomem access */
+    unsigned mapped;            /* extents[0..mapped) are mapped */
+    Notifier exit_notifier;
+    QTAILQ_ENTRY(XenNvdimmState) next;
+
+    /* Emulated mode */
+    uint32_t emu_calls;         /* hypervisor calls made so far */
+    uint64_t emu_spa;           /* emulated host address of the backend */
+    MemoryRegion emu_ram;       /* the data area, mmapped */
+    bool emu_attached;
 };
 
 #endif /* HW_XEN_XEN_NVDIMM_H */

@@ -1,0 +1,311 @@
+/*
+ * xen-nvdimm: emulated host and hypervisor
+ *
+ * Used when QEMU does not run on the Xen accelerator (qtest, TCG test
+ * guests).  The emulated host places each backend's data area at an
+ * emulated system-physical address, scattered in extents when asked; the
+ * emulated domain keeps Xen's iomem permissions and maps extents at guest
+ * addresses by putting the backend's own memory there, so what the guest
+ * writes lands in the backing file exactly where the extents say.
+ *
+ * The emulated domain is as strict as Xen: mapping needs permission for
+ * every frame (so does unmapping), and it also refuses what Xen would do
+ * silently but wrongly (mapping over a mapping, unmapping what is not
+ * mapped), so device bugs surface in tests.
+ *
+ * Copyright (c) 2026 The xen-nvdimm authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/rcu.h"
+#include "qemu/units.h"
+#include "qapi/error.h"
+#include "exec/address-spaces.h"
+#include "hw/boards.h"
+#include "hw/i386/x86.h"
+#include "hw/xen/xen-nvdimm-ops.h"
+#include "trace.h"
+
+/* Where emulated host pmem starts: beyond any emulated guest's RAM. */
+#define EMU_SPA_BASE    (16 * TiB)
+
+typedef struct EmuMapping {
+    struct rcu_head rcu;
+    XenNvdimmState *owner;
+    uint64_t gfn, mfn, nr;
+    MemoryRegion alias;
+} EmuMapping;
+
+/* The emulated domain: frames it may access, and what is mapped where. */
+static GArray *emu_permitted;           /* XenNvdimmRange of frames */
+static GPtrArray *emu_mappings;         /* EmuMapping */
+static GPtrArray *emu_hosts;            /* XenNvdimmState with host pmem */
+static uint64_t emu_next_spa = EMU_SPA_BASE;
+
+/* Test hook: fail the k-th hypervisor call made for a device. */
+static bool emu_fail(XenNvdimmState *s)
+{
+    if (++s->emu_calls == s->emu_fail_call) {
+        trace_xen_nvdimm_emu_fail(s->emu_calls);
+        return true;
+    }
+    return false;
+}
+
+bool xen_nvdimm_emu_attach(XenNvdimmState *s, int fd, bool readonly,
+                           Error **errp)
+{
+    uint32_t flags = RAM_SHARED;
+    g_autofree char *name = g_strdup_printf("xen-nvdimm.%s",
+        object_get_canonical_path_component(OBJECT(s->hostmem)));
+
+    if (readonly) {
+        flags |= RAM_READONLY | RAM_READONLY_FD;
+    }
+    if (!memory_region_init_ram_from_fd(&s->emu_ram, OBJECT(s), name,
+                                        s->data_size, flags, fd, 0, errp)) {
+        return false;
+    }
+    s->emu_spa = emu_next_spa;
+    emu_next_spa += ROUND_UP(s->data_size, 1 * GiB);
+    if (!emu_hosts) {
+        emu_hosts = g_ptr_array_new();
+    }
+    g_ptr_array_add(emu_hosts, s);
+    s->emu_attached = true;
+    return true;
+}
+
+static void emu_drop_mapping(EmuMapping *m)
+{
+    memory_region_del_subregion(get_system_memory(), &m->alias);
+    object_unparent(OBJECT(&m->alias));
+    g_ptr_array_remove(emu_mappings, m);
+    /* A vCPU may still see the old memory map. */
+    g_free_rcu(m, rcu);
+}
+
+void xen_nvdimm_emu_detach(XenNvdimmState *s)
+{
+    /*
+     * Mappings the device failed to remove would outlive its memory: drop
+     * them, but say so (on Xen they would stay).
+     */
+    for (guint i = emu_mappings ? emu_mappings->len : 0; i-- > 0;) {
+        EmuMapping *m = g_ptr_array_index(emu_mappings, i);
+
+        if (m->owner == s) {
+            trace_xen_nvdimm_emu_stale_mapping(m->gfn, m->mfn, m->nr);
+            emu_drop_mapping(m);
+        }
+    }
+    g_ptr_array_remove(emu_hosts, s);
+    object_unparent(OBJECT(&s->emu_ram));
+    s->emu_attached = false;
+}
+
+/*
+ * The data area in extents of x-emu-extent-size, laid out in host memory
+ * in reverse order, or one extent when that is 0.
+ */
+static bool emu_resolve(XenNvdimmState *s, int fd, const char *path,
+                        uint64_t size, GArray *extents, Error **errp)
+{
+    uint64_t step = s->emu_extent_size ?: size;
+    uint64_t n = DIV_ROUND_UP(size, step);
+
+    if (!QEMU_IS_ALIGNED(step, XEN_NVDIMM_PAGE_SIZE)) {
+        error_setg(errp, "x-emu-extent-size must be a multiple of 4 KiB");
+        return false;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        XenNvdimmExtent e = {
+            .offset = i * step,
+            .spa = s->emu_spa + (n - 1 - i) * step,
+            .size = MIN(step, size - i * step),
+        };
+        g_array_append_val(extents, e);
+    }
+    return true;
+}
+
+static bool emu_max_gpfn(XenNvdimmState *s, uint64_t *gpfn, Error **errp)
+{
+    X86MachineState *x86ms = X86_MACHINE(qdev_get_machine());
+    uint64_t end = x86ms->above_4g_mem_size ?
+        x86ms->above_4g_mem_start + x86ms->above_4g_mem_size :
+        x86ms->below_4g_mem_size;
+
+    if (emu_fail(s)) {
+        error_setg_errno(errp, EIO, "cannot get the domain's maximum gpfn");
+        return false;
+    }
+    *gpfn = (end >> XEN_NVDIMM_PAGE_SHIFT) - 1;
+    return true;
+}
+
+/* Is every frame of [mfn, mfn + nr) permitted? */
+static bool emu_is_permitted(uint64_t mfn, uint64_t nr)
+{
+    uint64_t next = mfn;
+    bool progress = true;
+
+    /* The ranges are few and unsorted: sweep until no range extends it. */
+    while (progress && next < mfn + nr) {
+        progress = false;
+        for (guint i = 0; emu_permitted && i < emu_permitted->len; i++) {
+            XenNvdimmRange *r = &g_array_index(emu_permitted,
+                                               XenNvdimmRange, i);
+
+            if (r->start <= next && next < r->end) {
+                next = r->end;
+                progress = true;
+            }
+        }
+    }
+    return next >= mfn + nr;
+}
+
+/* Like Xen's rangeset: add merges, remove may split a range. */
+static int emu_iomem_permission(XenNvdimmState *s, uint64_t mfn, uint64_t nr,
+                                bool allow)
+{
+    uint64_t end = mfn + nr;
+    g_autoptr(GArray) out = g_array_new(false, false, sizeof(XenNvdimmRange));
+
+    if (emu_fail(s)) {
+        return -EIO;
+    }
+    if (!nr || end < mfn) {
+        return -EINVAL;
+    }
+    for (guint i = 0; emu_permitted && i < emu_permitted->len; i++) {
+        XenNvdimmRange r = g_array_index(emu_permitted, XenNvdimmRange, i);
+
+        if (r.end <= mfn || end <= r.start) {
+            g_array_append_val(out, r);
+            continue;
+        }
+        if (allow) {
+            /* Overlaps: swallow it into the new range. */
+            mfn = MIN(mfn, r.start);
+            end = MAX(end, r.end);
+            continue;
+        }
+        if (r.start < mfn) {
+            XenNvdimmRange low = { r.start, mfn };
+            g_array_append_val(out, low);
+        }
+        if (end < r.end) {
+            XenNvdimmRange high = { end, r.end };
+            g_array_append_val(out, high);
+        }
+    }
+    if (allow) {
+        XenNvdimmRange r = { mfn, end };
+        g_array_append_val(out, r);
+    }
+    if (emu_permitted) {
+        g_array_unref(emu_permitted);
+    }
+    emu_permitted = g_steal_pointer(&out);
+    trace_xen_nvdimm_emu_permitted(emu_permitted->len);
+    return 0;
+}
+
+/*
+ * The device, and backend offset, whose emulated host pmem holds frames
+ * [mfn, mfn + nr): they must lie within one of its extents.
+ */
+static XenNvdimmState *emu_find_host(uint64_t mfn, uint64_t nr,
+                                     uint64_t *offset)
+{
+    uint64_t spa = mfn << XEN_NVDIMM_PAGE_SHIFT;
+    uint64_t size = nr << XEN_NVDIMM_PAGE_SHIFT;
+
+    for (guint i = 0; emu_hosts && i < emu_hosts->len; i++) {
+        XenNvdimmState *s = g_ptr_array_index(emu_hosts, i);
+
+        for (guint j = 0; s->extents && j < s->extents->len; j++) {
+            XenNvdimmExtent *e = &g_array_index(s->extents, XenNvdimmExtent, j);
+
+            if (e->spa <= spa && spa - e->spa <= e->size &&
+                size <= e->size - (spa - e->spa)) {
+                *offset = e->offset + (spa - e->spa);
+                return s;
+            }
+        }
+    }
+    return NULL;
+}
+
+static EmuMapping *emu_find_mapping(uint64_t gfn, uint64_t nr)
+{
+    for (guint i = 0; emu_mappings && i < emu_mappings->len; i++) {
+        EmuMapping *m = g_ptr_array_index(emu_mappings, i);
+
+        if (gfn < m->gfn + m->nr && m->gfn < gfn + nr) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+static int emu_memory_mapping(XenNvdimmState *s, uint64_t gfn, uint64_t mfn,
+                              uint64_t nr, bool add)
+{
+    EmuMapping *m;
+    XenNvdimmState *host;
+    uint64_t offset;
+
+    if (emu_fail(s)) {
+        return -EIO;
+    }
+    if (!nr || gfn + nr < gfn || mfn + nr < mfn) {
+        return -EINVAL;
+    }
+    if (!emu_is_permitted(mfn, nr)) {
+        return -EPERM;
+    }
+    m = emu_find_mapping(gfn, nr);
+    if (!add) {
+        if (!m || m->gfn != gfn || m->mfn != mfn || m->nr != nr) {
+            return -ENOENT;
+        }
+        emu_drop_mapping(m);
+        return 0;
+    }
+    if (m) {
+        return -EEXIST;
+    }
+    host = emu_find_host(mfn, nr, &offset);
+    if (!host) {
+        return -EFAULT;
+    }
+    m = g_new0(EmuMapping, 1);
+    m->owner = host;
+    m->gfn = gfn;
+    m->mfn = mfn;
+    m->nr = nr;
+    memory_region_init_alias(&m->alias, OBJECT(host), "xen-nvdimm.map",
+                             &host->emu_ram, offset,
+                             nr << XEN_NVDIMM_PAGE_SHIFT);
+    memory_region_add_subregion(get_system_memory(),
+                                gfn << XEN_NVDIMM_PAGE_SHIFT, &m->alias);
+    if (!emu_mappings) {
+        emu_mappings = g_ptr_array_new();
+    }
+    g_ptr_array_add(emu_mappings, m);
+    trace_xen_nvdimm_emu_map(gfn, offset, nr);
+    return 0;
+}
+
+const XenNvdimmOps xen_nvdimm_emu_ops = {
+    .name = "emulated",
+    .resolve = emu_resolve,
+    .max_gpfn = emu_max_gpfn,
+    .iomem_permission = emu_iomem_permission,
+    .memory_mapping = emu_memory_mapping,
+};

@@ -1,0 +1,419 @@
+/*
+ * xen-nvdimm: host physical addresses of a pmem backend, from the dom0
+ * Linux NVDIMM driver
+ *
+ * The backend is a raw or fsdax pmem block device (or a partition of one),
+ * a device-dax, or a file on a filesystem on one.  libndctl and libdaxctl
+ * say where the namespace's data starts in host physical memory; FIEMAP
+ * says where a file's blocks are on its block device.  For a byte at
+ * backend offset L:
+ *
+ *   SPA = data_base + partition_start + fe_physical + (L - fe_logical)
+ *
+ * where data_base is the namespace resource (raw), the pfn resource (fsdax:
+ * the namespace start plus its info block and memmap) or the dax mapping
+ * (devdax).  BTT (sector mode) remaps blocks and has no such address.
+ *
+ * Copyright (c) 2026 The xen-nvdimm authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include <sys/ioctl.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <ndctl/libndctl.h>
+#include <daxctl/libdaxctl.h>
+#include "qapi/error.h"
+#include "qemu/cutils.h"
+#include "hw/xen/xen-nvdimm-ops.h"
+#include "trace.h"
+
+/* Where a pmem block device's byte 0 is in host memory, and how much. */
+typedef struct PmemBlock {
+    char name[64];
+    uint64_t data_base;
+    uint64_t data_size;
+    const char *mode;
+} PmemBlock;
+
+static void ndctl_unrefp(struct ndctl_ctx **ctx)
+{
+    if (*ctx) {
+        ndctl_unref(*ctx);
+    }
+}
+
+static bool spa_open_ndctl(struct ndctl_ctx **ctx, Error **errp)
+{
+    int rc = ndctl_new(ctx);
+
+    if (rc) {
+        *ctx = NULL;
+        error_setg_errno(errp, -rc, "cannot open libndctl");
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Find the namespace whose block device is @disk (e.g. "pmem0.1") and where
+ * its byte 0 lives.  Refuses BTT, which has no linear address.
+ */
+static bool spa_find_block(struct ndctl_ctx *ctx, const char *disk,
+                           PmemBlock *pb, Error **errp)
+{
+    struct ndctl_bus *bus;
+    struct ndctl_region *region;
+    struct ndctl_namespace *ns;
+
+    ndctl_bus_foreach(ctx, bus) {
+        ndctl_region_foreach(bus, region) {
+            ndctl_namespace_foreach(region, ns) {
+                struct ndctl_pfn *pfn = ndctl_namespace_get_pfn(ns);
+                struct ndctl_btt *btt = ndctl_namespace_get_btt(ns);
+                const char *bd;
+
+                if (btt) {
+                    bd = ndctl_btt_get_block_device(btt);
+                    if (bd && !strcmp(bd, disk)) {
+                        error_setg(errp, "%s is in sector mode (BTT), which "
+                                   "remaps blocks: it has no host physical "
+                                   "address; use raw, fsdax or devdax", disk);
+                        return false;
+                    }
+                    continue;
+                }
+                if (pfn) {
+                    bd = ndctl_pfn_get_block_device(pfn);
+                    if (!bd || strcmp(bd, disk)) {
+                        continue;
+                    }
+                    pb->data_base = ndctl_pfn_get_resource(pfn);
+                    pb->data_size = ndctl_pfn_get_size(pfn);
+                    pb->mode = "fsdax";
+                    /*
+                     * The data must end where the namespace ends: a legacy
+                     * info block with end_trunc (and start_pad) padding
+                     * makes the sysfs resource disagree with the driver.
+                     */
+                    if (pb->data_base + pb->data_size !=
+                        ndctl_namespace_get_resource(ns) +
+                        ndctl_namespace_get_size(ns)) {
+                        error_setg(errp, "%s has a legacy padded pfn info "
+                                   "block (start_pad/end_trunc): its host "
+                                   "physical address is ambiguous; "
+                                   "re-create the namespace", disk);
+                        return false;
+                    }
+                } else {
+                    bd = ndctl_namespace_get_block_device(ns);
+                    if (!bd || strcmp(bd, disk)) {
+                        continue;
+                    }
+                    pb->data_base = ndctl_namespace_get_resource(ns);
+                    pb->data_size = ndctl_namespace_get_size(ns);
+                    pb->mode = "raw";
+                }
+                if (pb->data_base == ULLONG_MAX ||
+                    pb->data_size == ULLONG_MAX) {
+                    error_setg(errp, "%s: the NVDIMM driver reports no host "
+                               "physical address", disk);
+                    return false;
+                }
+                pstrcpy(pb->name, sizeof(pb->name), disk);
+                trace_xen_nvdimm_spa_block(disk, pb->mode, pb->data_base,
+                                           pb->data_size);
+                return true;
+            }
+        }
+    }
+    error_setg(errp, "%s is not the block device of an NVDIMM namespace",
+               disk);
+    return false;
+}
+
+/*
+ * The disk a block device belongs to, and where a partition starts on it:
+ * libndctl knows namespaces, not partitions.
+ */
+static bool spa_block_disk(dev_t dev, char *disk, size_t len,
+                           uint64_t *part_start, uint64_t *part_size,
+                           Error **errp)
+{
+    g_autofree char *sys = g_strdup_printf("/sys/dev/block/%u:%u",
+                                           major(dev), minor(dev));
+    g_autofree char *link = g_file_read_link(sys, NULL);
+    g_autofree char *attr = NULL;
+    g_autofree char *text = NULL;
+    g_autofree char *parent = NULL;
+    uint64_t sectors;
+
+    if (!link) {
+        error_setg(errp, "block device %u:%u is not in sysfs",
+                   major(dev), minor(dev));
+        return false;
+    }
+    *part_start = 0;
+    *part_size = 0;
+    attr = g_strdup_printf("%s/partition", sys);
+    if (g_file_test(attr, G_FILE_TEST_EXISTS)) {
+        g_free(attr);
+        attr = g_strdup_printf("%s/start", sys);
+        if (!g_file_get_contents(attr, &text, NULL, NULL) ||
+            qemu_strtou64(text, NULL, 10, &sectors)) {
+            error_setg(errp, "cannot read %s", attr);
+            return false;
+        }
+        *part_start = sectors * 512;
+        g_free(text);
+        g_free(attr);
+        attr = g_strdup_printf("%s/size", sys);
+        if (!g_file_get_contents(attr, &text, NULL, NULL) ||
+            qemu_strtou64(text, NULL, 10, &sectors)) {
+            error_setg(errp, "cannot read %s", attr);
+            return false;
+        }
+        *part_size = sectors * 512;
+        parent = g_path_get_dirname(link);
+        pstrcpy(disk, len, strrchr(parent, '/') + 1);
+    } else {
+        pstrcpy(disk, len, strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
+    }
+    return true;
+}
+
+/* Add [offset, offset + size) at @spa, proven inside @pb's data range. */
+static bool spa_add(GArray *extents, const PmemBlock *pb, uint64_t offset,
+                    uint64_t dev_offset, uint64_t size, Error **errp)
+{
+    XenNvdimmExtent e = {
+        .offset = offset,
+        .spa = pb->data_base + dev_offset,
+        .size = size,
+    };
+
+    if (dev_offset > pb->data_size || size > pb->data_size - dev_offset) {
+        error_setg(errp, "bytes 0x%" PRIx64 "+0x%" PRIx64 " of %s lie outside "
+                   "its namespace's data (0x%" PRIx64 " bytes)", dev_offset,
+                   size, pb->name, pb->data_size);
+        return false;
+    }
+    g_array_append_val(extents, e);
+    return true;
+}
+
+/* A pmem block device or a partition of one. */
+static bool spa_resolve_blockdev(struct ndctl_ctx *ctx, dev_t rdev,
+                                 const char *path, uint64_t size,
+                                 GArray *extents, Error **errp)
+{
+    PmemBlock pb;
+    uint64_t part_start, part_size;
+
+    if (!spa_block_disk(rdev, pb.name, sizeof(pb.name), &part_start,
+                        &part_size, errp) ||
+        !spa_find_block(ctx, pb.name, &pb, errp)) {
+        return false;
+    }
+    if (part_size && size > part_size) {
+        error_setg(errp, "%s is 0x%" PRIx64 " bytes, smaller than the "
+                   "backend", path, part_size);
+        return false;
+    }
+    return spa_add(extents, &pb, 0, part_start, size, errp);
+}
+
+/* FIEMAP flags that rule out a stable, initialised, private extent. */
+#define SPA_FIEMAP_BAD \
+    (FIEMAP_EXTENT_UNKNOWN | FIEMAP_EXTENT_DELALLOC | FIEMAP_EXTENT_ENCODED | \
+     FIEMAP_EXTENT_DATA_ENCRYPTED | FIEMAP_EXTENT_NOT_ALIGNED | \
+     FIEMAP_EXTENT_DATA_INLINE | FIEMAP_EXTENT_DATA_TAIL | \
+     FIEMAP_EXTENT_UNWRITTEN | FIEMAP_EXTENT_SHARED)
+
+#define SPA_FIEMAP_BATCH 256
+
+/* A file on a filesystem on a pmem block device. */
+static bool spa_resolve_file(struct ndctl_ctx *ctx, int fd, dev_t dev,
+                             const char *path, uint64_t size,
+                             GArray *extents, Error **errp)
+{
+    g_autofree struct fiemap *fm =
+        g_malloc0(sizeof(*fm) + SPA_FIEMAP_BATCH * sizeof(fm->fm_extents[0]));
+    PmemBlock pb;
+    uint64_t part_start, part_size, next = 0;
+
+    if (!spa_block_disk(dev, pb.name, sizeof(pb.name), &part_start,
+                        &part_size, errp)) {
+        return false;
+    }
+    if (!spa_find_block(ctx, pb.name, &pb, errp)) {
+        error_prepend(errp, "%s is on a filesystem on %u:%u: ", path,
+                      major(dev), minor(dev));
+        return false;
+    }
+    for (bool more = true; more && next < size;) {
+        fm->fm_start = next;
+        fm->fm_length = size - next;
+        fm->fm_flags = FIEMAP_FLAG_SYNC;
+        fm->fm_extent_count = SPA_FIEMAP_BATCH;
+        if (ioctl(fd, FS_IOC_FIEMAP, fm)) {
+            error_setg_errno(errp, errno, "FIEMAP on %s failed", path);
+            return false;
+        }
+        more = fm->fm_mapped_extents > 0;
+        for (unsigned i = 0; more && i < fm->fm_mapped_extents; i++) {
+            struct fiemap_extent *fe = &fm->fm_extents[i];
+            uint64_t skip, len;
+
+            if (fe->fe_logical > next) {
+                more = false;   /* a hole: reported below */
+                break;
+            }
+            if (fe->fe_flags & SPA_FIEMAP_BAD) {
+                error_setg(errp, "%s: bytes 0x%" PRIx64 "+0x%" PRIx64 " are "
+                           "an extent with FIEMAP flags 0x%x (unwritten, "
+                           "shared, inline or otherwise not a plain block "
+                           "run); write the file out in full first",
+                           path, (uint64_t)fe->fe_logical,
+                           (uint64_t)fe->fe_length, fe->fe_flags);
+                return false;
+            }
+            more = !(fe->fe_flags & FIEMAP_EXTENT_LAST);
+            /* The first extent may start before what was asked for. */
+            skip = next - fe->fe_logical;
+            if (skip >= fe->fe_length) {
+                continue;
+            }
+            len = MIN(fe->fe_length - skip, size - next);
+            if (part_size && (fe->fe_physical + skip > part_size ||
+                              len > part_size - fe->fe_physical - skip)) {
+                error_setg(errp, "%s: extent at 0x%" PRIx64 " lies outside "
+                           "its partition", path, (uint64_t)fe->fe_logical);
+                return false;
+            }
+            if (!spa_add(extents, &pb, next,
+                         part_start + fe->fe_physical + skip, len, errp)) {
+                error_prepend(errp, "%s: ", path);
+                return false;
+            }
+            next += len;
+        }
+    }
+    if (next < size) {
+        error_setg(errp, "%s: bytes from 0x%" PRIx64 " are a hole or past "
+                   "the end of the file; allocate and write the whole file",
+                   path, next);
+        return false;
+    }
+    return true;
+}
+
+/* A device-dax: its mappings, or its one range on older kernels. */
+static bool spa_resolve_devdax(struct ndctl_ctx *ctx, dev_t rdev,
+                               const char *path, uint64_t size,
+                               GArray *extents, Error **errp)
+{
+    struct ndctl_bus *bus;
+    struct ndctl_region *region;
+    struct ndctl_namespace *ns;
+    struct daxctl_dev *dev;
+    struct daxctl_mapping *m;
+    uint64_t page = qemu_real_host_page_size();
+
+    ndctl_bus_foreach(ctx, bus) {
+        ndctl_region_foreach(bus, region) {
+            ndctl_namespace_foreach(region, ns) {
+                struct ndctl_dax *dax = ndctl_namespace_get_dax(ns);
+                struct daxctl_region *dregion;
+                PmemBlock pb = { .mode = "devdax" };
+                bool any = false;
+
+                if (!dax) {
+                    continue;
+                }
+                dregion = ndctl_dax_get_daxctl_region(dax);
+                daxctl_dev_foreach(dregion, dev) {
+                    if (daxctl_dev_get_major(dev) != major(rdev) ||
+                        daxctl_dev_get_minor(dev) != minor(rdev)) {
+                        continue;
+                    }
+                    pstrcpy(pb.name, sizeof(pb.name),
+                            daxctl_dev_get_devname(dev));
+                    pb.data_base = ndctl_dax_get_resource(dax);
+                    pb.data_size = ndctl_dax_get_size(dax);
+                    trace_xen_nvdimm_spa_block(pb.name, pb.mode, pb.data_base,
+                                               pb.data_size);
+                    daxctl_mapping_foreach(dev, m) {
+                        uint64_t off = daxctl_mapping_get_offset(m) * page;
+                        uint64_t start = daxctl_mapping_get_start(m);
+                        uint64_t len = daxctl_mapping_get_size(m);
+
+                        any = true;
+                        if (off >= size) {
+                            continue;
+                        }
+                        if (start < pb.data_base ||
+                            !spa_add(extents, &pb, off, start - pb.data_base,
+                                     MIN(len, size - off), errp)) {
+                            error_setg(errp, "%s: mapping at 0x%" PRIx64
+                                       " lies outside its namespace's data",
+                                       path, start);
+                            return false;
+                        }
+                    }
+                    if (!any) {
+                        uint64_t start = daxctl_dev_get_resource(dev);
+
+                        if (start < pb.data_base) {
+                            error_setg(errp, "%s starts outside its "
+                                       "namespace's data", path);
+                            return false;
+                        }
+                        return spa_add(extents, &pb, 0,
+                                       start - pb.data_base, size, errp);
+                    }
+                    /* Mappings come in device order on Linux; be sure. */
+                    g_array_sort(extents, (GCompareFunc)xen_nvdimm_extent_cmp);
+                    return true;
+                }
+            }
+        }
+    }
+    error_setg(errp, "%s is not a device-dax of an NVDIMM namespace", path);
+    return false;
+}
+
+bool xen_nvdimm_resolve_spa(int fd, const char *path, uint64_t size,
+                            GArray *extents, Error **errp)
+{
+    struct ndctl_ctx *ctx __attribute__((cleanup(ndctl_unrefp))) = NULL;
+    struct stat st;
+
+    if (fstat(fd, &st)) {
+        error_setg_errno(errp, errno, "cannot stat %s", path);
+        return false;
+    }
+    if (!spa_open_ndctl(&ctx, errp)) {
+        return false;
+    }
+    if (S_ISBLK(st.st_mode)) {
+        return spa_resolve_blockdev(ctx, st.st_rdev, path, size, extents,
+                                    errp);
+    }
+    if (S_ISCHR(st.st_mode)) {
+        return spa_resolve_devdax(ctx, st.st_rdev, path, size, extents, errp);
+    }
+    if (S_ISREG(st.st_mode)) {
+        if ((uint64_t)st.st_size < size) {
+            error_setg(errp, "%s (0x%" PRIx64 " bytes) is smaller than the "
+                       "backend", path, (uint64_t)st.st_size);
+            return false;
+        }
+        return spa_resolve_file(ctx, fd, st.st_dev, path, size, extents,
+                                errp);
+    }
+    error_setg(errp, "%s is not a block device, device-dax or file", path);
+    return false;
+}
