@@ -30,6 +30,7 @@ CONFIGURE_ARGS=(
 TARGETS=(
     qemu-system-x86_64
     tests/qtest/xen-nvdimm-test
+    tests/unit/test-xen-nvdimm-layout
 )
 
 if [ "${XEN_NVDIMM_CCACHE:-1}" = 1 ]; then

@@ -57,6 +57,7 @@ checkpatch() {
     return $rc
 }
 
+check "unit/test-xen-nvdimm-layout" meson_tests test-xen-nvdimm-layout
 check "qtest-x86_64/xen-nvdimm-test" meson_tests qtest-x86_64/xen-nvdimm-test
 check "series lists every new file" series_lists_all_files
 check "checkpatch on the exported series" checkpatch

@@ -1,57 +1,58 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# The main job: show what the built QEMU offers with the xen-nvdimm device.
+# The main job: show the xen-nvdimm device in the built QEMU.  With no Xen
+# host it runs in emulated mode under the qtest accelerator: the "guest"
+# writes at the device's guest-physical address and the bytes appear in the
+# backing file.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-show() {
-    echo "\$ qemu-system-x86_64 $*"
-    "$QEMU" "$@" 2>&1 || true
-    echo
-}
-
-# Run QEMU under the qtest accelerator and print the answers to QMP commands.
-qmp() {
-    local cmd
-    {
-        echo '{"execute": "qmp_capabilities"}'
-        for cmd in "${QMP[@]}"; do
-            echo "$cmd"
-        done
-        echo '{"execute": "quit"}'
-    } | "$QEMU" "$@" -qmp stdio 2>&1 |
-        /usr/bin/python3 -c '
-import json, sys
-for line in sys.stdin:
-    try:
-        msg = json.loads(line)
-    except ValueError:
-        print(line, end="")
-        continue
-    if msg.get("return") not in (None, {}):
-        print("   ", json.dumps(msg["return"]))
-    elif "error" in msg:
-        print("    error:", msg["error"]["desc"])
-'
-}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 
 echo "QEMU $(qemu_source_version) with the xen-nvdimm series: $QEMU"
 echo
 echo "\$ qemu-system-x86_64 -device help | grep xen-nvdimm"
 "$QEMU" -device help | grep xen-nvdimm
 echo
-show -device xen-nvdimm,help
-
-base=(-machine pc -accel qtest -m 256M -nodefaults -display none
-      -object memory-backend-ram,id=pm0,size=64M)
-QMP=('{"execute": "qom-get", "arguments": {"path": "/machine/peripheral/nv0", "property": "memdev"}}'
-     '{"execute": "qom-get", "arguments": {"path": "/machine/peripheral/nv0", "property": "size"}}'
-     '{"execute": "device_add", "arguments": {"driver": "xen-nvdimm", "memdev": "pm0"}}')
-echo "\$ qemu-system-x86_64 ${base[*]} -device xen-nvdimm,id=nv0,memdev=pm0,label-size=128K"
-echo "  QMP: qom-get nv0 memdev; qom-get nv0 size (64 MiB less the label area); device_add"
-qmp "${base[@]}" -device xen-nvdimm,id=nv0,memdev=pm0,label-size=128K
+echo "\$ qemu-system-x86_64 -device xen-nvdimm,help"
+"$QEMU" -device xen-nvdimm,help
 echo
-echo "Wrong command lines get a clear error:"
-show "${base[@]}" -device xen-nvdimm,memdev=pm0,label-size=64K
-show "${base[@]}" -device xen-nvdimm,memdev=pm0 -device xen-nvdimm,memdev=pm0
+
+truncate -s 64M "$tmp/pmem.img"
+args=(-machine pc -accel qtest -m 256M -nodefaults -display none
+      -object memory-backend-xen-pmem,id=pm0,size=64M,mem-path="$tmp/pmem.img"
+      -device xen-nvdimm,id=nv0,memdev=pm0,label-size=128K,x-emu-extent-size=16M)
+echo "\$ qemu-system-x86_64 ${args[*]//$tmp\//} \\"
+echo "      -trace enable=xen_nvdimm_*,file=trace.log -qtest stdio"
+coproc QEMU_PROC { exec "$QEMU" "${args[@]}" -trace "enable=xen_nvdimm_*,file=$tmp/trace.log" \
+                   -qtest stdio 2>"$tmp/stderr"; }
+# The device is placed during realize, before qtest starts answering.
+qtest() {
+    echo "$*" >&"${QEMU_PROC[1]}"
+    read -r reply <&"${QEMU_PROC[0]}"
+    echo "  qtest> $*  ->  $reply"
+}
+qtest "readb 0x0"
+gpa=$(sed -n 's/.*xen_nvdimm_place pm0: gpa \(0x[0-9a-f]*\).*/\1/p' "$tmp/trace.log")
+echo
+echo "What the device did (trace):"
+sed -n 's/.*\(xen_nvdimm_[a-z_]* .*\)/  \1/p' "$tmp/trace.log"
+echo
+echo "The guest writes at the data area (guest-physical $gpa):"
+qtest "writeq $gpa 0x4d454d502d4e4558"
+qtest "writeq $(printf '0x%x' $((gpa + 0x2345678))) 0x216e657474697277"
+qtest "readq $(printf '0x%x' $((gpa + 0x2345678)))"
+echo
+echo "The backing file holds the bytes at the same offsets:"
+od -A x -t x1z -N 8 "$tmp/pmem.img" | sed -n "1s/^/  /p"
+od -A x -t x1z -j $((0x2345678)) -N 8 "$tmp/pmem.img" | sed -n "1s/^/  /p"
+# Like libqtest, end QEMU with SIGTERM: an orderly shutdown.
+pid=$QEMU_PROC_PID
+kill -TERM "$pid"
+wait "$pid" || true
+echo
+echo "At exit the device unmapped and revoked everything:"
+sed -n 's/.*\(xen_nvdimm_\(teardown\|memory_mapping.*add 0\|iomem_permission.*allow 0\).*\)/  \1/p' "$tmp/trace.log" | head -4
+echo "  ... ($(grep -c 'add 0 rc 0' "$tmp/trace.log") unmaps, $(grep -c 'allow 0 rc 0' "$tmp/trace.log") revocations)"

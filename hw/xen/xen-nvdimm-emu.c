@@ -58,8 +58,7 @@ bool xen_nvdimm_emu_attach(XenNvdimmState *s, int fd, bool readonly,
                            Error **errp)
 {
     uint32_t flags = RAM_SHARED;
-    g_autofree char *name = g_strdup_printf("xen-nvdimm.%s",
-        object_get_canonical_path_component(OBJECT(s->hostmem)));
+    g_autofree char *name = g_strdup_printf("xen-nvdimm.%s", s->name);
 
     if (readonly) {
         flags |= RAM_READONLY | RAM_READONLY_FD;
@@ -184,7 +183,9 @@ static int emu_iomem_permission(XenNvdimmState *s, uint64_t mfn, uint64_t nr,
     for (guint i = 0; emu_permitted && i < emu_permitted->len; i++) {
         XenNvdimmRange r = g_array_index(emu_permitted, XenNvdimmRange, i);
 
-        if (r.end <= mfn || end <= r.start) {
+        /* Granting merges with neighbours too, as Xen's rangesets do. */
+        if (r.end < mfn || end < r.start ||
+            (!allow && (r.end == mfn || end == r.start))) {
             g_array_append_val(out, r);
             continue;
         }

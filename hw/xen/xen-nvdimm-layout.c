@@ -9,9 +9,10 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/host-utils.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
-#include "hw/xen/xen-nvdimm-ops.h"
+#include "hw/xen/xen-nvdimm-layout.h"
 
 #define EXTENT(a, i) (&g_array_index(a, XenNvdimmExtent, i))
 

@@ -44,7 +44,7 @@ static QTAILQ_HEAD(, XenNvdimmState) xen_nvdimms =
 
 static const char *xen_nvdimm_name(XenNvdimmState *s)
 {
-    return object_get_canonical_path_component(OBJECT(s->hostmem));
+    return s->name;
 }
 
 /*
@@ -255,6 +255,9 @@ static bool xen_nvdimm_check_config(XenNvdimmState *s, Error **errp)
         error_setg(errp, "'" XEN_NVDIMM_MEMDEV_PROP "' property is not set");
         return false;
     }
+    /* Kept: -objects lose their id before exit notifiers run. */
+    g_free(s->name);
+    s->name = g_strdup(object_get_canonical_path_component(OBJECT(s->hostmem)));
     if (!object_dynamic_cast(OBJECT(s->hostmem),
                              TYPE_MEMORY_BACKEND_XEN_PMEM)) {
         error_setg(errp, "memdev '%s' is a %s; xen-nvdimm needs a "
@@ -420,6 +423,11 @@ static const Property xen_nvdimm_properties[] = {
     DEFINE_PROP_SIZE("x-emu-extent-size", XenNvdimmState, emu_extent_size, 0),
 };
 
+static void xen_nvdimm_instance_finalize(Object *obj)
+{
+    g_free(XEN_NVDIMM(obj)->name);
+}
+
 static void xen_nvdimm_instance_init(Object *obj)
 {
     object_property_add(obj, "size", "size", xen_nvdimm_get_size,
@@ -451,6 +459,7 @@ static const TypeInfo xen_nvdimm_info = {
     .parent        = TYPE_DEVICE,
     .instance_size = sizeof(XenNvdimmState),
     .instance_init = xen_nvdimm_instance_init,
+    .instance_finalize = xen_nvdimm_instance_finalize,
     .class_init    = xen_nvdimm_class_init,
 };
 

@@ -51,6 +51,7 @@ struct XenNvdimmState {
     uint64_t emu_extent_size;
 
     /* Set at realize */
+    char *name;                 /* the memdev's id, for messages */
     HostMemoryBackendXenPmem *pmem;
     const XenNvdimmOps *ops;
     uint64_t data_size;         /* mapped bytes: backend less label area */

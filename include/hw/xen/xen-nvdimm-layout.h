@@ -1,0 +1,73 @@
+/*
+ * xen-nvdimm: extent and guest-physical layout helpers
+ *
+ * Pure functions on plain descriptors, shared by the device and its
+ * unit test.
+ *
+ * Copyright (c) 2026 The xen-nvdimm authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_XEN_XEN_NVDIMM_LAYOUT_H
+#define HW_XEN_XEN_NVDIMM_LAYOUT_H
+
+/* Units of the memory_mapping and iomem_permission hypercalls. */
+#define XEN_NVDIMM_PAGE_SHIFT   12
+#define XEN_NVDIMM_PAGE_SIZE    (1ULL << XEN_NVDIMM_PAGE_SHIFT)
+
+/*
+ * A piece of the backend that is contiguous in host physical memory:
+ * backend bytes [offset, offset + size) live at host SPA [spa, spa + size).
+ */
+typedef struct XenNvdimmExtent {
+    uint64_t offset;
+    uint64_t spa;
+    uint64_t size;
+} XenNvdimmExtent;
+
+/* A guest-physical range [start, end). */
+typedef struct XenNvdimmRange {
+    uint64_t start;
+    uint64_t end;
+} XenNvdimmRange;
+
+/* Guest-physical addresses Xen can map: below 2^52 (4 KiB p2m, 64 bits). */
+#define XEN_NVDIMM_GPA_LIMIT    (1ULL << 52)
+
+/* Order extents by backend offset (a GCompareFunc). */
+int xen_nvdimm_extent_cmp(const void *a, const void *b);
+
+/* Merge neighbours that are contiguous both in the backend and in SPA. */
+void xen_nvdimm_extents_coalesce(GArray *extents);
+
+/*
+ * Check that @extents cover backend bytes [0, size) in order, without gap or
+ * overlap, each a non-empty run of whole pages that does not wrap.
+ */
+bool xen_nvdimm_extents_check(GArray *extents, uint64_t size, Error **errp);
+
+/*
+ * The congruence that lets Xen use superpages: the data area's GPA should be
+ * congruent to *@phase modulo *@align, taken from the largest extent
+ * (1 GiB when that extent can hold a 1 GiB page, else 2 MiB).
+ */
+void xen_nvdimm_congruence(GArray *extents, uint64_t *phase, uint64_t *align);
+
+/*
+ * The lowest GPA at or above @floor, congruent to @phase modulo @align,
+ * where @size bytes overlap none of @busy[0..@nbusy).
+ */
+bool xen_nvdimm_place(uint64_t floor, uint64_t size, uint64_t phase,
+                      uint64_t align, const XenNvdimmRange *busy,
+                      size_t nbusy, uint64_t *gpa, Error **errp);
+
+/*
+ * Check a GPA given by the user: page aligned, at or above @floor, inside
+ * what Xen can map, and clear of @busy.
+ */
+bool xen_nvdimm_check_gpa(uint64_t gpa, uint64_t floor, uint64_t size,
+                          const XenNvdimmRange *busy, size_t nbusy,
+                          Error **errp);
+
+#endif /* HW_XEN_XEN_NVDIMM_LAYOUT_H */
