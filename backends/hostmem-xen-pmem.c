@@ -46,7 +46,7 @@ static bool xen_pmem_get_size(int fd, const char *path, uint64_t *size,
         sysfs = g_strdup_printf("/sys/dev/char/%u:%u/size",
                                 major(st.st_rdev), minor(st.st_rdev));
         if (!g_file_get_contents(sysfs, &text, NULL, &gerr) ||
-            qemu_strtou64(text, NULL, 0, size)) {
+            qemu_strtou64(g_strstrip(text), NULL, 0, size)) {
             error_setg(errp, "'%s' is a character device but not a "
                        "device-dax (no %s)", path, sysfs);
             return false;

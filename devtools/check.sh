@@ -59,6 +59,7 @@ checkpatch() {
 
 check "unit/test-xen-nvdimm-layout" meson_tests test-xen-nvdimm-layout
 check "qtest-x86_64/xen-nvdimm-test" meson_tests qtest-x86_64/xen-nvdimm-test
+check "SPA resolver on Linux's NVDIMM driver (TCG guest)" "$TOP/devtools/test-resolver.sh"
 check "series lists every new file" series_lists_all_files
 check "checkpatch on the exported series" checkpatch
 

@@ -56,12 +56,14 @@ if [ "$(cat "$LIST" 2>/dev/null)" != "$want" ]; then
 fi
 
 # QEMU's build deps (lib32gcc for its x86 option ROMs), the Xen and NVDIMM
-# libraries, firmware for guests, and tools for the series export.
+# libraries, firmware for guests, tools for the series export, and what the
+# test guests' initramfs is made of.
 PKGS="build-essential pkg-config ninja-build python3-venv python3-setuptools
       flex bison ccache dpkg-dev git xz-utils lib32gcc-12-dev
       libglib2.0-dev zlib1g-dev
       libxen-dev libndctl-dev libdaxctl-dev
-      seabios ipxe-qemu"
+      seabios ipxe-qemu
+      busybox-static kmod ndctl daxctl e2fsprogs xfsprogs fdisk"
 
 if [ ! -e "$stamp" ] || [ "$(cat "$stamp")" != "$(echo $PKGS)" ]; then
     $APT update

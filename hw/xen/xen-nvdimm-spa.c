@@ -162,7 +162,7 @@ static bool spa_block_disk(dev_t dev, char *disk, size_t len,
         g_free(attr);
         attr = g_strdup_printf("%s/start", sys);
         if (!g_file_get_contents(attr, &text, NULL, NULL) ||
-            qemu_strtou64(text, NULL, 10, &sectors)) {
+            qemu_strtou64(g_strstrip(text), NULL, 10, &sectors)) {
             error_setg(errp, "cannot read %s", attr);
             return false;
         }
@@ -171,7 +171,7 @@ static bool spa_block_disk(dev_t dev, char *disk, size_t len,
         g_free(attr);
         attr = g_strdup_printf("%s/size", sys);
         if (!g_file_get_contents(attr, &text, NULL, NULL) ||
-            qemu_strtou64(text, NULL, 10, &sectors)) {
+            qemu_strtou64(g_strstrip(text), NULL, 10, &sectors)) {
             error_setg(errp, "cannot read %s", attr);
             return false;
         }
@@ -246,6 +246,7 @@ static bool spa_resolve_file(struct ndctl_ctx *ctx, int fd, dev_t dev,
 
     if (!spa_block_disk(dev, pb.name, sizeof(pb.name), &part_start,
                         &part_size, errp)) {
+        error_prepend(errp, "%s is not on a pmem block device: ", path);
         return false;
     }
     if (!spa_find_block(ctx, pb.name, &pb, errp)) {

@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Boot a test guest under TCG and wait for it to power off.
+#
+#   boot.sh LOG TIMEOUT QEMU-ARGS...
+#
+# The serial console goes to LOG.  QEMU is killed if the guest has not
+# finished after TIMEOUT seconds; on any failure the end of LOG is shown.
+set -uo pipefail
+. "$(dirname "$0")/../common.sh"
+
+logfile=$1
+limit=$2
+shift 2
+start=$SECONDS
+"$QEMU" -accel tcg -nodefaults -nographic -no-reboot -serial "file:$logfile" \
+    -monitor none "$@" </dev/null &
+pid=$!
+while kill -0 "$pid" 2>/dev/null; do
+    if ((SECONDS - start > limit)); then
+        kill -KILL "$pid"
+        wait "$pid" 2>/dev/null
+        echo "guest timed out after $limit s; its console:" >&2
+        tail -n 60 "$logfile" >&2
+        exit 1
+    fi
+    sleep 1
+done
+wait "$pid"
+rc=$?
+if [ $rc != 0 ] || ! grep -q '^@@@ END rc=0' "$logfile"; then
+    echo "guest failed (QEMU exit $rc); its console:" >&2
+    tail -n 60 "$logfile" >&2
+    exit 1
+fi
+log "guest ran in $((SECONDS - start)) s"

@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# In a "dom0" test guest whose pmem is QEMU's stock NVDIMM: make one
+# namespace of every kind, write a pattern into each backend kind, and run
+# xen-nvdimm's resolver on it.  The host checks that the pattern is in its
+# backing file where the resolved SPA says.
+#
+# Output: REGION base size
+#         CASE name offset pattern   (then the resolver's lines, prefixed)
+#         REFUSE name expected-text  (the resolver must fail saying that)
+R=/test/xen-nvdimm-resolve
+
+echo "REGION $(cat /sys/bus/nd/devices/region0/resource) $(cat /sys/bus/nd/devices/region0/size)"
+ndctl disable-region all >/dev/null
+ndctl init-labels -f all >/dev/null
+ndctl enable-region all >/dev/null
+
+# mk MODE SIZE: create a namespace; sets DEV to its block or char device.
+mk() {
+    ndctl create-namespace -r region0 -m "$1" -s "$2" >/tmp/ns.json || {
+        cat /tmp/ns.json; echo "FAILED create-namespace $*"; exit 1; }
+    DEV=$(sed -n 's/.*"\(blockdev\|chardev\)":"\([^"]*\)".*/\2/p' /tmp/ns.json | head -n 1)
+    echo "NAMESPACE $1 $2 /dev/$DEV"
+}
+
+# case NAME PATH SIZE OFFSET: pattern at OFFSET of PATH, then resolve it.
+case_() {
+    pat="<<$1-PATTERN-0123456789>>"
+    $R write "$2" "$4" "$pat" || echo "FAILED write $2"
+    echo "CASE $1 $4 $pat"
+    $R resolve "$2" "$3" | sed "s/^/RESOLVE $1 /"
+}
+
+# refuse NAME PATH SIZE TEXT: the resolver must refuse, saying TEXT.
+refuse() {
+    echo "REFUSE $1 $4"
+    $R resolve "$2" "$3" | sed "s/^/RESOLVE $1 /"
+}
+
+# Raw namespace with two partitions: the disk, a partition, and a file on
+# a filesystem without DAX (raw mode has no struct pages).
+mk raw 128M
+RAW=/dev/$DEV
+printf 'start=2048, size=32768, type=83\nstart=34816, size=196608, type=83\n' |
+    sfdisk -q "$RAW" >/dev/null
+case_ raw "$RAW" 128M 0x3000
+case_ partition "${RAW}p1" 16M 0x5000
+mkfs.ext4 -q -F -b 4096 "${RAW}p2" >/dev/null
+mkdir -p /mnt/plain
+mount -t ext4 "${RAW}p2" /mnt/plain
+dd if=/dev/zero of=/mnt/plain/f bs=1M count=8 2>/dev/null
+case_ file-nodax /mnt/plain/f 8M 0x123000
+refuse short-file /mnt/plain/f 16M "smaller than the backend"
+truncate -s 8M /mnt/plain/sparse
+refuse hole /mnt/plain/sparse 8M "are a hole"
+fallocate -l 8M /mnt/plain/unwritten
+refuse unwritten /mnt/plain/unwritten 8M "FIEMAP flags 0x801"
+umount /mnt/plain
+
+# fsdax with ext4 and xfs, DAX on.
+mk fsdax 256M
+mkfs.ext4 -q -F -b 4096 "/dev/$DEV" >/dev/null
+mkdir -p /mnt/ext4
+mount -t ext4 -o dax "/dev/$DEV" /mnt/ext4 || echo "FAILED mount ext4 dax"
+dd if=/dev/zero of=/mnt/ext4/f bs=1M count=16 2>/dev/null
+case_ fsdax-ext4 /mnt/ext4/f 16M 0x9a7000
+case_ fsdax-blockdev "/dev/$DEV" 64M 0x3f00000
+# Two files grown in turn, synced each time: interleaved extents.
+for i in 1 2 3 4 5 6 7 8; do
+    dd if=/dev/zero bs=64k count=1 2>/dev/null >>/mnt/ext4/a
+    dd if=/dev/zero bs=64k count=1 2>/dev/null >>/mnt/ext4/b
+    sync
+done
+case_ fsdax-fragmented /mnt/ext4/a 512K 0x51234
+umount /mnt/ext4
+
+mk fsdax 384M
+mkfs.xfs -q -f -m reflink=0 "/dev/$DEV" >/dev/null
+mkdir -p /mnt/xfs
+mount -t xfs -o dax "/dev/$DEV" /mnt/xfs || echo "FAILED mount xfs dax"
+dd if=/dev/zero of=/mnt/xfs/f bs=1M count=16 2>/dev/null
+case_ fsdax-xfs /mnt/xfs/f 16M 0x456000
+umount /mnt/xfs
+
+# device-dax, and BTT, which has no linear address.
+mk devdax 128M
+case_ devdax "/dev/$DEV" 64M 0x201000
+mk sector 32M
+refuse sector "/dev/$DEV" 16M "sector mode (BTT)"
+
+# Not pmem at all.
+dd if=/dev/zero of=/tmp/f bs=1M count=4 2>/dev/null
+refuse tmpfs /tmp/f 4M "is not on a pmem block device"

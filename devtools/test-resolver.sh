@@ -1,0 +1,107 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# xen-nvdimm's SPA resolver against a real Linux NVDIMM driver: boot
+# Debian's kernel under TCG with QEMU's stock -device nvdimm as the "dom0"
+# pmem, run the resolver (hw/xen/xen-nvdimm-spa.c, linked unchanged) on raw,
+# partition, plain-file, fsdax ext4/xfs and devdax backends, and check on
+# this side that each pattern the guest wrote is in the backing file at the
+# SPA the resolver gave, less the NVDIMM's base.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+work=$BUILD/test-resolver
+rm -rf "$work"
+mkdir -p "$work"
+
+# The resolver tool: the build's own objects and flags.
+flags=$(/usr/bin/python3 - "$QBUILD/compile_commands.json" <<'PY'
+import json, shlex, sys
+for e in json.load(open(sys.argv[1])):
+    if e["file"].endswith("hw/xen/xen-nvdimm-spa.c"):
+        args = shlex.split(e["command"])[1:]
+        out = []
+        skip = False
+        for a in args:
+            if skip:
+                skip = False
+            elif a in ("-MQ", "-MF", "-o"):
+                skip = True
+            elif a not in ("-MD", "-c") and not a.endswith(".c"):
+                out.append(a)
+        print(" ".join(shlex.quote(a) for a in out))
+PY
+)
+(
+    cd "$QBUILD"
+    eval cc "$flags" -c -o "$work/resolve.o" "$TOP/devtools/guest/xen-nvdimm-resolve.c"
+    cc -o "$work/xen-nvdimm-resolve" "$work/resolve.o" \
+        libcommon.a.p/hw_xen_xen-nvdimm-spa.c.o \
+        libcommon.a.p/hw_xen_xen-nvdimm-layout.c.o \
+        libqom.a.p/*.o libqemuutil.a \
+        $(pkg-config --libs glib-2.0 gmodule-2.0 libndctl libdaxctl) -lm -pthread
+)
+
+"$TOP/devtools/guest/image.sh" "$work" "$work/xen-nvdimm-resolve" \
+    "$TOP/devtools/guest/resolver/run.sh"
+truncate -s 1G "$work/nv.img"
+"$TOP/devtools/guest/boot.sh" "$work/serial.log" 600 \
+    -M pc,nvdimm=on -m 2G,slots=2,maxmem=4G \
+    -object memory-backend-file,id=mem1,share=on,mem-path="$work/nv.img",size=1G \
+    -device nvdimm,id=nv1,memdev=mem1,label-size=128K \
+    -kernel "$work/vmlinux" -initrd "$work/initrd.img" \
+    -append "console=ttyS0 quiet panic=-1"
+
+/usr/bin/python3 - "$work/serial.log" "$work/nv.img" <<'PY'
+import re, sys
+log = [l.rstrip("\r\n") for l in open(sys.argv[1], errors="replace")]
+img = open(sys.argv[2], "rb")
+base = size = None
+cases, refusals, out = {}, {}, {}
+for l in log:
+    w = l.split(" ", 3)
+    if w[0] == "REGION":
+        base, size = int(w[1], 16), int(w[2])
+    elif w[0] == "CASE":
+        cases[w[1]] = (int(w[2], 16), w[3].encode())
+    elif w[0] == "REFUSE":
+        refusals[w[1]] = l.split(" ", 2)[2]
+    elif w[0] == "RESOLVE":
+        out.setdefault(w[1], []).append(l.split(" ", 2)[2])
+    elif l.startswith("FAILED"):
+        sys.exit("guest: " + l)
+if base is None:
+    sys.exit("the guest reported no NVDIMM region")
+bad = 0
+for name, (off, pat) in cases.items():
+    ext = [tuple(int(x, 16) for x in r.split()[1:]) for r in out.get(name, [])
+           if r.startswith("extent ")]
+    if not ext:
+        print(f"FAIL {name}: resolver said {out.get(name)}")
+        bad += 1
+        continue
+    # Every extent inside the NVDIMM's region: the driver's view held.
+    outside = [e for e in ext if not (base <= e[1] and e[1] + e[2] <= base + size)]
+    hit = [e for e in ext if e[0] <= off < e[0] + e[2]]
+    spa = hit[0][1] + off - hit[0][0] if hit else None
+    img.seek(spa - base if spa is not None else 0)
+    got = img.read(len(pat))
+    ok = hit and not outside and got == pat
+    if name == "fsdax-fragmented" and len(ext) < 2:
+        print(f"FAIL {name}: the file was not fragmented")
+        ok = False
+    bad += not ok
+    print(f"{'ok  ' if ok else 'FAIL'} {name}: {len(ext)} extent(s), offset "
+          f"{off:#x} -> SPA {spa:#x} -> nv.img {spa - base:#x}: {got!r}")
+for name, want in refusals.items():
+    said = " ".join(out.get(name, []))
+    ok = said.startswith("error:") and want in said
+    bad += not ok
+    print(f"{'ok  ' if ok else 'FAIL'} {name} refused: {said}")
+expected = {"raw", "partition", "file-nodax", "fsdax-ext4", "fsdax-blockdev",
+            "fsdax-fragmented", "fsdax-xfs", "devdax"}
+if set(cases) != expected:
+    print(f"FAIL cases run: {sorted(cases)}")
+    bad += 1
+sys.exit(1 if bad else 0)
+PY
