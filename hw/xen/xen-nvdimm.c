@@ -42,11 +42,6 @@
 static QTAILQ_HEAD(, XenNvdimmState) xen_nvdimms =
     QTAILQ_HEAD_INITIALIZER(xen_nvdimms);
 
-static const char *xen_nvdimm_name(XenNvdimmState *s)
-{
-    return s->name;
-}
-
 /*
  * Hypervisor calls, each traced.
  */
@@ -58,7 +53,7 @@ static int xen_nvdimm_permit(XenNvdimmState *s, XenNvdimmExtent *e,
     uint64_t nr = e->size >> XEN_NVDIMM_PAGE_SHIFT;
     int rc = s->ops->iomem_permission(s, mfn, nr, allow);
 
-    trace_xen_nvdimm_iomem_permission(xen_nvdimm_name(s), mfn, nr, allow, rc);
+    trace_xen_nvdimm_iomem_permission(s->name, mfn, nr, allow, rc);
     return rc;
 }
 
@@ -69,7 +64,7 @@ static int xen_nvdimm_map(XenNvdimmState *s, XenNvdimmExtent *e, bool add)
     uint64_t nr = e->size >> XEN_NVDIMM_PAGE_SHIFT;
     int rc = s->ops->memory_mapping(s, gfn, mfn, nr, add);
 
-    trace_xen_nvdimm_memory_mapping(xen_nvdimm_name(s), gfn, mfn, nr, add, rc);
+    trace_xen_nvdimm_memory_mapping(s->name, gfn, mfn, nr, add, rc);
     return rc;
 }
 
@@ -84,7 +79,7 @@ static void xen_nvdimm_teardown(XenNvdimmState *s)
     int rc;
 
     if (s->mapped || s->permitted) {
-        trace_xen_nvdimm_teardown(xen_nvdimm_name(s), s->mapped, s->permitted);
+        trace_xen_nvdimm_teardown(s->name, s->mapped, s->permitted);
     }
     while (s->mapped) {
         e = &g_array_index(s->extents, XenNvdimmExtent, --s->mapped);
@@ -92,7 +87,7 @@ static void xen_nvdimm_teardown(XenNvdimmState *s)
         if (rc) {
             error_report("xen-nvdimm '%s': cannot unmap SPA 0x%" PRIx64
                          "+0x%" PRIx64 " from guest address 0x%" PRIx64
-                         ": %s", xen_nvdimm_name(s), e->spa, e->size,
+                         ": %s", s->name, e->spa, e->size,
                          s->gpa + e->offset, strerror(-rc));
         }
     }
@@ -101,7 +96,7 @@ static void xen_nvdimm_teardown(XenNvdimmState *s)
         rc = xen_nvdimm_permit(s, e, false);
         if (rc) {
             error_report("xen-nvdimm '%s': cannot revoke access to SPA 0x%"
-                         PRIx64 "+0x%" PRIx64 ": %s", xen_nvdimm_name(s),
+                         PRIx64 "+0x%" PRIx64 ": %s", s->name,
                          e->spa, e->size, strerror(-rc));
         }
     }
@@ -142,7 +137,7 @@ static bool xen_nvdimm_map_all(XenNvdimmState *s, Error **errp)
             if (rc) {
                 error_setg_errno(errp, -rc, "xen-nvdimm '%s': cannot grant "
                                  "the guest access to SPA 0x%" PRIx64
-                                 "+0x%" PRIx64, xen_nvdimm_name(s),
+                                 "+0x%" PRIx64, s->name,
                                  e->spa, e->size);
                 if (rc == -EPERM) {
                     error_append_hint(errp, "The device model must run in a "
@@ -156,7 +151,7 @@ static bool xen_nvdimm_map_all(XenNvdimmState *s, Error **errp)
         if (rc) {
             error_setg_errno(errp, -rc, "xen-nvdimm '%s': cannot map SPA 0x%"
                              PRIx64 "+0x%" PRIx64 " at guest address 0x%"
-                             PRIx64, xen_nvdimm_name(s), e->spa, e->size,
+                             PRIx64, s->name, e->spa, e->size,
                              s->gpa + e->offset);
             return false;
         }
@@ -210,7 +205,7 @@ static bool xen_nvdimm_place_data(XenNvdimmState *s, Error **errp)
                                   (XenNvdimmRange *)busy->data, busy->len,
                                   errp)) {
             error_prepend(errp, "xen-nvdimm '%s': '" XEN_NVDIMM_ADDR_PROP
-                          "': ", xen_nvdimm_name(s));
+                          "': ", s->name);
             return false;
         }
         gpa = s->addr;
@@ -218,27 +213,27 @@ static bool xen_nvdimm_place_data(XenNvdimmState *s, Error **errp)
             warn_report("xen-nvdimm '%s': address 0x%" PRIx64 " is not "
                         "congruent with the host address modulo 0x%" PRIx64
                         " (want 0x%" PRIx64 "): Xen will map it in 4 KiB "
-                        "pages", xen_nvdimm_name(s), gpa, align, phase);
+                        "pages", s->name, gpa, align, phase);
         }
     } else if (!xen_nvdimm_place(floor, s->data_size, phase, align,
                                  (XenNvdimmRange *)busy->data, busy->len,
                                  &gpa, errp)) {
-        error_prepend(errp, "xen-nvdimm '%s': ", xen_nvdimm_name(s));
+        error_prepend(errp, "xen-nvdimm '%s': ", s->name);
         return false;
     }
-    trace_xen_nvdimm_place(xen_nvdimm_name(s), gpa, s->data_size, floor,
+    trace_xen_nvdimm_place(s->name, gpa, s->data_size, floor,
                            phase, align, !!s->addr);
 
     /* What the hypervisor says the domain has populated must lie below. */
     if (!s->ops->max_gpfn(s, &max_gpfn, errp)) {
-        error_prepend(errp, "xen-nvdimm '%s': ", xen_nvdimm_name(s));
+        error_prepend(errp, "xen-nvdimm '%s': ", s->name);
         return false;
     }
-    trace_xen_nvdimm_max_gpfn(xen_nvdimm_name(s), max_gpfn);
+    trace_xen_nvdimm_max_gpfn(s->name, max_gpfn);
     if (gpa >> XEN_NVDIMM_PAGE_SHIFT <= max_gpfn) {
         error_setg(errp, "xen-nvdimm '%s': guest address 0x%" PRIx64
                    " is not above the domain's memory (max gpfn 0x%" PRIx64
-                   ")", xen_nvdimm_name(s), gpa, max_gpfn);
+                   ")", s->name, gpa, max_gpfn);
         return false;
     }
     s->gpa = gpa;
@@ -261,13 +256,13 @@ static bool xen_nvdimm_check_config(XenNvdimmState *s, Error **errp)
     if (!object_dynamic_cast(OBJECT(s->hostmem),
                              TYPE_MEMORY_BACKEND_XEN_PMEM)) {
         error_setg(errp, "memdev '%s' is a %s; xen-nvdimm needs a "
-                   TYPE_MEMORY_BACKEND_XEN_PMEM, xen_nvdimm_name(s),
+                   TYPE_MEMORY_BACKEND_XEN_PMEM, s->name,
                    object_get_typename(OBJECT(s->hostmem)));
         return false;
     }
     if (host_memory_backend_is_mapped(s->hostmem)) {
         error_setg(errp, "can't use already busy memdev: %s",
-                   xen_nvdimm_name(s));
+                   s->name);
         return false;
     }
     size = memory_region_size(host_memory_backend_get_memory(s->hostmem));
@@ -291,19 +286,19 @@ static bool xen_nvdimm_check_config(XenNvdimmState *s, Error **errp)
     if (!s->data_size) {
         error_setg(errp, "memdev '%s' (0x%" PRIx64 " bytes) has no room for "
                    "a 2 MiB data area besides 0x%" PRIx64 " bytes of labels",
-                   xen_nvdimm_name(s), size, s->label_size);
+                   s->name, size, s->label_size);
         return false;
     }
     if (MEMORY_BACKEND_XEN_PMEM(s->hostmem)->readonly) {
         if (xen_enabled()) {
             error_setg(errp, "memdev '%s' is read-only, but Xen can only map "
                        "host memory into an HVM guest read-write",
-                       xen_nvdimm_name(s));
+                       s->name);
             return false;
         }
         if (!s->unarmed) {
             error_setg(errp, "memdev '%s' is read-only: set '"
-                       XEN_NVDIMM_UNARMED_PROP "=on'", xen_nvdimm_name(s));
+                       XEN_NVDIMM_UNARMED_PROP "=on'", s->name);
             return false;
         }
     }
@@ -325,7 +320,7 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
     s->pmem = MEMORY_BACKEND_XEN_PMEM(s->hostmem);
     host_memory_backend_set_mapped(s->hostmem, true);
     s->ops = xen_enabled() ? &xen_nvdimm_native_ops : &xen_nvdimm_emu_ops;
-    trace_xen_nvdimm_realize(xen_nvdimm_name(s), s->ops->name,
+    trace_xen_nvdimm_realize(s->name, s->ops->name,
                              s->pmem->mem_path, s->data_size, s->label_size);
 
     if (!xen_enabled() &&
@@ -336,19 +331,19 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
     s->extents = g_array_new(false, false, sizeof(XenNvdimmExtent));
     if (!s->ops->resolve(s, s->pmem->fd, s->pmem->mem_path, s->data_size,
                          s->extents, errp)) {
-        error_prepend(errp, "xen-nvdimm '%s': ", xen_nvdimm_name(s));
+        error_prepend(errp, "xen-nvdimm '%s': ", s->name);
         goto fail;
     }
     xen_nvdimm_extents_coalesce(s->extents);
     if (!xen_nvdimm_extents_check(s->extents, s->data_size, errp)) {
-        error_prepend(errp, "xen-nvdimm '%s': %s: ", xen_nvdimm_name(s),
+        error_prepend(errp, "xen-nvdimm '%s': %s: ", s->name,
                       s->pmem->mem_path);
         goto fail;
     }
     for (guint i = 0; i < s->extents->len; i++) {
         XenNvdimmExtent *e = &g_array_index(s->extents, XenNvdimmExtent, i);
 
-        trace_xen_nvdimm_extent(xen_nvdimm_name(s), e->offset, e->spa,
+        trace_xen_nvdimm_extent(s->name, e->offset, e->spa,
                                 e->size);
     }
 
@@ -364,7 +359,7 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
 
 fail:
     xen_nvdimm_teardown(s);
-    trace_xen_nvdimm_realize_failed(xen_nvdimm_name(s));
+    trace_xen_nvdimm_realize_failed(s->name);
 }
 
 static void xen_nvdimm_unrealize(DeviceState *dev)
@@ -379,7 +374,7 @@ static int xen_nvdimm_pre_save(void *opaque)
 
     error_report("xen-nvdimm '%s': the guest has host persistent memory "
                  "mapped directly; it cannot be saved or migrated",
-                 xen_nvdimm_name(s));
+                 s->name);
     return -EPERM;
 }
 
