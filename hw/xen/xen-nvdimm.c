@@ -16,6 +16,8 @@
 #include "qemu/units.h"
 #include "qapi/error.h"
 #include "qapi/visitor.h"
+#include "hw/acpi/aml-build.h"
+#include "hw/acpi/nvdimm-xen.h"
 #include "hw/boards.h"
 #include "hw/i386/pc.h"
 #include "hw/i386/x86.h"
@@ -41,6 +43,13 @@
 
 static QTAILQ_HEAD(, XenNvdimmState) xen_nvdimms =
     QTAILQ_HEAD_INITIALIZER(xen_nvdimms);
+
+static gint xen_nvdimm_desc_cmp(gconstpointer a, gconstpointer b)
+{
+    const NvdimmNfitDesc *x = a, *y = b;
+
+    return x->slot - y->slot;
+}
 
 /*
  * Hypervisor calls, each traced.
@@ -194,10 +203,17 @@ static bool xen_nvdimm_place_data(XenNvdimmState *s, Error **errp)
     uint64_t floor = xen_nvdimm_floor();
     uint64_t phase, align, gpa, max_gpfn;
     XenNvdimmState *other;
+    uint32_t used_slots = 0;
 
     QTAILQ_FOREACH(other, &xen_nvdimms, next) {
         XenNvdimmRange r = { other->gpa, other->gpa + other->data_size };
         g_array_append_val(busy, r);
+        used_slots |= 1u << other->slot;
+    }
+    if (used_slots == UINT32_MAX) {
+        error_setg(errp, "xen-nvdimm '%s': at most %d devices are supported",
+                   s->name, XEN_NVDIMM_MAX_SLOTS);
+        return false;
     }
     xen_nvdimm_congruence(s->extents, &phase, &align);
     if (s->addr) {
@@ -237,6 +253,7 @@ static bool xen_nvdimm_place_data(XenNvdimmState *s, Error **errp)
         return false;
     }
     s->gpa = gpa;
+    s->slot = ctz32(~used_slots);
     QTAILQ_INSERT_TAIL(&xen_nvdimms, s, next);
     return true;
 }
@@ -244,6 +261,7 @@ static bool xen_nvdimm_place_data(XenNvdimmState *s, Error **errp)
 /* Everything about the command line that can be checked up front. */
 static bool xen_nvdimm_check_config(XenNvdimmState *s, Error **errp)
 {
+    MachineState *ms = MACHINE(qdev_get_machine());
     uint64_t size;
 
     if (!s->hostmem) {
@@ -301,6 +319,11 @@ static bool xen_nvdimm_check_config(XenNvdimmState *s, Error **errp)
                        XEN_NVDIMM_UNARMED_PROP "=on'", s->name);
             return false;
         }
+    }
+    if (ms->nvdimms_state && ms->nvdimms_state->is_enabled) {
+        error_setg(errp, "xen-nvdimm cannot be used with -machine nvdimm=on: "
+                   "the guest would get two NFITs");
+        return false;
     }
     if (xen_enabled() && xen_domid_restrict) {
         error_setg(errp, "xen-nvdimm needs a privileged device model, but "
@@ -365,6 +388,41 @@ fail:
 static void xen_nvdimm_unrealize(DeviceState *dev)
 {
     xen_nvdimm_teardown(XEN_NVDIMM(dev));
+}
+
+/* What the guest's NFIT says about the devices, in slot order. */
+static GArray *xen_nvdimm_nfit_descs(void)
+{
+    GArray *descs = g_array_new(false, true, sizeof(NvdimmNfitDesc));
+    XenNvdimmState *s;
+
+    QTAILQ_FOREACH(s, &xen_nvdimms, next) {
+        NvdimmNfitDesc d = {
+            .slot = s->slot,
+            .addr = s->gpa,
+            .size = s->data_size,
+            .node = s->node,
+            .unarmed = s->unarmed,
+        };
+        g_array_append_val(descs, d);
+    }
+    g_array_sort(descs, xen_nvdimm_desc_cmp);
+    return descs;
+}
+
+void xen_nvdimm_build_acpi(GArray *table_offsets, GArray *table_data)
+{
+    g_autoptr(GArray) descs = xen_nvdimm_nfit_descs();
+
+    if (!descs->len) {
+        return;
+    }
+    acpi_add_table(table_offsets, table_data);
+    nvdimm_xen_build_nfit(table_data, (NvdimmNfitDesc *)descs->data,
+                          descs->len);
+    acpi_add_table(table_offsets, table_data);
+    nvdimm_xen_build_ssdt(table_data, (NvdimmNfitDesc *)descs->data,
+                          descs->len);
 }
 
 /* The guest's pmem is the host's: nothing QEMU could save or move. */

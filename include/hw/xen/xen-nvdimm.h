@@ -29,6 +29,9 @@ OBJECT_DECLARE_SIMPLE_TYPE(XenNvdimmState, XEN_NVDIMM)
 /* Linux and the UEFI label format need at least two 64 KiB index blocks. */
 #define XEN_NVDIMM_MIN_LABEL_SIZE   (128 * KiB)
 
+/* NVDIMM slots: the SSDT names their devices NV00..NV1F. */
+#define XEN_NVDIMM_MAX_SLOTS        32
+
 typedef struct XenNvdimmOps XenNvdimmOps;
 
 struct XenNvdimmState {
@@ -56,6 +59,7 @@ struct XenNvdimmState {
     const XenNvdimmOps *ops;
     uint64_t data_size;         /* mapped bytes: backend less label area */
     uint64_t gpa;               /* guest-physical base of the data area */
+    int slot;                   /* its NFIT slot; handle is slot + 1 */
     GArray *extents;            /* XenNvdimmExtent, in backend order */
     unsigned permitted;         /* extents[0..permitted) have iomem access */
     unsigned mapped;            /* extents[0..mapped) are mapped */
@@ -68,5 +72,12 @@ struct XenNvdimmState {
     MemoryRegion emu_ram;       /* the data area, mmapped */
     bool emu_attached;
 };
+
+/*
+ * Append the guest's NVDIMM tables (NFIT, SSDT) for the xen-nvdimm devices,
+ * if any, to a table blob being built by QEMU's ACPI code: in emulated
+ * mode, the guest firmware then sees what hvmloader would get on Xen.
+ */
+void xen_nvdimm_build_acpi(GArray *table_offsets, GArray *table_data);
 
 #endif /* HW_XEN_XEN_NVDIMM_H */

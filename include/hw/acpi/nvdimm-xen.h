@@ -1,0 +1,31 @@
+/*
+ * NVDIMM ACPI tables for Xen HVM guests
+ *
+ * Copyright (c) 2026 The xen-nvdimm authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_ACPI_NVDIMM_XEN_H
+#define HW_ACPI_NVDIMM_XEN_H
+
+#include "hw/mem/nvdimm.h"
+
+/*
+ * The ACPI device under which every name the device model defines lives:
+ * the NVDIMM root device, reserved for the device model in the namespace
+ * that hvmloader's DSDT shares (docs/specs/xen-nvdimm.rst).
+ */
+#define NVDIMM_XEN_ROOT         "XNVR"
+#define NVDIMM_XEN_ROOT_PATH    "\\_SB." NVDIMM_XEN_ROOT
+
+/*
+ * Append to @out an NFIT, then an SSDT, for @n NVDIMMs, each complete and
+ * checksummed: what firmware copies verbatim needs nothing patched.
+ */
+void nvdimm_xen_build_nfit(GArray *out, const NvdimmNfitDesc *dimms,
+                           unsigned n);
+void nvdimm_xen_build_ssdt(GArray *out, const NvdimmNfitDesc *dimms,
+                           unsigned n);
+
+#endif /* HW_ACPI_NVDIMM_XEN_H */
