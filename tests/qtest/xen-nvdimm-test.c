@@ -534,6 +534,9 @@ static const BadConfig bad_configs[] = {
       "readonly=on "
       "-device xen-nvdimm,memdev=pm0",
       "memdev 'pm0' is read-only: set 'unarmed=on'" },
+    { "with-qemu-nvdimm",
+      "-machine nvdimm=on " PM0 "-device xen-nvdimm,memdev=pm0",
+      "cannot be used with -machine nvdimm=on" },
     { "emu-extent-unaligned",
       PM0 "-device xen-nvdimm,memdev=pm0,x-emu-extent-size=1000",
       "x-emu-extent-size must be a multiple of 4 KiB" },

@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# xen-nvdimm as a Linux guest sees it, in emulated mode: boot Debian's
+# kernel under TCG with two devices (one scattered over several host
+# extents), and check that the nfit driver binds, that each region is where
+# QEMU placed the device and as large as its data area, and that what the
+# guest writes to its pmem block devices lands in the backing files.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+work=$BUILD/test-guest
+rm -rf "$work"
+mkdir -p "$work"
+"$TOP/devtools/guest/image.sh" "$work" "$TOP/devtools/guest/emulated/run.sh"
+truncate -s 64M "$work/pmem0.img"
+truncate -s 256M "$work/pmem1.img"
+"$TOP/devtools/guest/boot.sh" "$work/serial.log" 600 \
+    -M pc -m 1G \
+    -object memory-backend-xen-pmem,id=pm0,size=64M,mem-path="$work/pmem0.img" \
+    -object memory-backend-xen-pmem,id=pm1,size=256M,mem-path="$work/pmem1.img" \
+    -device xen-nvdimm,id=nv0,memdev=pm0,label-size=128K \
+    -device xen-nvdimm,id=nv1,memdev=pm1,x-emu-extent-size=32M \
+    -trace "enable=xen_nvdimm_place,file=$work/trace.log" \
+    -kernel "$work/vmlinux" -initrd "$work/initrd.img" \
+    -append "console=ttyS0 quiet panic=-1"
+
+/usr/bin/python3 - "$work" <<'PY'
+import re, sys
+work = sys.argv[1]
+log = [l.rstrip("\r\n") for l in open(f"{work}/serial.log", errors="replace")]
+placed = {}
+for l in open(f"{work}/trace.log"):
+    m = re.search(r"xen_nvdimm_place (\w+): gpa (0x[0-9a-f]+) size (0x[0-9a-f]+)", l)
+    if m:
+        placed[m[1]] = (int(m[2], 16), int(m[3], 16))
+bad = 0
+def check(ok, what):
+    global bad
+    bad += not ok
+    print(("ok   " if ok else "FAIL ") + what)
+tables = next((l.split()[1:] for l in log if l.startswith("TABLES")), [])
+check("NFIT" in tables, f"the guest has an NFIT (tables: {' '.join(tables)})")
+check(any(l.startswith("NFIT-DRIVER ACPI0012") for l in log),
+      "the nfit driver bound the NVDIMM root device (ACPI0012)")
+regions = {}
+for l in log:
+    w = l.split()
+    if w[:1] == ["REGION"]:
+        regions[int(w[2], 16)] = (w[1], int(w[3]), w[5])
+dimms = [l for l in log if l.startswith("DIMM ")]
+check(len(dimms) == 2 and "handle=0x1" in dimms[0] and "handle=0x2" in dimms[1],
+      f"two DIMMs with NFIT handles 1 and 2: {dimms}")
+files = {"pm0": f"{work}/pmem0.img", "pm1": f"{work}/pmem1.img"}
+for name, (gpa, size) in sorted(placed.items()):
+    r = regions.get(gpa)
+    check(r is not None and r[1] == size,
+          f"{name}: a region at {gpa:#x} of {size:#x} bytes: {r}")
+    if not r:
+        continue
+    wrote = [l.split() for l in log if l.startswith(f"WROTE region{r[0]} ")]
+    check(len(wrote) == 2, f"{name}: the guest wrote twice to region{r[0]}")
+    for w in wrote:
+        off, pat = int(w[2], 16), w[3].encode()
+        with open(files[name], "rb") as f:
+            f.seek(off)
+            got = f.read(len(pat))
+        check(got == pat, f"{name}: the guest's write at {off:#x} is in "
+                          f"the backing file: {got!r}")
+check(len(placed) == 2, f"QEMU placed two devices: {placed}")
+sys.exit(1 if bad else 0)
+PY
