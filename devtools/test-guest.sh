@@ -25,9 +25,11 @@ truncate -s 256M "$work/pmem1.img"
     -kernel "$work/vmlinux" -initrd "$work/initrd.img" \
     -append "console=ttyS0 quiet panic=-1"
 
-/usr/bin/python3 - "$work" <<'PY'
-import re, sys
-work = sys.argv[1]
+xen_acpi=$("$TOP/devtools/xen-acpi.sh")
+
+/usr/bin/python3 - "$work" "$xen_acpi" <<'PY'
+import binascii, glob, re, struct, subprocess, sys
+work, xen_acpi = sys.argv[1], sys.argv[2]
 log = [l.rstrip("\r\n") for l in open(f"{work}/serial.log", errors="replace")]
 placed = {}
 for l in open(f"{work}/trace.log"):
@@ -68,5 +70,53 @@ for name, (gpa, size) in sorted(placed.items()):
         check(got == pat, f"{name}: the guest's write at {off:#x} is in "
                           f"the backing file: {got!r}")
 check(len(placed) == 2, f"QEMU placed two devices: {placed}")
+
+# The tables: exact length, checksummed, and saying what QEMU did.
+tables = {}
+for l in log:
+    if l.startswith("TABLE "):
+        _, name, hx = l.split()
+        tables[name] = binascii.unhexlify(hx)
+        open(f"{work}/{name.lower()}.aml", "wb").write(tables[name])
+for name, t in sorted(tables.items()):
+    length = struct.unpack_from("<I", t, 4)[0]
+    check(length == len(t) and sum(t) % 256 == 0,
+          f"{name}: length {length} of {len(t)} bytes, checksum sums to 0")
+nfit = tables.get("NFIT", b"")
+spa, handles = {}, []
+at = 40                                  # header + 4 reserved bytes
+while at + 4 <= len(nfit):
+    kind, size = struct.unpack_from("<HH", nfit, at)
+    if kind == 0:                        # SPA range: base, length at 32
+        base, length = struct.unpack_from("<QQ", nfit, at + 32)
+        spa[base] = length
+    elif kind == 1:                      # memory device: NFIT handle at 4
+        handles.append(struct.unpack_from("<I", nfit, at + 4)[0])
+    at += max(size, 4)
+check(spa == {g: sz for g, sz in placed.values()} and handles == [1, 2],
+      f"NFIT: SPA ranges {[(hex(b), hex(l)) for b, l in spa.items()]}, "
+      f"handles {handles}")
+
+# One namespace with hvmloader's DSDT and SSDTs (ACPICA, as Linux): no
+# name defined twice, and the _ADRs evaluate to the NFIT handles.
+hvmloader = sorted(glob.glob(f"{xen_acpi}/*.aml"))
+def acpiexec(extra, method):
+    r = subprocess.run(["acpiexec", "-b", f"evaluate {method}"] + hvmloader +
+                       extra, capture_output=True, text=True)
+    return r.stdout + r.stderr
+out = acpiexec([f"{work}/ssdt.aml"], "\\_SB.XNVR.NV01._ADR")
+check("AE_ALREADY_EXISTS" not in out and "Error" not in out and
+      "[Integer] = 0000000000000002" in out,
+      f"our SSDT loads beside hvmloader's {len(hvmloader)} tables "
+      f"({', '.join(p.split('/')[-1] for p in hvmloader)}): no name defined "
+      f"twice, \\_SB.XNVR.NV01._ADR = 2")
+# The same check sees a collision (a table defining \\_SB.PCI0 again).
+with open(f"{work}/collide.asl", "w") as f:
+    f.write('DefinitionBlock ("", "SSDT", 2, "TEST", "COLLIDE", 1)\n'
+            '{ Scope (\\_SB) { Device (PCI0) { Name (_ADR, 0) } } }\n')
+subprocess.run(["iasl", "-p", f"{work}/collide", f"{work}/collide.asl"],
+               capture_output=True)
+out = acpiexec([f"{work}/collide.aml"], "\\_SB.PCI0._ADR")
+check("AE_ALREADY_EXISTS" in out, "the namespace check catches a collision")
 sys.exit(1 if bad else 0)
 PY

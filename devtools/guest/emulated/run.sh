@@ -5,6 +5,10 @@
 # host checks the report against QEMU's trace and finds the patterns in the
 # backing files.
 echo "TABLES $(ls /sys/firmware/acpi/tables | tr '\n' ' ')"
+# The tables as the guest got them, for the host to check.
+for t in NFIT SSDT; do
+    echo "TABLE $t $(od -An -v -tx1 /sys/firmware/acpi/tables/$t | tr -d ' \n')"
+done
 echo "NFIT-DRIVER $(ls /sys/bus/acpi/drivers/nfit | grep ACPI0012 | tr '\n' ' ')"
 echo "--- ndctl list -DRN"
 ndctl list -DRN
