@@ -61,6 +61,7 @@ check "unit/test-xen-nvdimm-layout" meson_tests test-xen-nvdimm-layout
 check "qtest-x86_64/xen-nvdimm-test" meson_tests qtest-x86_64/xen-nvdimm-test
 check "SPA resolver on Linux's NVDIMM driver (TCG guest)" "$TOP/devtools/test-resolver.sh"
 check "a Linux guest uses two xen-nvdimms (TCG, emulated mode)" "$TOP/devtools/test-guest.sh"
+check "QEMU's own NFIT unchanged (expected NFIT.dimmpxm, TCG guest)" "$TOP/devtools/test-nfit-golden.sh"
 check "series lists every new file" series_lists_all_files
 check "checkpatch on the exported series" checkpatch
 
