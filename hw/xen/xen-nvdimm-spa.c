@@ -355,12 +355,15 @@ static bool spa_resolve_devdax(struct ndctl_ctx *ctx, dev_t rdev,
                         if (off >= size) {
                             continue;
                         }
-                        if (start < pb.data_base ||
-                            !spa_add(extents, &pb, off, start - pb.data_base,
-                                     MIN(len, size - off), errp)) {
+                        if (start < pb.data_base) {
                             error_setg(errp, "%s: mapping at 0x%" PRIx64
                                        " lies outside its namespace's data",
                                        path, start);
+                            return false;
+                        }
+                        if (!spa_add(extents, &pb, off, start - pb.data_base,
+                                     MIN(len, size - off), errp)) {
+                            error_prepend(errp, "%s: ", path);
                             return false;
                         }
                     }
@@ -376,7 +379,7 @@ static bool spa_resolve_devdax(struct ndctl_ctx *ctx, dev_t rdev,
                                        start - pb.data_base, size, errp);
                     }
                     /* Mappings come in device order on Linux; be sure. */
-                    g_array_sort(extents, (GCompareFunc)xen_nvdimm_extent_cmp);
+                    g_array_sort(extents, xen_nvdimm_extent_cmp);
                     return true;
                 }
             }

@@ -210,7 +210,8 @@ static bool xen_nvdimm_place_data(XenNvdimmState *s, Error **errp)
         g_array_append_val(busy, r);
         used_slots |= 1u << other->slot;
     }
-    if (used_slots == UINT32_MAX) {
+    QEMU_BUILD_BUG_ON(XEN_NVDIMM_MAX_SLOTS > 32);
+    if (ctz32(~used_slots) >= XEN_NVDIMM_MAX_SLOTS) {
         error_setg(errp, "xen-nvdimm '%s': at most %d devices are supported",
                    s->name, XEN_NVDIMM_MAX_SLOTS);
         return false;
@@ -225,11 +226,12 @@ static bool xen_nvdimm_place_data(XenNvdimmState *s, Error **errp)
             return false;
         }
         gpa = s->addr;
-        if ((gpa & (align - 1)) != phase) {
+        if ((gpa ^ phase) & (XEN_NVDIMM_DATA_ALIGN - 1)) {
             warn_report("xen-nvdimm '%s': address 0x%" PRIx64 " is not "
-                        "congruent with the host address modulo 0x%" PRIx64
-                        " (want 0x%" PRIx64 "): Xen will map it in 4 KiB "
-                        "pages", s->name, gpa, align, phase);
+                        "congruent with the host address modulo 2 MiB "
+                        "(want 0x%" PRIx64 "): Xen will map it in 4 KiB "
+                        "pages", s->name, gpa,
+                        phase & (XEN_NVDIMM_DATA_ALIGN - 1));
         }
     } else if (!xen_nvdimm_place(floor, s->data_size, phase, align,
                                  (XenNvdimmRange *)busy->data, busy->len,
