@@ -62,6 +62,7 @@ check "qtest-x86_64/xen-nvdimm-test" meson_tests qtest-x86_64/xen-nvdimm-test
 check "SPA resolver on Linux's NVDIMM driver (TCG guest)" "$TOP/devtools/test-resolver.sh"
 check "a Linux guest uses two xen-nvdimms (TCG, emulated mode)" "$TOP/devtools/test-guest.sh"
 check "QEMU's own NFIT unchanged (expected NFIT.dimmpxm, TCG guest)" "$TOP/devtools/test-nfit-golden.sh"
+check "xenstore stand-in with libxenstore clients" "$TOP/devtools/test-xenstore-standin.sh"
 check "series lists every new file" series_lists_all_files
 check "checkpatch on the exported series" checkpatch
 

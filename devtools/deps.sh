@@ -63,7 +63,7 @@ PKGS="build-essential pkg-config ninja-build python3-venv python3-setuptools
       libglib2.0-dev zlib1g-dev
       libxen-dev libndctl-dev libdaxctl-dev
       seabios ipxe-qemu
-      busybox-static kmod ndctl daxctl e2fsprogs xfsprogs fdisk acpica-tools"
+      busybox-static kmod ndctl daxctl e2fsprogs xfsprogs fdisk acpica-tools xenstore-utils"
 
 if [ ! -e "$stamp" ] || [ "$(cat "$stamp")" != "$(echo $PKGS)" ]; then
     $APT update
