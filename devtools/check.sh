@@ -57,8 +57,17 @@ checkpatch() {
     return $rc
 }
 
+# The qtest publishes tables to a xenstore stand-in, as QEMU does on Xen.
+XENSTORED_PATH=$(mktemp -u /tmp/xen-nvdimm-xs.XXXXXX)
+export XENSTORED_PATH
+/usr/bin/python3 "$TOP/devtools/xenstored-standin.py" "$XENSTORED_PATH" &
+standin=$!
+trap 'kill $standin 2>/dev/null || true' EXIT
+
 check "unit/test-xen-nvdimm-layout" meson_tests test-xen-nvdimm-layout
 check "qtest-x86_64/xen-nvdimm-test" meson_tests qtest-x86_64/xen-nvdimm-test
+kill $standin
+unset XENSTORED_PATH
 check "SPA resolver on Linux's NVDIMM driver (TCG guest)" "$TOP/devtools/test-resolver.sh"
 check "a Linux guest uses two xen-nvdimms (TCG, emulated mode)" "$TOP/devtools/test-guest.sh"
 check "QEMU's own NFIT unchanged (expected NFIT.dimmpxm, TCG guest)" "$TOP/devtools/test-nfit-golden.sh"

@@ -303,10 +303,49 @@ static int emu_memory_mapping(XenNvdimmState *s, uint64_t gfn, uint64_t mfn,
     return 0;
 }
 
+static bool emu_guest_read(uint64_t gpa, void *buf, size_t len,
+                           Error **errp)
+{
+    if (address_space_read(&address_space_memory, gpa,
+                           MEMTXATTRS_UNSPECIFIED, buf, len) != MEMTX_OK) {
+        error_setg(errp, "cannot read guest memory at 0x%" PRIx64, gpa);
+        return false;
+    }
+    return true;
+}
+
+/* RAM of our own over whatever is there: the emulated machine's PCI hole. */
+static bool emu_guest_place(uint64_t gpa, const void *buf, size_t len,
+                            Error **errp)
+{
+    static MemoryRegion *ram;
+
+    if (ram && memory_region_size(ram) < len) {
+        memory_region_del_subregion(get_system_memory(), ram);
+        object_unparent(OBJECT(ram));
+        ram = NULL;
+    }
+    if (!ram) {
+        ram = g_new0(MemoryRegion, 1);
+        if (!memory_region_init_ram(ram, NULL, "xen-nvdimm.acpi",
+                                    ROUND_UP(len, XEN_NVDIMM_PAGE_SIZE),
+                                    errp)) {
+            g_free(ram);
+            ram = NULL;
+            return false;
+        }
+        memory_region_add_subregion_overlap(get_system_memory(), gpa, ram, 1);
+    }
+    memcpy(memory_region_get_ram_ptr(ram), buf, len);
+    return true;
+}
+
 const XenNvdimmOps xen_nvdimm_emu_ops = {
     .name = "emulated",
     .resolve = emu_resolve,
     .max_gpfn = emu_max_gpfn,
     .iomem_permission = emu_iomem_permission,
     .memory_mapping = emu_memory_mapping,
+    .guest_read = emu_guest_read,
+    .guest_place = emu_guest_place,
 };

@@ -12,6 +12,8 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "qemu/cutils.h"
 #include "qemu/error-report.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
@@ -40,6 +42,20 @@
 
 /* The data area is mapped in whole 2 MiB pages so Xen can use superpages. */
 #define XEN_NVDIMM_DATA_ALIGN   (2 * MiB)
+
+/*
+ * Where the tables for hvmloader go: inside the range hvmloader reports
+ * reserved in the e820 map and none of its allocators use (its dynamic
+ * area ends below 0xFE000000; 0xFE700000 up is GUEST_RESERVED).
+ */
+#define XEN_NVDIMM_ACPI_GPA     0xFE000000ULL
+#define XEN_NVDIMM_ACPI_MAX     (7 * MiB)
+/*
+ * hvmloader appends at most 16 secondary tables and may build up to 9 of
+ * its own (MADT, HPET, WAET, SSDTs for PM, S3, S4 and laptop, TPM, SRAT,
+ * SLIT): with the admin's, at most 7 may come from xenstore.
+ */
+#define XEN_NVDIMM_ACPI_TABLES  7
 
 static QTAILQ_HEAD(, XenNvdimmState) xen_nvdimms =
     QTAILQ_HEAD_INITIALIZER(xen_nvdimms);
@@ -335,6 +351,163 @@ static bool xen_nvdimm_check_config(XenNvdimmState *s, Error **errp)
     return true;
 }
 
+/* What the guest's NFIT says about the devices, in slot order. */
+static GArray *xen_nvdimm_nfit_descs(void)
+{
+    GArray *descs = g_array_new(false, true, sizeof(NvdimmNfitDesc));
+    XenNvdimmState *s;
+
+    QTAILQ_FOREACH(s, &xen_nvdimms, next) {
+        NvdimmNfitDesc d = {
+            .slot = s->slot,
+            .addr = s->gpa,
+            .size = s->data_size,
+            .node = s->node,
+            .unarmed = s->unarmed,
+        };
+        g_array_append_val(descs, d);
+    }
+    g_array_sort(descs, xen_nvdimm_desc_cmp);
+    return descs;
+}
+
+void xen_nvdimm_build_acpi(GArray *table_offsets, GArray *table_data)
+{
+    g_autoptr(GArray) descs = xen_nvdimm_nfit_descs();
+
+    if (!descs->len) {
+        return;
+    }
+    acpi_add_table(table_offsets, table_data);
+    nvdimm_xen_build_nfit(table_data, (NvdimmNfitDesc *)descs->data,
+                          descs->len);
+    acpi_add_table(table_offsets, table_data);
+    nvdimm_xen_build_ssdt(table_data, (NvdimmNfitDesc *)descs->data,
+                          descs->len);
+}
+
+/*
+ * The tables the admin gave hvmloader through xenstore (xl's
+ * acpi_firmware=), read once before we first replace the keys: they stay
+ * first in the blob.
+ */
+static GByteArray *xen_nvdimm_admin_acpi;
+
+/* Count the ACPI tables in @blob, checking each header's length. */
+static int xen_nvdimm_count_tables(const uint8_t *blob, size_t len)
+{
+    int n = 0;
+
+    for (size_t at = 0; at < len; n++) {
+        uint32_t tlen;
+
+        if (len - at < 36) {
+            return -1;
+        }
+        tlen = ldl_le_p(blob + at + 4);
+        if (tlen < 36 || tlen > len - at) {
+            return -1;
+        }
+        at += tlen;
+    }
+    return n;
+}
+
+static bool xen_nvdimm_read_admin_acpi(XenNvdimmState *s, const char *dir,
+                                       Error **errp)
+{
+    g_autofree char *apath = g_strdup_printf("%s/address", dir);
+    g_autofree char *lpath = g_strdup_printf("%s/length", dir);
+    g_autofree char *addr = NULL;
+    g_autofree char *len = NULL;
+    uint64_t a, l;
+
+    xen_nvdimm_admin_acpi = g_byte_array_new();
+    addr = xen_nvdimm_xs_read(apath, errp);
+    if (!addr) {
+        return !*errp;
+    }
+    len = xen_nvdimm_xs_read(lpath, errp);
+    if (!len || qemu_strtou64(addr, NULL, 0, &a) ||
+        qemu_strtou64(len, NULL, 0, &l) || a + l < a || a + l > 4 * GiB ||
+        l > XEN_NVDIMM_ACPI_MAX) {
+        error_setg(errp, "xenstore %s holds ACPI tables at '%s', '%s' bytes: "
+                   "not a range below 4 GiB", dir, addr, len ?: "");
+        return false;
+    }
+    if (a == XEN_NVDIMM_ACPI_GPA) {
+        error_setg(errp, "xenstore %s already points at 0x%" PRIx64 ", where "
+                   "xen-nvdimm puts its tables: another device model has "
+                   "published them", dir, a);
+        return false;
+    }
+    g_byte_array_set_size(xen_nvdimm_admin_acpi, l);
+    if (!s->ops->guest_read(a, xen_nvdimm_admin_acpi->data, l, errp)) {
+        return false;
+    }
+    if (xen_nvdimm_count_tables(xen_nvdimm_admin_acpi->data, l) < 0) {
+        error_setg(errp, "the ACPI tables at 0x%" PRIx64 " (from xenstore "
+                   "%s) are not whole tables", a, dir);
+        return false;
+    }
+    trace_xen_nvdimm_admin_acpi(a, l);
+    return true;
+}
+
+/*
+ * Hand hvmloader the tables for the devices realized so far, after the
+ * admin's own: hvmloader appends whatever hvmloader/acpi/{address,length}
+ * point to.  Without Xen, only when XENSTORED_PATH names a stand-in.
+ */
+static bool xen_nvdimm_publish_acpi(XenNvdimmState *s, Error **errp)
+{
+    g_autofree char *dir = NULL;
+    g_autofree char *value = NULL;
+    g_autofree char *path = NULL;
+    g_autoptr(GArray) descs = NULL;
+    g_autoptr(GArray) blob = NULL;
+    int tables;
+
+    if (!xen_enabled() && !g_getenv("XENSTORED_PATH")) {
+        return true;
+    }
+    dir = g_strdup_printf("/local/domain/%u/hvmloader/acpi", xen_domid);
+    if (!xen_nvdimm_admin_acpi && !xen_nvdimm_read_admin_acpi(s, dir, errp)) {
+        g_clear_pointer(&xen_nvdimm_admin_acpi, g_byte_array_unref);
+        return false;
+    }
+    blob = g_array_new(false, true, 1);
+    g_array_append_vals(blob, xen_nvdimm_admin_acpi->data,
+                        xen_nvdimm_admin_acpi->len);
+    descs = xen_nvdimm_nfit_descs();
+    nvdimm_xen_build_nfit(blob, (NvdimmNfitDesc *)descs->data, descs->len);
+    nvdimm_xen_build_ssdt(blob, (NvdimmNfitDesc *)descs->data, descs->len);
+    tables = xen_nvdimm_count_tables((uint8_t *)blob->data, blob->len);
+    if (tables > XEN_NVDIMM_ACPI_TABLES || blob->len > XEN_NVDIMM_ACPI_MAX) {
+        error_setg(errp, "%d ACPI tables (%u bytes) for hvmloader: at most "
+                   "%d fit", tables, blob->len, XEN_NVDIMM_ACPI_TABLES);
+        return false;
+    }
+    if (!s->ops->guest_place(XEN_NVDIMM_ACPI_GPA, blob->data, blob->len,
+                             errp)) {
+        return false;
+    }
+    value = g_strdup_printf("0x%" PRIx64, (uint64_t)XEN_NVDIMM_ACPI_GPA);
+    path = g_strdup_printf("%s/address", dir);
+    if (!xen_nvdimm_xs_write(path, value, errp)) {
+        return false;
+    }
+    g_free(value);
+    g_free(path);
+    value = g_strdup_printf("%u", blob->len);
+    path = g_strdup_printf("%s/length", dir);
+    if (!xen_nvdimm_xs_write(path, value, errp)) {
+        return false;
+    }
+    trace_xen_nvdimm_publish_acpi(XEN_NVDIMM_ACPI_GPA, blob->len, tables);
+    return true;
+}
+
 static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
 {
     XenNvdimmState *s = XEN_NVDIMM(dev);
@@ -380,6 +553,10 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
     if (!xen_nvdimm_map_all(s, errp)) {
         goto fail;
     }
+    if (!xen_nvdimm_publish_acpi(s, errp)) {
+        error_prepend(errp, "xen-nvdimm '%s': ", s->name);
+        goto fail;
+    }
     return;
 
 fail:
@@ -390,41 +567,6 @@ fail:
 static void xen_nvdimm_unrealize(DeviceState *dev)
 {
     xen_nvdimm_teardown(XEN_NVDIMM(dev));
-}
-
-/* What the guest's NFIT says about the devices, in slot order. */
-static GArray *xen_nvdimm_nfit_descs(void)
-{
-    GArray *descs = g_array_new(false, true, sizeof(NvdimmNfitDesc));
-    XenNvdimmState *s;
-
-    QTAILQ_FOREACH(s, &xen_nvdimms, next) {
-        NvdimmNfitDesc d = {
-            .slot = s->slot,
-            .addr = s->gpa,
-            .size = s->data_size,
-            .node = s->node,
-            .unarmed = s->unarmed,
-        };
-        g_array_append_val(descs, d);
-    }
-    g_array_sort(descs, xen_nvdimm_desc_cmp);
-    return descs;
-}
-
-void xen_nvdimm_build_acpi(GArray *table_offsets, GArray *table_data)
-{
-    g_autoptr(GArray) descs = xen_nvdimm_nfit_descs();
-
-    if (!descs->len) {
-        return;
-    }
-    acpi_add_table(table_offsets, table_data);
-    nvdimm_xen_build_nfit(table_data, (NvdimmNfitDesc *)descs->data,
-                          descs->len);
-    acpi_add_table(table_offsets, table_data);
-    nvdimm_xen_build_ssdt(table_data, (NvdimmNfitDesc *)descs->data,
-                          descs->len);
 }
 
 /* The guest's pmem is the host's: nothing QEMU could save or move. */

@@ -14,6 +14,7 @@
 #include "qemu/osdep.h"
 #include "qemu/units.h"
 #include "libqtest.h"
+#include "qemu/bswap.h"
 #include "qobject/qdict.h"
 
 #define MACHINE         "-machine pc -accel qtest -m 256M -nodefaults "
@@ -465,6 +466,242 @@ static void test_no_migration(void)
     fixture_free(f);
 }
 
+/*
+ * Publishing the tables for hvmloader: needs the xenstore stand-in that
+ * devtools/check.sh starts (XENSTORED_PATH); the keys are read and
+ * written with Debian's libxenstore clients.
+ */
+#define ACPI_GPA 0xfe000000ULL
+
+/* Only these tests get the stand-in: the others must not publish. */
+static char *xenstored_path;
+
+static bool have_xenstore(void)
+{
+    if (!xenstored_path) {
+        g_test_skip("no xenstore stand-in at XENSTORED_PATH");
+        return false;
+    }
+    g_setenv("XENSTORED_PATH", xenstored_path, true);
+    return true;
+}
+
+static char *xs(const char *cmd, const char *key, const char *value)
+{
+    const char *argv[] = { cmd, key, value, NULL };
+    g_autoptr(GError) gerr = NULL;
+    char *out = NULL;
+    int status;
+
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
+                               G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, &out, NULL, &status, &gerr));
+    if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+        g_free(out);
+        return NULL;
+    }
+    return g_strchomp(out);
+}
+
+static uint64_t xs_read_u64(unsigned domid, const char *leaf)
+{
+    g_autofree char *key = g_strdup_printf(
+        "/local/domain/%u/hvmloader/acpi/%s", domid, leaf);
+    g_autofree char *v = xs("xenstore-read", key, NULL);
+
+    g_assert_nonnull(v);
+    return g_ascii_strtoull(v, NULL, 0);
+}
+
+static void xs_write_acpi(unsigned domid, uint64_t addr, uint64_t len)
+{
+    g_autofree char *ka = g_strdup_printf(
+        "/local/domain/%u/hvmloader/acpi/address", domid);
+    g_autofree char *kl = g_strdup_printf(
+        "/local/domain/%u/hvmloader/acpi/length", domid);
+    g_autofree char *va = g_strdup_printf("0x%" PRIx64, addr);
+    g_autofree char *vl = g_strdup_printf("%" PRIu64, len);
+
+    g_free(xs("xenstore-write", ka, va));
+    g_free(xs("xenstore-write", kl, vl));
+}
+
+/* Check the tables in @blob are whole and checksummed; return their count. */
+static int check_tables(const uint8_t *blob, size_t len, const char **sigs)
+{
+    int n = 0;
+
+    for (size_t at = 0; at < len; n++) {
+        uint32_t tlen = ldl_le_p(blob + at + 4);
+        uint8_t sum = 0;
+
+        g_assert_cmpuint(tlen, >=, 36);
+        g_assert_cmpuint(tlen, <=, len - at);
+        for (uint32_t i = 0; i < tlen; i++) {
+            sum += blob[at + i];
+        }
+        g_assert_cmpuint(sum, ==, 0);
+        if (sigs) {
+            g_assert_cmpmem(blob + at, 4, sigs[n], 4);
+        }
+        at += tlen;
+    }
+    return n;
+}
+
+/* A minimal table: a header with signature @sig, checksummed. */
+static void make_table(uint8_t *t, const char *sig, uint32_t len)
+{
+    uint8_t sum = 0;
+
+    memset(t, 0, len);
+    memcpy(t, sig, 4);
+    stl_le_p(t + 4, len);
+    t[8] = 1;
+    memcpy(t + 10, "ADMIN ", 6);
+    for (uint32_t i = 0; i < len; i++) {
+        sum += t[i];
+    }
+    t[9] = -sum;
+}
+
+static void test_publish_acpi(void)
+{
+    Fixture *f;
+    g_autofree char *args = NULL;
+    g_autofree uint8_t *blob = NULL;
+    const char *sigs[] = { "NFIT", "SSDT" };
+    QTestState *qts;
+    CallLog log;
+    uint64_t len, gpa0, gpa1;
+
+    if (!have_xenstore()) {
+        return;
+    }
+    f = fixture_new();
+    args = g_strdup_printf("-xen-domid 21 "
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-object memory-backend-xen-pmem,id=pm1,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv0,memdev=pm0 "
+        "-device xen-nvdimm,id=nv1,memdev=pm1", f->img[0], f->img[1]);
+    qts = start(f, args);
+    g_assert_cmphex(xs_read_u64(21, "address"), ==, ACPI_GPA);
+    len = xs_read_u64(21, "length");
+    blob = g_malloc(len);
+    qtest_memread(qts, ACPI_GPA, blob, len);
+    g_assert_cmpint(check_tables(blob, len, sigs), ==, 2);
+    /* The NFIT's SPA ranges are where the devices are. */
+    gpa0 = qom_get_uint(qts, "/machine/peripheral/nv0", "guest-address");
+    gpa1 = qom_get_uint(qts, "/machine/peripheral/nv1", "guest-address");
+    g_assert_cmphex(ldq_le_p(blob + 40 + 32), ==, gpa0);
+    g_assert_cmphex(ldq_le_p(blob + 40 + 184 + 32), ==, gpa1);
+    g_assert_nonnull(memmem(blob, len, "XNVR", 4));
+    qtest_quit(qts);
+
+    /* A second device model for the same domain must not stack on it. */
+    log = assert_startup_error(f, args, "another device model has published");
+    assert_balanced(&log);
+    g_unsetenv("XENSTORED_PATH");
+    fixture_free(f);
+}
+
+/*
+ * The admin's own tables (xl acpi_firmware=) stay, first: guest RAM is a
+ * file holding them where the toolstack would have put them.
+ */
+static void test_publish_acpi_merge(void)
+{
+    Fixture *f;
+    g_autofree char *args = NULL;
+    g_autofree char *ram = NULL;
+    g_autofree uint8_t *blob = NULL;
+    const char *sigs[] = { "TEST", "NFIT", "SSDT" };
+    uint8_t admin[40];
+    QTestState *qts;
+    uint64_t len;
+    int fd;
+
+    if (!have_xenstore()) {
+        return;
+    }
+    f = fixture_new();
+    ram = g_build_filename(f->dir, "ram.img", NULL);
+    fd = open(ram, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    g_assert_cmpint(ftruncate(fd, 256 * MiB), ==, 0);
+    make_table(admin, "TEST", sizeof(admin));
+    g_assert_cmpint(pwrite(fd, admin, sizeof(admin), 32 * MiB), ==,
+                    sizeof(admin));
+    close(fd);
+    xs_write_acpi(22, 32 * MiB, sizeof(admin));
+
+    args = g_strdup_printf("-xen-domid 22 "
+        "-object memory-backend-file,id=ram,size=256M,share=on,mem-path=%s "
+        "-machine memory-backend=ram "
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv0,memdev=pm0", ram, f->img[0]);
+    qts = start(f, args);
+    g_assert_cmphex(xs_read_u64(22, "address"), ==, ACPI_GPA);
+    len = xs_read_u64(22, "length");
+    blob = g_malloc(len);
+    qtest_memread(qts, ACPI_GPA, blob, len);
+    g_assert_cmpint(check_tables(blob, len, sigs), ==, 3);
+    g_assert_cmpmem(blob, sizeof(admin), admin, sizeof(admin));
+    qtest_quit(qts);
+    g_unsetenv("XENSTORED_PATH");
+    unlink(ram);
+    fixture_free(f);
+}
+
+/* Tables xenstore points to that are not whole tables, or too many. */
+static void test_publish_acpi_refused(void)
+{
+    struct {
+        unsigned domid;
+        uint32_t len;           /* admin blob bytes */
+        uint32_t header_len;    /* what its first header claims */
+        const char *error;
+    } cases[] = {
+        { 23, 40, 4096, "are not whole tables" },
+        { 24, 20, 20, "are not whole tables" },
+        { 25, 6 * 36, 36, "8 ACPI tables (" },
+    };
+
+    if (!have_xenstore()) {
+        return;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        Fixture *f = fixture_new();
+        g_autofree char *ram = g_build_filename(f->dir, "ram.img", NULL);
+        g_autofree char *args = NULL;
+        g_autofree uint8_t *admin = g_malloc0(cases[i].len);
+        CallLog log;
+        int fd;
+
+        for (uint32_t at = 0; at + 36 <= cases[i].len; at += 36) {
+            make_table(admin + at, "TEST", 36);
+        }
+        if (cases[i].len >= 8) {
+            stl_le_p(admin + 4, cases[i].header_len);
+        }
+        fd = open(ram, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        g_assert_cmpint(ftruncate(fd, 256 * MiB), ==, 0);
+        g_assert_cmpint(pwrite(fd, admin, cases[i].len, 32 * MiB), ==,
+                        cases[i].len);
+        close(fd);
+        xs_write_acpi(cases[i].domid, 32 * MiB, cases[i].len);
+        args = g_strdup_printf("-xen-domid %u "
+            "-object memory-backend-file,id=ram,size=256M,share=on,"
+            "mem-path=%s -machine memory-backend=ram "
+            "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+            "-device xen-nvdimm,memdev=pm0", cases[i].domid, ram, f->img[0]);
+        log = assert_startup_error(f, args, cases[i].error);
+        assert_balanced(&log);
+        unlink(ram);
+        fixture_free(f);
+    }
+    g_unsetenv("XENSTORED_PATH");
+}
+
 typedef struct BadConfig {
     const char *name;
     const char *args;       /* %1$s, %2$s: two backing files */
@@ -594,6 +831,8 @@ static void test_fault_injection(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    xenstored_path = g_strdup(g_getenv("XENSTORED_PATH"));
+    g_unsetenv("XENSTORED_PATH");
 
     qtest_add_func("/xen-nvdimm/device-listed", test_device_listed);
     qtest_add_func("/xen-nvdimm/map-hits-file", test_map_hits_file);
@@ -602,6 +841,10 @@ int main(int argc, char **argv)
     qtest_add_func("/xen-nvdimm/placement", test_placement);
     qtest_add_func("/xen-nvdimm/no-migration", test_no_migration);
     qtest_add_func("/xen-nvdimm/fault-injection", test_fault_injection);
+    qtest_add_func("/xen-nvdimm/publish-acpi", test_publish_acpi);
+    qtest_add_func("/xen-nvdimm/publish-acpi-merge", test_publish_acpi_merge);
+    qtest_add_func("/xen-nvdimm/publish-acpi-refused",
+                   test_publish_acpi_refused);
     for (size_t i = 0; i < ARRAY_SIZE(bad_configs); i++) {
         g_autofree char *path = g_strdup_printf("/xen-nvdimm/bad-config/%s",
                                                 bad_configs[i].name);

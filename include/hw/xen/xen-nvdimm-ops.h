@@ -46,7 +46,25 @@ typedef struct XenNvdimmOps {
      */
     int (*memory_mapping)(XenNvdimmState *s, uint64_t gfn, uint64_t mfn,
                           uint64_t nr, bool add);
+
+    /* Read guest memory below 4 GiB (for tables the toolstack put there). */
+    bool (*guest_read)(uint64_t gpa, void *buf, size_t len, Error **errp);
+
+    /*
+     * Put @len bytes at @gpa, a range no guest RAM and none of hvmloader's
+     * allocators use, populating it if need be.
+     */
+    bool (*guest_place)(uint64_t gpa, const void *buf, size_t len,
+                        Error **errp);
 } XenNvdimmOps;
+
+/*
+ * The domain's xenstore, through libxenstore in both modes (without Xen it
+ * reaches a stand-in at XENSTORED_PATH).  xen_nvdimm_xs_read() returns
+ * NULL, without error, for a missing key.
+ */
+char *xen_nvdimm_xs_read(const char *path, Error **errp);
+bool xen_nvdimm_xs_write(const char *path, const char *value, Error **errp);
 
 extern const XenNvdimmOps xen_nvdimm_native_ops;
 extern const XenNvdimmOps xen_nvdimm_emu_ops;
