@@ -31,6 +31,7 @@ TARGETS=(
     qemu-system-x86_64
     tests/qtest/xen-nvdimm-test
     tests/unit/test-xen-nvdimm-layout
+    tests/unit/test-nvdimm-xen-dsm
 )
 
 if [ "${XEN_NVDIMM_CCACHE:-1}" = 1 ]; then

@@ -1,0 +1,131 @@
+/*
+ * NVDIMM _DSM protocol for Xen guests
+ *
+ * The request/reply handling behind the guest's NVDIMM _DSM: the root
+ * device's function 0, and the Intel DSM family's label functions of each
+ * NVDIMM (0: supported functions, 4: get label size, 5: get label data,
+ * 6: set label data).  No device state and no guest memory here: the
+ * caller copies the request page and supplies each NVDIMM's label area.
+ *
+ * Copyright (c) 2026 The xen-nvdimm authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "hw/acpi/nvdimm-xen-dsm.h"
+#include "trace.h"
+
+/* Reply: status code only. */
+static uint32_t dsm_status(uint8_t *out, uint32_t status)
+{
+    stl_le_p(out, 8);
+    stl_le_p(out + 4, status);
+    return 8;
+}
+
+/* Reply to function 0: a bitmap of the supported functions. */
+static uint32_t dsm_functions(uint8_t *out, uint32_t mask)
+{
+    stl_le_p(out, 8);
+    stl_le_p(out + 4, mask);
+    return 8;
+}
+
+/*
+ * Check a label transfer of @len bytes at @off: overflow-safe, within the
+ * label area and one reply.
+ */
+static bool dsm_label_range_ok(const NvdimmXenDsmDimm *d, uint32_t off,
+                               uint32_t len)
+{
+    return len <= NVDIMM_XEN_DSM_MAX_XFER && off <= d->label_size &&
+           len <= d->label_size - off;
+}
+
+static uint32_t dsm_get_label_data(const NvdimmXenDsmDimm *d,
+                                   const uint8_t *arg3, uint8_t *out)
+{
+    uint32_t off = ldl_le_p(arg3), len = ldl_le_p(arg3 + 4);
+
+    if (!dsm_label_range_ok(d, off, len)) {
+        trace_nvdimm_xen_dsm_bad_range(d->handle, off, len, d->label_size);
+        return dsm_status(out, NVDIMM_XEN_DSM_INVALID);
+    }
+    if (!d->read_label(d->opaque, off, out + 8, len)) {
+        return dsm_status(out, NVDIMM_XEN_DSM_HW_ERROR);
+    }
+    stl_le_p(out, 8 + len);
+    stl_le_p(out + 4, NVDIMM_XEN_DSM_SUCCESS);
+    return 8 + len;
+}
+
+static uint32_t dsm_set_label_data(const NvdimmXenDsmDimm *d,
+                                   const uint8_t *arg3, uint8_t *out)
+{
+    uint32_t off = ldl_le_p(arg3), len = ldl_le_p(arg3 + 4);
+
+    if (!d->label_writable) {
+        trace_nvdimm_xen_dsm_read_only(d->handle);
+        return dsm_status(out, NVDIMM_XEN_DSM_UNSUPPORTED);
+    }
+    if (!dsm_label_range_ok(d, off, len)) {
+        trace_nvdimm_xen_dsm_bad_range(d->handle, off, len, d->label_size);
+        return dsm_status(out, NVDIMM_XEN_DSM_INVALID);
+    }
+    if (!d->write_label(d->opaque, off, arg3 + 8, len)) {
+        return dsm_status(out, NVDIMM_XEN_DSM_HW_ERROR);
+    }
+    return dsm_status(out, NVDIMM_XEN_DSM_SUCCESS);
+}
+
+uint32_t nvdimm_xen_dsm(const uint8_t *in, const NvdimmXenDsmDimm *dimms,
+                        unsigned n, uint8_t *out)
+{
+    uint32_t handle = ldl_le_p(in);
+    uint32_t revision = ldl_le_p(in + 4);
+    uint32_t function = ldl_le_p(in + 8);
+    const uint8_t *arg3 = in + NVDIMM_XEN_DSM_ARG3;
+    const NvdimmXenDsmDimm *d = NULL;
+
+    trace_nvdimm_xen_dsm(handle, revision, function);
+    if (revision != 1) {
+        trace_nvdimm_xen_dsm_bad_revision(revision);
+        return dsm_status(out, NVDIMM_XEN_DSM_UNSUPPORTED);
+    }
+    /* The root device (handle 0) implements function 0 only. */
+    if (!handle) {
+        return function ? dsm_status(out, NVDIMM_XEN_DSM_UNSUPPORTED) :
+                          dsm_functions(out, 0);
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (dimms[i].handle == handle) {
+            d = &dimms[i];
+        }
+    }
+    if (!function) {
+        return dsm_functions(out, d && d->label_size ?
+                             1 | 1 << 4 | 1 << 5 | 1 << 6 : 0);
+    }
+    if (!d) {
+        trace_nvdimm_xen_dsm_no_dimm(handle);
+        return dsm_status(out, NVDIMM_XEN_DSM_NOMEMDEV);
+    }
+    if (d->label_size) {
+        switch (function) {
+        case 4:                     /* Get Namespace Label Size */
+            stl_le_p(out, 16);
+            stl_le_p(out + 4, NVDIMM_XEN_DSM_SUCCESS);
+            stl_le_p(out + 8, d->label_size);
+            stl_le_p(out + 12, NVDIMM_XEN_DSM_MAX_XFER);
+            return 16;
+        case 5:                     /* Get Namespace Label Data */
+            return dsm_get_label_data(d, arg3, out);
+        case 6:                     /* Set Namespace Label Data */
+            return dsm_set_label_data(d, arg3, out);
+        }
+    }
+    trace_nvdimm_xen_dsm_unsupported(handle, function);
+    return dsm_status(out, NVDIMM_XEN_DSM_UNSUPPORTED);
+}
