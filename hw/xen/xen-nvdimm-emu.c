@@ -340,6 +340,19 @@ static bool emu_guest_place(uint64_t gpa, const void *buf, size_t len,
     return true;
 }
 
+static void *emu_guest_page(uint64_t gpa, Error **errp)
+{
+    MemoryRegion *ram = g_new0(MemoryRegion, 1);
+
+    if (!memory_region_init_ram(ram, NULL, "xen-nvdimm.dsm",
+                                XEN_NVDIMM_PAGE_SIZE, errp)) {
+        g_free(ram);
+        return NULL;
+    }
+    memory_region_add_subregion_overlap(get_system_memory(), gpa, ram, 1);
+    return memory_region_get_ram_ptr(ram);
+}
+
 const XenNvdimmOps xen_nvdimm_emu_ops = {
     .name = "emulated",
     .resolve = emu_resolve,
@@ -348,4 +361,5 @@ const XenNvdimmOps xen_nvdimm_emu_ops = {
     .memory_mapping = emu_memory_mapping,
     .guest_read = emu_guest_read,
     .guest_place = emu_guest_place,
+    .guest_page = emu_guest_page,
 };

@@ -144,35 +144,76 @@ static bool native_guest_read(uint64_t gpa, void *buf, size_t len,
     return true;
 }
 
+/*
+ * Give the domain fresh pages at guest frames [gpa, gpa + len) that it does
+ * not have yet.  Pages populated here stay until the domain dies.
+ */
+static bool native_populate(uint64_t gpa, size_t len, Error **errp)
+{
+    static GHashTable *populated;       /* guest frames given so far */
+    uint64_t first = gpa >> XEN_NVDIMM_PAGE_SHIFT;
+    uint64_t end = DIV_ROUND_UP(gpa + len, XEN_NVDIMM_PAGE_SIZE);
+    g_autoptr(GArray) pfns = g_array_new(false, false, sizeof(xen_pfn_t));
+
+    if (!populated) {
+        populated = g_hash_table_new(g_int64_hash, g_int64_equal);
+    }
+    for (uint64_t gfn = first; gfn < end; gfn++) {
+        if (!g_hash_table_contains(populated, &gfn)) {
+            xen_pfn_t pfn = gfn;
+
+            g_array_append_val(pfns, pfn);
+        }
+    }
+    if (!pfns->len) {
+        return true;
+    }
+    if (xc_domain_populate_physmap_exact(xen_xc, xen_domid, pfns->len, 0, 0,
+                                         (xen_pfn_t *)pfns->data)) {
+        error_setg_errno(errp, errno, "cannot populate guest memory at "
+                         "0x%" PRIx64, gpa);
+        return false;
+    }
+    for (guint i = 0; i < pfns->len; i++) {
+        uint64_t *key = g_new(uint64_t, 1);
+
+        *key = g_array_index(pfns, xen_pfn_t, i);
+        g_hash_table_add(populated, key);
+    }
+    return true;
+}
+
 static bool native_guest_place(uint64_t gpa, const void *buf, size_t len,
                                Error **errp)
 {
-    static uint64_t populated;          /* pages from gpa already given */
-    size_t need = DIV_ROUND_UP(len, XEN_NVDIMM_PAGE_SIZE), n;
+    size_t n;
     uint8_t *p;
 
-    assert(QEMU_IS_ALIGNED(gpa, XEN_NVDIMM_PAGE_SIZE));
-    if (need > populated) {
-        g_autofree xen_pfn_t *pfns = g_new(xen_pfn_t, need - populated);
-
-        for (size_t i = 0; i < need - populated; i++) {
-            pfns[i] = (gpa >> XEN_NVDIMM_PAGE_SHIFT) + populated + i;
-        }
-        if (xc_domain_populate_physmap_exact(xen_xc, xen_domid,
-                                             need - populated, 0, 0, pfns)) {
-            error_setg_errno(errp, errno, "cannot populate guest memory at "
-                             "0x%" PRIx64, gpa);
-            return false;
-        }
-        populated = need;
+    if (!native_populate(gpa, len, errp)) {
+        return false;
     }
     p = native_map(gpa, len, PROT_READ | PROT_WRITE, &n, errp);
     if (!p) {
         return false;
     }
     memcpy(p, buf, len);
-    xenforeignmemory_unmap(xen_fmem, p, n);
+    xenforeignmemory_unmap(xen_fmem,
+                           (void *)QEMU_ALIGN_PTR_DOWN(p, XEN_NVDIMM_PAGE_SIZE),
+                           n);
     return true;
+}
+
+/* Mapped for good: the guest's _DSM calls use it until QEMU exits. */
+static void *native_guest_page(uint64_t gpa, Error **errp)
+{
+    size_t n;
+
+    assert(QEMU_IS_ALIGNED(gpa, XEN_NVDIMM_PAGE_SIZE));
+    if (!native_populate(gpa, XEN_NVDIMM_PAGE_SIZE, errp)) {
+        return NULL;
+    }
+    return native_map(gpa, XEN_NVDIMM_PAGE_SIZE, PROT_READ | PROT_WRITE, &n,
+                      errp);
 }
 
 const XenNvdimmOps xen_nvdimm_native_ops = {
@@ -183,4 +224,5 @@ const XenNvdimmOps xen_nvdimm_native_ops = {
     .memory_mapping = native_memory_mapping,
     .guest_read = native_guest_read,
     .guest_place = native_guest_place,
+    .guest_page = native_guest_page,
 };

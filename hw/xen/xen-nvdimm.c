@@ -20,6 +20,7 @@
 #include "qapi/visitor.h"
 #include "hw/acpi/aml-build.h"
 #include "hw/acpi/nvdimm-xen.h"
+#include "hw/acpi/nvdimm-xen-dsm.h"
 #include "hw/boards.h"
 #include "hw/i386/pc.h"
 #include "hw/i386/x86.h"
@@ -44,12 +45,17 @@
 #define XEN_NVDIMM_DATA_ALIGN   (2 * MiB)
 
 /*
- * Where the tables for hvmloader go: inside the range hvmloader reports
- * reserved in the e820 map and none of its allocators use (its dynamic
- * area ends below 0xFE000000; 0xFE700000 up is GUEST_RESERVED).
+ * The device model's guest-physical area, inside the range hvmloader
+ * reports reserved in the e820 map and none of its allocators use (its
+ * dynamic area ends below 0xFE000000; 0xFE700000 up is GUEST_RESERVED):
+ * the tables for hvmloader, then the _DSM request/reply page (memory, so
+ * the guest's AML reads and writes it without exits) and the _DSM notify
+ * register (emulated, so on Xen the IOREQ server brings the write here).
  */
 #define XEN_NVDIMM_ACPI_GPA     0xFE000000ULL
-#define XEN_NVDIMM_ACPI_MAX     (7 * MiB)
+#define XEN_NVDIMM_ACPI_MAX     (4 * MiB)
+#define XEN_NVDIMM_DSM_GPA      (XEN_NVDIMM_ACPI_GPA + XEN_NVDIMM_ACPI_MAX)
+#define XEN_NVDIMM_NOTIFY_GPA   (XEN_NVDIMM_DSM_GPA + NVDIMM_XEN_DSM_PAGE)
 /*
  * hvmloader appends at most 16 secondary tables and may build up to 9 of
  * its own (MADT, HPET, WAET, SSDTs for PM, S3, S4 and laptop, TPM, SRAT,
@@ -280,7 +286,9 @@ static bool xen_nvdimm_place_data(XenNvdimmState *s, Error **errp)
 static bool xen_nvdimm_check_config(XenNvdimmState *s, Error **errp)
 {
     MachineState *ms = MACHINE(qdev_get_machine());
+    struct stat st;
     uint64_t size;
+    int fd;
 
     if (!s->hostmem) {
         error_setg(errp, "'" XEN_NVDIMM_MEMDEV_PROP "' property is not set");
@@ -308,9 +316,11 @@ static bool xen_nvdimm_check_config(XenNvdimmState *s, Error **errp)
                    s->label_size, (uint64_t)XEN_NVDIMM_MIN_LABEL_SIZE);
         return false;
     }
-    if (!QEMU_IS_ALIGNED(s->label_size, XEN_NVDIMM_PAGE_SIZE)) {
+    if (!QEMU_IS_ALIGNED(s->label_size, XEN_NVDIMM_PAGE_SIZE) ||
+        s->label_size > UINT32_MAX) {
         error_setg(errp, "'" XEN_NVDIMM_LABEL_SIZE_PROP "' (0x%" PRIx64
-                   ") must be a multiple of 4 KiB", s->label_size);
+                   ") must be a multiple of 4 KiB below 4 GiB",
+                   s->label_size);
         return false;
     }
     /*
@@ -323,6 +333,19 @@ static bool xen_nvdimm_check_config(XenNvdimmState *s, Error **errp)
         error_setg(errp, "memdev '%s' (0x%" PRIx64 " bytes) has no room for "
                    "a 2 MiB data area besides 0x%" PRIx64 " bytes of labels",
                    s->name, size, s->label_size);
+        return false;
+    }
+    s->label_offset = size - s->label_size;
+    /*
+     * Labels are read and written with pread/pwrite + fdatasync; a
+     * device-dax character device only maps, and would need cache flushes
+     * for durability.
+     */
+    fd = MEMORY_BACKEND_XEN_PMEM(s->hostmem)->fd;
+    if (s->label_size && (fstat(fd, &st) || S_ISCHR(st.st_mode))) {
+        error_setg(errp, "memdev '%s': labels on a device-dax backend are "
+                   "not supported: set '" XEN_NVDIMM_LABEL_SIZE_PROP "=0'",
+                   s->name);
         return false;
     }
     if (MEMORY_BACKEND_XEN_PMEM(s->hostmem)->readonly) {
@@ -371,9 +394,27 @@ static GArray *xen_nvdimm_nfit_descs(void)
     return descs;
 }
 
+/* Where the SSDT's AML sends _DSM calls, and which slots have labels. */
+static NvdimmXenDsmConf xen_nvdimm_dsm_conf(void)
+{
+    NvdimmXenDsmConf conf = {
+        .page = XEN_NVDIMM_DSM_GPA,
+        .notify = XEN_NVDIMM_NOTIFY_GPA,
+    };
+    XenNvdimmState *s;
+
+    QTAILQ_FOREACH(s, &xen_nvdimms, next) {
+        if (s->label_size) {
+            conf.labelled |= 1u << s->slot;
+        }
+    }
+    return conf;
+}
+
 void xen_nvdimm_build_acpi(GArray *table_offsets, GArray *table_data)
 {
     g_autoptr(GArray) descs = xen_nvdimm_nfit_descs();
+    NvdimmXenDsmConf dsm = xen_nvdimm_dsm_conf();
 
     if (!descs->len) {
         return;
@@ -383,7 +424,7 @@ void xen_nvdimm_build_acpi(GArray *table_offsets, GArray *table_data)
                           descs->len);
     acpi_add_table(table_offsets, table_data);
     nvdimm_xen_build_ssdt(table_data, (NvdimmNfitDesc *)descs->data,
-                          descs->len);
+                          descs->len, &dsm);
 }
 
 /*
@@ -466,6 +507,7 @@ static bool xen_nvdimm_publish_acpi(XenNvdimmState *s, Error **errp)
     g_autofree char *path = NULL;
     g_autoptr(GArray) descs = NULL;
     g_autoptr(GArray) blob = NULL;
+    NvdimmXenDsmConf dsm = xen_nvdimm_dsm_conf();
     int tables;
 
     if (!xen_enabled() && !g_getenv("XENSTORED_PATH")) {
@@ -481,7 +523,8 @@ static bool xen_nvdimm_publish_acpi(XenNvdimmState *s, Error **errp)
                         xen_nvdimm_admin_acpi->len);
     descs = xen_nvdimm_nfit_descs();
     nvdimm_xen_build_nfit(blob, (NvdimmNfitDesc *)descs->data, descs->len);
-    nvdimm_xen_build_ssdt(blob, (NvdimmNfitDesc *)descs->data, descs->len);
+    nvdimm_xen_build_ssdt(blob, (NvdimmNfitDesc *)descs->data, descs->len,
+                          &dsm);
     tables = xen_nvdimm_count_tables((uint8_t *)blob->data, blob->len);
     if (tables > XEN_NVDIMM_ACPI_TABLES || blob->len > XEN_NVDIMM_ACPI_MAX) {
         error_setg(errp, "%d ACPI tables (%u bytes) for hvmloader: at most "
@@ -505,6 +548,120 @@ static bool xen_nvdimm_publish_acpi(XenNvdimmState *s, Error **errp)
         return false;
     }
     trace_xen_nvdimm_publish_acpi(XEN_NVDIMM_ACPI_GPA, blob->len, tables);
+    return true;
+}
+
+/*
+ * The guest's _DSM calls.  The SSDT's AML writes a request into the page at
+ * XEN_NVDIMM_DSM_GPA and its address into the notify register; the reply
+ * replaces the request before the write completes.
+ */
+static uint8_t *xen_nvdimm_dsm_page;
+static MemoryRegion xen_nvdimm_notify_mr;
+
+static bool xen_nvdimm_read_label(void *opaque, uint32_t off, void *buf,
+                                  uint32_t len)
+{
+    XenNvdimmState *s = opaque;
+    uint64_t at = s->label_offset + off;
+    ssize_t r;
+
+    for (uint32_t done = 0; done < len; done += r) {
+        r = pread(s->pmem->fd, (uint8_t *)buf + done, len - done, at + done);
+        if (r <= 0) {
+            trace_xen_nvdimm_label_io_error(s->name, "read", at + done,
+                                            r ? errno : EIO);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Labels must be durable before the guest hears the write succeeded. */
+static bool xen_nvdimm_write_label(void *opaque, uint32_t off,
+                                   const void *buf, uint32_t len)
+{
+    XenNvdimmState *s = opaque;
+    uint64_t at = s->label_offset + off;
+    ssize_t r;
+
+    for (uint32_t done = 0; done < len; done += r) {
+        r = pwrite(s->pmem->fd, (const uint8_t *)buf + done, len - done,
+                   at + done);
+        if (r <= 0) {
+            trace_xen_nvdimm_label_io_error(s->name, "write", at + done,
+                                            r ? errno : EIO);
+            return false;
+        }
+    }
+    if (qemu_fdatasync(s->pmem->fd)) {
+        trace_xen_nvdimm_label_io_error(s->name, "sync", at, errno);
+        return false;
+    }
+    return true;
+}
+
+static void xen_nvdimm_notify_write(void *opaque, hwaddr addr, uint64_t val,
+                                    unsigned size)
+{
+    NvdimmXenDsmDimm dimms[XEN_NVDIMM_MAX_SLOTS];
+    uint8_t in[NVDIMM_XEN_DSM_PAGE], out[NVDIMM_XEN_DSM_PAGE];
+    XenNvdimmState *s;
+    unsigned n = 0;
+    uint32_t len;
+
+    if (addr || size != 4 || val != XEN_NVDIMM_DSM_GPA) {
+        trace_xen_nvdimm_dsm_bad_notify(addr, size, val);
+        return;
+    }
+    QTAILQ_FOREACH(s, &xen_nvdimms, next) {
+        dimms[n++] = (NvdimmXenDsmDimm) {
+            .handle = nvdimm_slot_to_handle(s->slot),
+            .label_size = s->label_size,
+            .label_writable = !s->unarmed && !s->pmem->readonly,
+            .opaque = s,
+            .read_label = xen_nvdimm_read_label,
+            .write_label = xen_nvdimm_write_label,
+        };
+    }
+    /* The guest may change the page meanwhile: work on a copy. */
+    memcpy(in, xen_nvdimm_dsm_page, sizeof(in));
+    len = nvdimm_xen_dsm(in, dimms, n, out);
+    memcpy(xen_nvdimm_dsm_page, out, len);
+}
+
+/* The register is write-only. */
+static uint64_t xen_nvdimm_notify_read(void *opaque, hwaddr addr,
+                                       unsigned size)
+{
+    return 0;
+}
+
+static const MemoryRegionOps xen_nvdimm_notify_ops = {
+    .read = xen_nvdimm_notify_read,
+    .write = xen_nvdimm_notify_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+    },
+};
+
+/* Set up the page and the register, once for all devices. */
+static bool xen_nvdimm_dsm_init(XenNvdimmState *s, Error **errp)
+{
+    if (xen_nvdimm_dsm_page) {
+        return true;
+    }
+    xen_nvdimm_dsm_page = s->ops->guest_page(XEN_NVDIMM_DSM_GPA, errp);
+    if (!xen_nvdimm_dsm_page) {
+        error_prepend(errp, "the _DSM page: ");
+        return false;
+    }
+    memory_region_init_io(&xen_nvdimm_notify_mr, NULL, &xen_nvdimm_notify_ops,
+                          NULL, "xen-nvdimm-dsm-notify", XEN_NVDIMM_PAGE_SIZE);
+    memory_region_add_subregion(get_system_memory(), XEN_NVDIMM_NOTIFY_GPA,
+                                &xen_nvdimm_notify_mr);
     return true;
 }
 
@@ -553,7 +710,7 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
     if (!xen_nvdimm_map_all(s, errp)) {
         goto fail;
     }
-    if (!xen_nvdimm_publish_acpi(s, errp)) {
+    if (!xen_nvdimm_dsm_init(s, errp) || !xen_nvdimm_publish_acpi(s, errp)) {
         error_prepend(errp, "xen-nvdimm '%s': ", s->name);
         goto fail;
     }

@@ -702,6 +702,172 @@ static void test_publish_acpi_refused(void)
     g_unsetenv("XENSTORED_PATH");
 }
 
+/*
+ * The _DSM page and its notify register, and the request the SSDT's AML
+ * would write: {handle, revision, function, arguments}.
+ */
+#define DSM_GPA         0xfe400000ULL
+#define NOTIFY_GPA      0xfe401000ULL
+#define LABEL_BASE      (BACKEND_SIZE - LABEL_SIZE)
+
+static void dsm_request(QTestState *qts, uint32_t handle, uint32_t function,
+                        const void *arg, size_t arg_len)
+{
+    uint8_t req[4096] = { 0 };
+
+    stl_le_p(req, handle);
+    stl_le_p(req + 4, 1);
+    stl_le_p(req + 8, function);
+    g_assert_cmpuint(arg_len, <=, sizeof(req) - 12);
+    memcpy(req + 12, arg, arg_len);
+    qtest_memwrite(qts, DSM_GPA, req, sizeof(req));
+}
+
+/* Notify, then return the reply's length; its payload goes to @out. */
+static uint32_t dsm_call(QTestState *qts, uint32_t handle, uint32_t function,
+                         const void *arg, size_t arg_len, uint8_t *out)
+{
+    uint32_t len;
+
+    dsm_request(qts, handle, function, arg, arg_len);
+    qtest_writel(qts, NOTIFY_GPA, DSM_GPA);
+    len = qtest_readl(qts, DSM_GPA);
+    g_assert_cmpuint(len, >=, 8);
+    g_assert_cmpuint(len, <=, 4096);
+    qtest_memread(qts, DSM_GPA + 4, out, len - 4);
+    return len;
+}
+
+/* Get (5) or set (6) @len label bytes at @off; returns the status. */
+static uint32_t dsm_label(QTestState *qts, uint32_t handle, uint32_t function,
+                          uint32_t off, uint32_t len, uint8_t *data)
+{
+    uint8_t arg[4084], out[4096];
+    uint32_t rlen;
+
+    stl_le_p(arg, off);
+    stl_le_p(arg + 4, len);
+    if (function == 6) {
+        memcpy(arg + 8, data, MIN(len, sizeof(arg) - 8));
+    }
+    rlen = dsm_call(qts, handle, function, arg, sizeof(arg), out);
+    if (function == 5 && !ldl_le_p(out)) {
+        g_assert_cmpuint(rlen, ==, 8 + len);
+        memcpy(data, out + 4, len);
+    }
+    return ldl_le_p(out);
+}
+
+static void file_read(const char *path, uint64_t off, void *buf, size_t len)
+{
+    int fd = open(path, O_RDONLY);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(pread(fd, buf, len, off), ==, len);
+    close(fd);
+}
+
+/*
+ * Labels through the _DSM: written to the end of the backing file, read
+ * back, and every bad request answered with a status, nothing touched.
+ */
+static void test_dsm_labels(void)
+{
+    Fixture *f = fixture_new();
+    g_autofree char *args = g_strdup_printf(
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv0,memdev=pm0,label-size=%" PRIu64 " "
+        "-object memory-backend-xen-pmem,id=pm1,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv1,memdev=pm1",
+        f->img[0], (uint64_t)LABEL_SIZE, f->img[1]);
+    QTestState *qts = start(f, args);
+    uint8_t out[4096], data[4076], back[4076];
+    uint8_t before[4096], after[4096];
+
+    /* Function 0: the root has none; NVDIMM 1 has 0, 4, 5, 6; 2 none. */
+    g_assert_cmpuint(dsm_call(qts, 0, 0, NULL, 0, out), ==, 8);
+    g_assert_cmphex(ldl_le_p(out), ==, 0);
+    dsm_call(qts, 1, 0, NULL, 0, out);
+    g_assert_cmphex(ldl_le_p(out), ==, 0x71);
+    dsm_call(qts, 2, 0, NULL, 0, out);
+    g_assert_cmphex(ldl_le_p(out), ==, 0);
+
+    /* Function 4: status, label area size, largest transfer. */
+    g_assert_cmpuint(dsm_call(qts, 1, 4, NULL, 0, out), ==, 16);
+    g_assert_cmpuint(ldl_le_p(out), ==, 0);
+    g_assert_cmphex(ldl_le_p(out + 4), ==, LABEL_SIZE);
+    g_assert_cmpuint(ldl_le_p(out + 8), ==, 4076);
+
+    /* A full transfer at the end of the area lands at the end of the file. */
+    for (size_t i = 0; i < sizeof(data); i++) {
+        data[i] = i * 7 + 3;
+    }
+    g_assert_cmpuint(dsm_label(qts, 1, 6, LABEL_SIZE - sizeof(data),
+                               sizeof(data), data), ==, 0);
+    file_read(f->img[0], BACKEND_SIZE - sizeof(data), back, sizeof(back));
+    g_assert_cmpmem(back, sizeof(back), data, sizeof(data));
+    memset(back, 0, sizeof(back));
+    g_assert_cmpuint(dsm_label(qts, 1, 5, LABEL_SIZE - sizeof(data),
+                               sizeof(data), back), ==, 0);
+    g_assert_cmpmem(back, sizeof(back), data, sizeof(data));
+    /* The start of the area is the file's, at backend size - label size. */
+    g_assert_cmpuint(dsm_label(qts, 1, 5, 0, 8, back), ==, 0);
+    g_assert_cmphex(ldq_le_p(back), ==, file_read64(f->img[0], LABEL_BASE));
+
+    /* Hostile requests: status codes only, the file untouched. */
+    file_read(f->img[0], LABEL_BASE, before, sizeof(before));
+    g_assert_cmpuint(dsm_label(qts, 1, 6, LABEL_SIZE - 8, 16, data), ==, 3);
+    g_assert_cmpuint(dsm_label(qts, 1, 6, 0xfffffff0, 0x20, data), ==, 3);
+    g_assert_cmpuint(dsm_label(qts, 1, 5, 8, 0xfffffff8, back), ==, 3);
+    g_assert_cmpuint(dsm_label(qts, 1, 5, 0, 4077, back), ==, 3);
+    g_assert_cmpuint(dsm_label(qts, 2, 6, 0, 8, data), ==, 1);
+    g_assert_cmpuint(dsm_label(qts, 3, 6, 0, 8, data), ==, 2);
+    g_assert_cmpuint(dsm_call(qts, 1, 7, NULL, 0, out), ==, 8);
+    g_assert_cmpuint(ldl_le_p(out), ==, 1);
+
+    /*
+     * A notify that is not the page's address, or not a 32-bit write, is
+     * ignored: the request stays in the page.  The register reads 0.
+     */
+    dsm_request(qts, 1, 6, "\x00\x00\x00\x00\x08\x00\x00\x00whatever", 16);
+    qtest_writel(qts, NOTIFY_GPA, DSM_GPA + 4096);
+    qtest_writeb(qts, NOTIFY_GPA, DSM_GPA & 0xff);
+    qtest_writel(qts, NOTIFY_GPA + 4, DSM_GPA);
+    g_assert_cmpuint(qtest_readl(qts, DSM_GPA), ==, 1);
+    g_assert_cmpuint(qtest_readl(qts, NOTIFY_GPA), ==, 0);
+    qtest_quit(qts);
+
+    file_read(f->img[0], LABEL_BASE, after, sizeof(after));
+    g_assert_cmpmem(before, sizeof(before), after, sizeof(after));
+    fixture_free(f);
+}
+
+/* An unarmed NVDIMM's labels can be read, not written. */
+static void test_dsm_unarmed(void)
+{
+    Fixture *f = fixture_new();
+    g_autofree char *args = g_strdup_printf(
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv0,memdev=pm0,unarmed=on,label-size=%" PRIu64,
+        f->img[0], (uint64_t)LABEL_SIZE);
+    uint64_t label = 0x1abe1000000000ffULL;
+    uint8_t data[16] = "not to be kept";
+    QTestState *qts;
+    int fd;
+
+    fd = open(f->img[0], O_WRONLY);
+    g_assert_cmpint(pwrite(fd, &label, sizeof(label), LABEL_BASE), ==,
+                    sizeof(label));
+    close(fd);
+    qts = start(f, args);
+    g_assert_cmpuint(dsm_label(qts, 1, 6, 0, sizeof(data), data), ==, 1);
+    g_assert_cmpuint(dsm_label(qts, 1, 5, 0, 8, data), ==, 0);
+    g_assert_cmphex(ldq_le_p(data), ==, label);
+    qtest_quit(qts);
+    g_assert_cmphex(file_read64(f->img[0], LABEL_BASE), ==, label);
+    fixture_free(f);
+}
+
 typedef struct BadConfig {
     const char *name;
     const char *args;       /* %1$s, %2$s: two backing files */
@@ -728,6 +894,9 @@ static const BadConfig bad_configs[] = {
     { "label-unaligned",
       PM0 "-device xen-nvdimm,memdev=pm0,label-size=131073",
       "must be a multiple of 4 KiB" },
+    { "label-too-big",
+      PM0 "-device xen-nvdimm,memdev=pm0,label-size=4G",
+      "must be a multiple of 4 KiB below 4 GiB" },
     { "label-fills-backend",
       PM0 "-device xen-nvdimm,memdev=pm0,label-size=64M",
       "memdev 'pm0' (0x4000000 bytes) has no room for a 2 MiB data area" },
@@ -845,6 +1014,8 @@ int main(int argc, char **argv)
     qtest_add_func("/xen-nvdimm/publish-acpi-merge", test_publish_acpi_merge);
     qtest_add_func("/xen-nvdimm/publish-acpi-refused",
                    test_publish_acpi_refused);
+    qtest_add_func("/xen-nvdimm/dsm-labels", test_dsm_labels);
+    qtest_add_func("/xen-nvdimm/dsm-unarmed", test_dsm_unarmed);
     for (size_t i = 0; i < ARRAY_SIZE(bad_configs); i++) {
         g_autofree char *path = g_strdup_printf("/xen-nvdimm/bad-config/%s",
                                                 bad_configs[i].name);

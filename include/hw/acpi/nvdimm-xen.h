@@ -20,12 +20,22 @@
 #define NVDIMM_XEN_ROOT_PATH    "\\_SB." NVDIMM_XEN_ROOT
 
 /*
+ * Where the guest's _DSM calls go, and which NVDIMMs have labels: the
+ * device model chooses, the SSDT's AML follows.
+ */
+typedef struct NvdimmXenDsmConf {
+    uint64_t page;          /* guest-physical request/reply page */
+    uint64_t notify;        /* guest-physical notify register (32-bit) */
+    uint32_t labelled;      /* bit n: slot n has a label area */
+} NvdimmXenDsmConf;
+
+/*
  * Append to @out an NFIT, then an SSDT, for @n NVDIMMs, each complete and
  * checksummed: what firmware copies verbatim needs nothing patched.
  */
 void nvdimm_xen_build_nfit(GArray *out, const NvdimmNfitDesc *dimms,
                            unsigned n);
 void nvdimm_xen_build_ssdt(GArray *out, const NvdimmNfitDesc *dimms,
-                           unsigned n);
+                           unsigned n, const NvdimmXenDsmConf *dsm);
 
 #endif /* HW_ACPI_NVDIMM_XEN_H */

@@ -56,6 +56,12 @@ typedef struct XenNvdimmOps {
      */
     bool (*guest_place)(uint64_t gpa, const void *buf, size_t len,
                         Error **errp);
+
+    /*
+     * A page at @gpa, in a range like guest_place's, that the device model
+     * and the guest share until QEMU exits: returns QEMU's mapping of it.
+     */
+    void *(*guest_page)(uint64_t gpa, Error **errp);
 } XenNvdimmOps;
 
 /*

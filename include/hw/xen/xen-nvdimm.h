@@ -58,6 +58,7 @@ struct XenNvdimmState {
     HostMemoryBackendXenPmem *pmem;
     const XenNvdimmOps *ops;
     uint64_t data_size;         /* mapped bytes: backend less label area */
+    uint64_t label_offset;      /* where the label area starts */
     uint64_t gpa;               /* guest-physical base of the data area */
     int slot;                   /* its NFIT slot; handle is slot + 1 */
     GArray *extents;            /* XenNvdimmExtent, in backend order */
