@@ -14,34 +14,7 @@ work=$BUILD/test-resolver
 rm -rf "$work"
 mkdir -p "$work"
 
-# The resolver tool: the build's own objects and flags.
-flags=$(/usr/bin/python3 - "$QBUILD/compile_commands.json" <<'PY'
-import json, shlex, sys
-for e in json.load(open(sys.argv[1])):
-    if e["file"].endswith("hw/xen/xen-nvdimm-spa.c"):
-        args = shlex.split(e["command"])[1:]
-        out = []
-        skip = False
-        for a in args:
-            if skip:
-                skip = False
-            elif a in ("-MQ", "-MF", "-o"):
-                skip = True
-            elif a not in ("-MD", "-c") and not a.endswith(".c"):
-                out.append(a)
-        print(" ".join(shlex.quote(a) for a in out))
-PY
-)
-(
-    cd "$QBUILD"
-    eval cc "$flags" -c -o "$work/resolve.o" "$TOP/devtools/guest/xen-nvdimm-resolve.c"
-    cc -o "$work/xen-nvdimm-resolve" "$work/resolve.o" \
-        libcommon.a.p/hw_xen_xen-nvdimm-spa.c.o \
-        libcommon.a.p/hw_xen_xen-nvdimm-layout.c.o \
-        libqom.a.p/*.o libqemuutil.a \
-        $(pkg-config --libs glib-2.0 gmodule-2.0 libndctl libdaxctl) -lm -pthread
-)
-
+"$TOP/devtools/guest/resolver-tool.sh" "$work/xen-nvdimm-resolve"
 "$TOP/devtools/guest/image.sh" "$work" "$work/xen-nvdimm-resolve" \
     "$TOP/devtools/guest/resolver/run.sh"
 truncate -s 1G "$work/nv.img"

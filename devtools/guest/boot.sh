@@ -3,18 +3,25 @@
 #
 # Boot a test guest under TCG and wait for it to power off.
 #
-#   boot.sh LOG TIMEOUT QEMU-ARGS...
+#   boot.sh [--reboot] LOG TIMEOUT QEMU-ARGS...
 #
 # The serial console goes to LOG.  QEMU is killed if the guest has not
 # finished after TIMEOUT seconds; on any failure the end of LOG is shown.
+# With --reboot, a guest reboot restarts the guest in the same QEMU instead
+# of ending the run.
 set -uo pipefail
 . "$(dirname "$0")/../common.sh"
 
+reboot=-no-reboot
+if [ "$1" = --reboot ]; then
+    reboot=
+    shift
+fi
 logfile=$1
 limit=$2
 shift 2
 start=$SECONDS
-"$QEMU" -accel tcg -nodefaults -nographic -no-reboot -serial "file:$logfile" \
+"$QEMU" -accel tcg -nodefaults -nographic $reboot -serial "file:$logfile" \
     -monitor none "$@" </dev/null &
 pid=$!
 while kill -0 "$pid" 2>/dev/null; do

@@ -45,6 +45,13 @@
 #define XEN_NVDIMM_DATA_ALIGN   (2 * MiB)
 
 /*
+ * Linux aligns pmem namespaces to 16 MiB by default (its memremap
+ * compatibility alignment): a region starting there needs no adjustment
+ * before ndctl can create fsdax or devdax namespaces in it.
+ */
+#define XEN_NVDIMM_GUEST_ALIGN  (16 * MiB)
+
+/*
  * The device model's guest-physical area, inside the range hvmloader
  * reports reserved in the e820 map and none of its allocators use (its
  * dynamic area ends below 0xFE000000; 0xFE700000 up is GUEST_RESERVED):
@@ -255,7 +262,8 @@ static bool xen_nvdimm_place_data(XenNvdimmState *s, Error **errp)
                         "pages", s->name, gpa,
                         phase & (XEN_NVDIMM_DATA_ALIGN - 1));
         }
-    } else if (!xen_nvdimm_place(floor, s->data_size, phase, align,
+    } else if (!xen_nvdimm_place(floor, s->data_size, phase,
+                                 MAX(align, XEN_NVDIMM_GUEST_ALIGN),
                                  (XenNvdimmRange *)busy->data, busy->len,
                                  &gpa, errp)) {
         error_prepend(errp, "xen-nvdimm '%s': ", s->name);

@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# /test/run.sh of the Xen HVM test guests (run by devtools/guest/init): report
+# what Linux found on one line per fact, for dom0 to judge.  Its kernel
+# command line says what to do:
+#   xtest_scenario=1  read dom0's patterns (xtest_read=OFF,...), write ours
+#                     (xtest_write=OFF,...); each pattern is
+#                     XTEST-<who>-<xtest_nonce>-<offset in hex>
+#   xtest_scenario=2  read only, then wait for dom0 to xl destroy us
+arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p"; }
+scenario=$(arg xtest_scenario)
+nonce=$(arg xtest_nonce)
+
+echo "GTABLES $(ls /sys/firmware/acpi/tables | tr '\n' ' ')"
+for t in /sys/firmware/acpi/tables/NFIT /sys/firmware/acpi/tables/SSDT*; do
+    [ -f "$t" ] && echo "GTABLE ${t##*/} $(od -An -v -tx1 "$t" | tr -d ' \n')"
+done
+echo "GACPIDEVS $(ls /sys/bus/acpi/devices | grep -E '^(ACPI0012|NVDIMM|XTST)' | tr '\n' ' ')"
+echo "GNFITDRV $(ls /sys/bus/acpi/drivers/nfit 2>/dev/null | grep ACPI0012 | tr '\n' ' ')"
+echo "--- ndctl list -DR"
+ndctl list -DR
+echo "GNDCTL-DR $(ndctl list -DR | tr -d ' \n')"
+for r in /sys/bus/nd/devices/region*; do
+    [ -e "$r/resource" ] && echo "GREGION ${r##*/} $(cat "$r/resource") $(cat "$r/size")"
+done
+for d in /sys/bus/nd/devices/nmem*; do
+    [ -e "$d" ] && echo "GDIMM ${d##*/} handle=$(cat "$d/nfit/handle" 2>/dev/null)"
+done
+if [ -b /dev/pmem0 ]; then
+    echo "GPMEM pmem0 $(($(cat /sys/block/pmem0/size) * 512))"
+fi
+dmesg | grep -i -E 'nfit|pmem|nd_|acpi.*(ssdt|nfit)' | head -20
+
+# Read a pattern back at a 4 KiB-aligned offset; write one there.
+readat() {
+    dd if=/dev/pmem0 bs=4096 skip=$(($1 / 4096)) count=1 2>/dev/null | head -c "$2"
+}
+for off in $(arg xtest_read | tr ',' ' '); do
+    pat="XTEST-DOM0-$nonce-$off"
+    echo "GREAD $off $(readat "$off" ${#pat})"
+done
+if [ "$scenario" = 1 ]; then
+    for off in $(arg xtest_write | tr ',' ' '); do
+        pat="XTEST-GUEST-$nonce-$off"
+        { printf '%s' "$pat"; head -c $((4096 - ${#pat})) /dev/zero; } |
+            dd of=/dev/pmem0 bs=4096 seek=$((off / 4096)) count=1 conv=fsync 2>/dev/null
+        echo "GWROTE $off $(readat "$off" ${#pat})"
+    done
+    sync
+fi
+echo "GUEST-DONE"
+if [ "$scenario" = 2 ]; then
+    # Stay up: dom0 tests xl destroy on a running guest.
+    while :; do sleep 3600; done
+fi

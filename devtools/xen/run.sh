@@ -1,0 +1,146 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# xen-nvdimm on a real Xen: Debian's Xen 4.17 and a PV dom0 nested under the
+# outer (Debian's) QEMU with TCG and an emulated NVDIMM; in dom0, xl creates
+# HVM guests whose device model is the QEMU built from this tree, with a
+# xen-nvdimm on dom0's raw /dev/pmem0 (dom0-run.sh says what is checked).
+# Afterwards the host finds dom0's and the guest's patterns in the outer
+# NVDIMM's backing file.
+#
+#   run.sh      (as root, after make build)
+#
+# Environment: XEN_TEST_TIMEOUT (seconds for the whole nested run, default
+# 1800), XEN_TEST_CPU (outer -cpu, default qemu64,+svm,+npt).  Logs stay in
+# $BUILD/test-xen.  Exits non-zero unless every assertion passed.
+set -euo pipefail
+. "$(dirname "$0")/../common.sh"
+
+limit=${XEN_TEST_TIMEOUT:-1800}
+cpu=${XEN_TEST_CPU:-qemu64,+svm,+npt}
+work=$BUILD/test-xen
+SIZE=$((512 << 20))             # the xen-nvdimm backend: part of dom0's pmem
+LABEL=$((128 << 10))
+OUTER_NV_ADDR=0x140000000       # where the outer NVDIMM goes (-m 4G: 5 GiB)
+start=$SECONDS
+
+[ -x "$QEMU" ] || die "$QEMU is not built (make build)"
+rm -rf "$work"
+mkdir -p "$work/xt/qemu/share"
+
+img=$("$TOP/devtools/xen/image.sh")
+
+# The guest: Debian's kernel (the bzImage in dom0's /boot) and the test
+# initramfs with our report script; its modules must be that kernel's.
+"$TOP/devtools/guest/image.sh" "$work/guest" "$TOP/devtools/xen/guest-run.sh" >/dev/null
+rm -f "$work/guest/vmlinux"
+gkver=$(zcat "$work/guest/initrd.img" | busybox cpio -t 2>/dev/null |
+        awk -F/ '$1 == "lib" && $2 == "modules" && NF == 3 { print $3 }')
+dkver=$(cat "$img/kernel-version")
+[ -n "$gkver" ] && [ "$gkver" = "$dkver" ] ||
+    die "the guest initramfs has modules of $gkver but dom0's image has kernel $dkver (stale cache?)"
+
+# The test tar: our QEMU with the option ROMs -kernel needs, the dom0 script,
+# a helper built here against the same Debian libraries, the admin's table.
+cp "$QEMU" "$work/xt/qemu/"
+# (A binary copied while a build relinks it would be cut short.)
+"$work/xt/qemu/qemu-system-x86_64" -device help 2>/dev/null | grep -q '"xen-nvdimm"' ||
+    die "the copy of $QEMU does not run or has no xen-nvdimm (being rebuilt? retry)"
+cp -L "$QBUILD"/pc-bios/optionrom/*.bin "$work/xt/qemu/share/"
+cp "$TOP/devtools/xen/dom0-run.sh" "$work/xt/run.sh"
+cp "$work/guest/initrd.img" "$work/xt/guest-initrd.img"
+gcc -O2 -Wall -Werror -o "$work/xt/xtest-acpi" "$TOP/devtools/xen/xtest-acpi.c" -lxenforeignmemory
+iasl -p "$work/xt/extra" "$TOP/devtools/xen/extra.asl" >"$work/iasl.log" 2>&1 ||
+    { cat "$work/iasl.log"; die "iasl extra.asl failed"; }
+rm -f "$work/xt/extra.asl"
+# libxl always passes "-vnc none"; see whether our QEMU takes it.
+dm_shim=0
+if timeout 10 "$QEMU" -M none -vnc none -display none -S -monitor none </dev/null 2>&1 |
+   grep -q -- '-vnc: invalid option'; then
+    dm_shim=1
+fi
+cat >"$work/xt/opts" <<OPTS
+NONCE=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+SIZE=$SIZE
+LABEL=$LABEL
+OUTER_NV_ADDR=$OUTER_NV_ADDR
+GUEST_TIMEOUT=$((limit / 3))
+DM_SHIM=$dm_shim
+GUEST_KVER=$gkver
+OPTS
+chmod 755 "$work/xt/run.sh" "$work/xt/qemu/qemu-system-x86_64"
+tar -cf "$work/xt.tar" -C "$work/xt" .
+
+# The outer NVDIMM's backing file: sparse, new every run.
+truncate -s 1G "$work/pmem.img"
+serial=$work/serial.log
+log "booting Xen under TCG ($cpu), serial: $serial, limit $limit s"
+t_boot=$SECONDS
+qemu-system-x86_64 -machine pc,nvdimm=on,accel=tcg -cpu "$cpu" -smp 2 \
+    -m 4G,slots=2,maxmem=8G \
+    -object memory-backend-file,id=nv0,share=on,mem-path="$work/pmem.img",size=1G \
+    -device nvdimm,id=nvd0,memdev=nv0,label-size=128K,addr=$OUTER_NV_ADDR \
+    -kernel "$img/xen" \
+    -append "console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all conring_size=1M dom0_mem=1536M,max:1536M dom0_max_vcpus=2 noreboot" \
+    -initrd "$img/vmlinuz root=/dev/vda rw console=hvc0 earlyprintk=xen init=/sbin/xtest-init,$img/initrd.img" \
+    -drive file="$img/rootfs.img",if=virtio,format=raw,snapshot=on \
+    -drive file="$work/xt.tar",if=virtio,format=raw,readonly=on \
+    -net none -vga none -display none -monitor none -no-reboot \
+    -serial file:"$serial" </dev/null >"$work/outer-qemu.log" 2>&1 &
+pid=$!
+trap 'kill -KILL $pid 2>/dev/null || true' EXIT
+
+# Wait for poweroff; stop early on a panic or a crashed dom0.
+why=
+while kill -0 "$pid" 2>/dev/null; do
+    if grep -a -q -E 'Panic on CPU|Domain 0 crashed|Kernel panic' "$serial" 2>/dev/null; then
+        sleep 3
+        why="Xen or dom0 crashed"
+        break
+    fi
+    if ((SECONDS - t_boot > limit)); then
+        why="timed out after $limit s"
+        break
+    fi
+    sleep 2
+done
+if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid"
+fi
+wait "$pid" 2>/dev/null || true
+trap - EXIT
+nested=$((SECONDS - t_boot))
+
+out=$(tr -d '\r' <"$serial")
+bad=0
+report() {
+    echo "$out" | grep -E '^(PASS|FAIL|TODO): ' || true
+}
+[ -z "$why" ] || { echo "FAIL: $why"; bad=1; }
+grep -qx 'XTEST-RESULT: ALL-PASSED' <<<"$out" || bad=1
+
+# The host's view: each pattern at its offset in the outer backing file.
+hostpass=0
+while read -r _ off pat; do
+    got=$(dd if="$work/pmem.img" bs=1 skip=$((off)) count=${#pat} 2>/dev/null | tr -d '\0')
+    if [ "$got" = "$pat" ]; then
+        echo "PASS: host: $pat is in the outer backing file at $off"
+        hostpass=$((hostpass + 1))
+    else
+        echo "FAIL: host: $pat is not in the outer backing file at $off (found '$got')"
+        bad=1
+    fi
+done < <(grep '^HOSTCHECK ' <<<"$out" || true)
+[ "$hostpass" -gt 0 ] || { echo "FAIL: host: dom0 named no patterns to look for"; bad=1; }
+
+if [ $bad != 0 ]; then
+    echo "--- end of the serial log ($serial):"
+    tail -n 100 "$serial" | tr -d '\r'
+    echo "--- outer QEMU:"
+    tail -n 20 "$work/outer-qemu.log"
+    echo "--- verdicts:"
+fi
+report
+echo "$out" | grep '^XTEST-RESULT: ' || echo "no XTEST-RESULT: dom0's script did not finish"
+log "Xen test: $((SECONDS - start)) s wall ($nested s nested run), logs in $work"
+[ $bad = 0 ]
