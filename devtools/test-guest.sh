@@ -5,7 +5,9 @@
 # kernel under TCG with two devices (one scattered over several host
 # extents), and check that the nfit driver binds, that each region is where
 # QEMU placed the device and as large as its data area, and that what the
-# guest writes to its pmem block devices lands in the backing files.
+# guest writes to its pmem block devices lands in the backing files.  The
+# tables it got are checked too, the SSDT's _DSM AML run by ACPICA beside
+# hvmloader's DSDT, with its 64-bit integers.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -110,6 +112,32 @@ check("AE_ALREADY_EXISTS" not in out and "Error" not in out and
       f"our SSDT loads beside hvmloader's {len(hvmloader)} tables "
       f"({', '.join(p.split('/')[-1] for p in hvmloader)}): no name defined "
       f"twice, \\_SB.XNVR.NV01._ADR = 2")
+# The _DSM AML runs under hvmloader's 64-bit integers.  acpiexec's
+# SystemMemory regions are plain memory, so a call's "reply" is its own
+# request shifted by the length field: what NCAL wrote, where QEMU reads it.
+def clean(out):
+    return "Error" not in out and "AE_AML" not in out and "Warning" not in out
+root_uuid = "(a4 e7 10 2f 91 9e e4 11 89 d3 12 3b 93 f7 5c ba)"
+out = acpiexec([f"{work}/ssdt.aml"], f"\\_SB.XNVR._DSM {root_uuid} 1 0 [0]")
+check(clean(out) and re.search(r"\[Buffer\] Length FFC =\s+0000: 01 00 00 00 00 00", out),
+      "root _DSM(function 0): revision and function written where QEMU "
+      "reads them, the reply a Buffer")
+out = acpiexec([f"{work}/ssdt.aml"],
+               f"\\_SB.XNVR._DSM ({' 00' * 16}) 1 0 [0]")
+check(clean(out) and "[Buffer] Length 01 =     0000: 00" in out,
+      "_DSM with a wrong UUID: function 0 says no functions")
+out = acpiexec([f"{work}/ssdt.aml"], "\\_SB.XNVR.NV00._LSI")
+check(clean(out) and re.search(r"Contains 3 Elements:\s+\[Integer\] = 0+1\s+"
+                               r"\[Integer\] = 0+4\s+\[Integer\] = 0+\s", out),
+      "_LSI: revision 1, function 4, repackaged as 3 Integers")
+out = acpiexec([f"{work}/ssdt.aml"], "\\_SB.XNVR.NV00._LSR 16 32")
+check(clean(out) and "0000: 05 00 00 00 10 00 00 00 20 00 00 00" in out,
+      "_LSR(16, 32): function 5 with {offset, length} as its argument buffer")
+out = acpiexec([f"{work}/ssdt.aml"], "\\_SB.XNVR.NV00._LSW 16 4 (de ad be ef)")
+check(clean(out) and re.search(r"\[Integer\] = 0+1\s", out),
+      "_LSW(16, 4, data): an Integer status")
+out = acpiexec([f"{work}/ssdt.aml"], "\\_SB.XNVR.NV01._LSI")
+check("AE_NOT_FOUND" in out, "no label methods on the device without labels")
 # The same check sees a collision (a table defining \\_SB.PCI0 again).
 with open(f"{work}/collide.asl", "w") as f:
     f.write('DefinitionBlock ("", "SSDT", 2, "TEST", "COLLIDE", 1)\n'
