@@ -55,8 +55,8 @@ iasl -p "$work/xt/extra" "$TOP/devtools/xen/extra.asl" >"$work/iasl.log" 2>&1 ||
 rm -f "$work/xt/extra.asl"
 # libxl always passes "-vnc none"; see whether our QEMU takes it.
 dm_shim=0
-if timeout 10 "$QEMU" -M none -vnc none -display none -S -monitor none </dev/null 2>&1 |
-   grep -q -- '-vnc: invalid option'; then
+vnc=$(timeout 10 "$QEMU" -M none -vnc none -display none -S -monitor none </dev/null 2>&1 || true)
+if grep -q -- '-vnc: invalid option' <<<"$vnc"; then
     dm_shim=1
 fi
 cat >"$work/xt/opts" <<OPTS

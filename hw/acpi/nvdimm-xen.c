@@ -72,8 +72,8 @@ static void nvdimm_xen_build_ncal(Aml *root, const NvdimmXenDsmConf *dsm)
     aml_append(field, aml_named_field("HDLE", 32));
     aml_append(field, aml_named_field("REVS", 32));
     aml_append(field, aml_named_field("FUNC", 32));
-    aml_append(field, aml_named_field("FARG",
-                                      NVDIMM_XEN_DSM_ARG3_SIZE * BITS_PER_BYTE));
+    aml_append(field, aml_named_field("FARG", NVDIMM_XEN_DSM_ARG3_SIZE *
+                                              BITS_PER_BYTE));
     aml_append(root, field);
     field = aml_field("XDSP", AML_DWORD_ACC, AML_NOLOCK, AML_PRESERVE);
     aml_append(field, aml_named_field("RLEN", 32));
