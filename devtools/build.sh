@@ -21,6 +21,7 @@ CONFIGURE_ARGS=(
     --without-default-devices
     --with-devices-x86_64=xen-nvdimm-test
     --enable-xen --enable-tcg --disable-kvm
+    --enable-vnc --enable-pixman
     --enable-libdaxctl --enable-libndctl
     --disable-docs --disable-tools --audio-drv-list=
     --python=/usr/bin/python3 --disable-download --disable-install-blobs
@@ -72,4 +73,6 @@ for dir in /usr/share/seabios /usr/lib/ipxe/qemu; do
     mkdir -p "$(dirname "$bundle$dir")"
     ln -sfn "$dir" "$bundle$dir"
 done
+# VNC loads a keymap even for libxl's "-vnc none".
+ln -sfn "$SRC/pc-bios/keymaps" "$bundle/usr/local/share/qemu/keymaps"
 log "built QEMU $(qemu_source_version) in $QBUILD"

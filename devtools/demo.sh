@@ -27,7 +27,9 @@ log=$work/serial-1.log
 
 echo
 echo "The NFIT the guest got (iasl -d of /sys/firmware/acpi/tables/NFIT):"
-sed -n 's/^TABLE NFIT //p' "$log" | tr -d '\r' | xxd -r -p >"$work/nfit.dat"
+sed -n 's/^TABLE NFIT //p' "$log" | tr -d '\r' |
+    /usr/bin/python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read()))' \
+    >"$work/nfit.dat"
 (cd "$work" && iasl -d nfit.dat >/dev/null 2>&1)
 grep -E 'Subtable Type|Range Index|Address Range Base|Address Range Length|Device Handle|Region Offset' \
     "$work/nfit.dsl" | sed 's/^\[[0-9A-F]*h [0-9]* *[0-9]*\] */  /'

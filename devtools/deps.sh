@@ -56,14 +56,17 @@ if [ "$(cat "$LIST" 2>/dev/null)" != "$want" ]; then
 fi
 
 # QEMU's build deps (lib32gcc for its x86 option ROMs), the Xen and NVDIMM
-# libraries, firmware for guests, tools for the series export, and what the
-# test guests' initramfs is made of.
+# libraries (pixman for VNC, which libxl always asks for), firmware for
+# guests, tools for the series export, what the test guests' initramfs is
+# made of, and for the Xen test, debootstrap and the outer QEMU.
 PKGS="build-essential pkg-config ninja-build python3-venv python3-setuptools
       flex bison ccache dpkg-dev git xz-utils lib32gcc-12-dev
       libglib2.0-dev zlib1g-dev
       libxen-dev libndctl-dev libdaxctl-dev
       seabios ipxe-qemu
-      busybox-static kmod ndctl daxctl e2fsprogs xfsprogs fdisk acpica-tools xenstore-utils"
+      libpixman-1-dev
+      busybox-static kmod ndctl daxctl e2fsprogs xfsprogs fdisk acpica-tools xenstore-utils
+      debootstrap qemu-system-x86"
 
 if [ ! -e "$stamp" ] || [ "$(cat "$stamp")" != "$(echo $PKGS)" ]; then
     $APT update

@@ -21,8 +21,9 @@ logfile=$1
 limit=$2
 shift 2
 start=$SECONDS
-"$QEMU" -accel tcg -nodefaults -nographic $reboot -serial "file:$logfile" \
-    -monitor none "$@" </dev/null &
+# -vnc none: libxl passes it to every HVM device model.
+"$QEMU" -accel tcg -nodefaults -nographic -vnc none $reboot \
+    -serial "file:$logfile" -monitor none "$@" </dev/null &
 pid=$!
 while kill -0 "$pid" 2>/dev/null; do
     if ((SECONDS - start > limit)); then

@@ -9,12 +9,16 @@
 #
 #   image.sh            build if needed; print the image directory on stdout
 #
+# XEN_TEST_QEMU names the QEMU binary whose libraries go in (default: the
+# build's).
+#
 # The directory holds rootfs.img (ext4, sparse; boot it read-only or with
 # snapshot=on), xen (the multiboot ELF), vmlinuz, initrd.img, kernel-version
 # and manifest (what dpkg installed).  dom0 boots with init=/sbin/xtest-init,
 # which runs /xt/run.sh from a tar on the second virtio disk, then powers off.
 set -euo pipefail
 . "$(dirname "$0")/../common.sh"
+QEMU=${XEN_TEST_QEMU:-$QEMU}    # another build of ours to test, if given
 exec 3>&1 1>&2          # progress on stderr; stdout carries only the result
 
 APT="apt-get -o DPkg::Lock::Timeout=600 -y -q"

@@ -3,9 +3,9 @@
 # /test/run.sh of the Xen HVM test guests (run by devtools/guest/init): report
 # what Linux found on one line per fact, for dom0 to judge.  Its kernel
 # command line says what to do:
-#   xtest_scenario=1  read dom0's patterns (xtest_read=OFF,...), write ours
+#   xtest_scenario=1  read patterns (xtest_read=WHO:OFF,...), write ours
 #                     (xtest_write=OFF,...); each pattern is
-#                     XTEST-<who>-<xtest_nonce>-<offset in hex>
+#                     XTEST-<WHO>-<xtest_nonce>-<OFF>, WHO is DOM0 or GUEST
 #   xtest_scenario=2  read only, then wait for dom0 to xl destroy us
 arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p"; }
 scenario=$(arg xtest_scenario)
@@ -35,9 +35,9 @@ dmesg | grep -i -E 'nfit|pmem|nd_|acpi.*(ssdt|nfit)' | head -20
 readat() {
     dd if=/dev/pmem0 bs=4096 skip=$(($1 / 4096)) count=1 2>/dev/null | head -c "$2"
 }
-for off in $(arg xtest_read | tr ',' ' '); do
-    pat="XTEST-DOM0-$nonce-$off"
-    echo "GREAD $off $(readat "$off" ${#pat})"
+for item in $(arg xtest_read | tr ',' ' '); do
+    pat="XTEST-${item%%:*}-$nonce-${item#*:}"
+    echo "GREAD $item $(readat "${item#*:}" ${#pat})"
 done
 if [ "$scenario" = 1 ]; then
     for off in $(arg xtest_write | tr ',' ' '); do
@@ -47,6 +47,18 @@ if [ "$scenario" = 1 ]; then
         echo "GWROTE $off $(readat "$off" ${#pat})"
     done
     sync
+fi
+# The labels, through _LSR/_LSW, so through QEMU's IOREQ server on Xen: the
+# last guest reads the never-written area, writes fresh label index blocks
+# and reads them back.  (After its data checks: this ends the raw namespace.)
+if [ "$scenario" = 2 ]; then
+    ndctl read-labels -j nmem0 >/tmp/labels.json 2>/tmp/labels.err
+    echo "GREADLABELS0 rc=$? index=$(grep -o NAMESPACE_INDEX /tmp/labels.json | wc -l)"
+    ndctl disable-region all >/dev/null 2>&1
+    ndctl init-labels -f nmem0 >/tmp/init.out 2>&1
+    echo "GINITLABELS rc=$? $(tr '\n' ' ' </tmp/init.out)"
+    ndctl read-labels -j nmem0 >/tmp/labels.json 2>/tmp/labels.err
+    echo "GREADLABELS1 rc=$? index=$(grep -o NAMESPACE_INDEX /tmp/labels.json | wc -l)"
 fi
 echo "GUEST-DONE"
 if [ "$scenario" = 2 ]; then
