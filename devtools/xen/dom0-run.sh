@@ -135,7 +135,7 @@ device_model_override = "$DM"
 device_model_args_hvm = [
     "-object", "memory-backend-xen-pmem,id=pm0,mem-path=/dev/pmem0,size=$((SIZE / 1048576))M",
     "-device", "xen-nvdimm,id=nv0,memdev=pm0,label-size=$((LABEL / 1024))K",
-    "-trace", "xen_nvdimm_*",
+    "-trace", "xen_nvdimm_*", "-trace", "nvdimm_xen_dsm",
 ]
 CFG
 }
@@ -331,6 +331,9 @@ if run_guest xtguest2 2 'acpi_firmware = "/xt/extra.aml"' "${reads2%,}" 3; then
     verdict $? "xtguest2: ndctl init-labels writes the labels through _LSW: $(g GINITLABELS)"
     [ "$(g GREADLABELS1)" = "rc=0 index=2" ]
     verdict $? "xtguest2: ndctl read-labels reads back both index blocks: $(g GREADLABELS1)"
+    calls=$(qtrace nvdimm_xen_dsm | grep -c 'handle 0x1 revision 0x1 function 0x6$')
+    [ "$calls" -gt 0 ]
+    verdict $? "xtguest2: the label writes were _DSM calls served by our QEMU through the IOREQ server ($calls calls of function 6 in its trace)"
     timeout 300 xl destroy "$NAME"
     verdict $? "xtguest2: xl destroy"
     after_guest
