@@ -25,18 +25,8 @@ APT="apt-get -o DPkg::Lock::Timeout=600 -y -q"
 export DEBIAN_FRONTEND=noninteractive
 SUITE=bookworm
 
-# Host tools: debootstrap builds the image, Debian's QEMU is the outer machine.
-HOST_PKGS="debootstrap qemu-system-x86 e2fsprogs acpica-tools"
-missing=
-for p in $HOST_PKGS; do
-    dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-    log "installing on the host: $missing"
-    # shellcheck disable=SC2086
-    $APT install --no-install-recommends $missing >/dev/null
-fi
-
+# (Host tools, debootstrap and the outer QEMU among them: devtools/deps.sh.)
+command -v debootstrap >/dev/null || die "no debootstrap: run make deps"
 [ -x "$QEMU" ] || die "$QEMU is not built (make build)"
 
 # The shared libraries of our QEMU, as the packages that ship them.
