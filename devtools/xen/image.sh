@@ -26,7 +26,7 @@ export DEBIAN_FRONTEND=noninteractive
 SUITE=bookworm
 
 # (Host tools, debootstrap and the outer QEMU among them: devtools/deps.sh.)
-command -v debootstrap >/dev/null || die "no debootstrap: run make deps"
+[ -x /usr/sbin/debootstrap ] || die "no debootstrap: run make deps"
 [ -x "$QEMU" ] || die "$QEMU is not built (make build)"
 
 # The shared libraries of our QEMU, as the packages that ship them.
