@@ -124,7 +124,7 @@ nested=$((SECONDS - t_boot))
 out=$(tr -d '\r' <"$serial")
 bad=0
 report() {
-    echo "$out" | grep -E '^(PASS|FAIL): ' || true
+    echo "$out" | grep -E '^(PASS|FAIL|RETRY): ' || true
 }
 [ -z "$why" ] || { echo "FAIL: $why"; bad=1; }
 grep -qx 'XTEST-RESULT: ALL-PASSED' <<<"$out" || bad=1
