@@ -146,6 +146,27 @@ static Aml *nvdimm_xen_call_intel(uint32_t handle, int function, Aml *args,
 }
 
 /*
+ * Into @pkg, a package of one buffer, the arguments of a label transfer:
+ * {Offset (Arg0), Length (Arg1)}, followed by Arg2 if @with_data.
+ */
+static void nvdimm_xen_label_args(Aml *method, Aml *pkg, bool with_data)
+{
+    Aml *args = aml_local(2), *req = aml_local(4);
+
+    aml_append(method, aml_store(aml_buffer(8, NULL), args));
+    aml_append(method, aml_create_dword_field(args, aml_int(0), "OFST"));
+    aml_append(method, aml_create_dword_field(args, aml_int(4), "LENG"));
+    aml_append(method, aml_store(aml_arg(0), aml_name("OFST")));
+    aml_append(method, aml_store(aml_arg(1), aml_name("LENG")));
+    if (with_data) {
+        aml_append(method, aml_concatenate(args, aml_arg(2), req));
+        args = req;
+    }
+    aml_append(method, aml_store(aml_package(1), pkg));
+    aml_append(method, aml_store(args, aml_index(pkg, aml_int(0))));
+}
+
+/*
  * ACPI 6.2 label methods, on top of the Intel DSM functions 4-6:
  * _LSI: Package {Status, Size of Label Area, Max Transfer Length},
  * _LSR(Offset, Length): Package {Status, Buffer},
@@ -154,7 +175,7 @@ static Aml *nvdimm_xen_call_intel(uint32_t handle, int function, Aml *args,
 static void nvdimm_xen_build_lsx(Aml *dev, uint32_t handle)
 {
     Aml *method, *reply = aml_local(0), *ret = aml_local(1);
-    Aml *args = aml_local(2), *pkg = aml_local(3), *req = aml_local(4);
+    Aml *pkg = aml_local(3);
 
     method = aml_method("_LSI", 0, AML_SERIALIZED);
     aml_append(method, aml_store(nvdimm_xen_call_intel(handle, 4,
@@ -170,15 +191,8 @@ static void nvdimm_xen_build_lsx(Aml *dev, uint32_t handle)
     aml_append(method, aml_return(ret));
     aml_append(dev, method);
 
-    /* The request buffer {Offset, Length[, Data]} goes in a package. */
     method = aml_method("_LSR", 2, AML_SERIALIZED);
-    aml_append(method, aml_store(aml_buffer(8, NULL), args));
-    aml_append(method, aml_create_dword_field(args, aml_int(0), "OFST"));
-    aml_append(method, aml_create_dword_field(args, aml_int(4), "LENG"));
-    aml_append(method, aml_store(aml_arg(0), aml_name("OFST")));
-    aml_append(method, aml_store(aml_arg(1), aml_name("LENG")));
-    aml_append(method, aml_store(aml_package(1), pkg));
-    aml_append(method, aml_store(args, aml_index(pkg, aml_int(0))));
+    nvdimm_xen_label_args(method, pkg, false);
     aml_append(method, aml_store(nvdimm_xen_call_intel(handle, 5, pkg, 4),
                                  reply));
     aml_append(method, aml_create_dword_field(reply, aml_int(0), "STTS"));
@@ -194,14 +208,7 @@ static void nvdimm_xen_build_lsx(Aml *dev, uint32_t handle)
     aml_append(dev, method);
 
     method = aml_method("_LSW", 3, AML_SERIALIZED);
-    aml_append(method, aml_store(aml_buffer(8, NULL), args));
-    aml_append(method, aml_create_dword_field(args, aml_int(0), "OFST"));
-    aml_append(method, aml_create_dword_field(args, aml_int(4), "LENG"));
-    aml_append(method, aml_store(aml_arg(0), aml_name("OFST")));
-    aml_append(method, aml_store(aml_arg(1), aml_name("LENG")));
-    aml_append(method, aml_concatenate(args, aml_arg(2), req));
-    aml_append(method, aml_store(aml_package(1), pkg));
-    aml_append(method, aml_store(req, aml_index(pkg, aml_int(0))));
+    nvdimm_xen_label_args(method, pkg, true);
     aml_append(method, aml_store(nvdimm_xen_call_intel(handle, 6, pkg, 4),
                                  reply));
     aml_append(method, aml_create_dword_field(reply, aml_int(0), "STTS"));
