@@ -146,12 +146,14 @@ static Aml *nvdimm_xen_call_intel(uint32_t handle, int function, Aml *args,
 }
 
 /*
- * Into @pkg, a package of one buffer, the arguments of a label transfer:
- * {Offset (Arg0), Length (Arg1)}, followed by Arg2 if @with_data.
+ * A label transfer: call Intel function @function with a package of one
+ * buffer, {Offset (Arg0), Length (Arg1)} followed by Arg2 if @with_data;
+ * the reply goes to @reply and its status to the field STTS.
  */
-static void nvdimm_xen_label_args(Aml *method, Aml *pkg, bool with_data)
+static void nvdimm_xen_label_call(Aml *method, uint32_t handle, int function,
+                                  bool with_data, Aml *reply)
 {
-    Aml *args = aml_local(2), *req = aml_local(4);
+    Aml *args = aml_local(2), *pkg = aml_local(3), *req = aml_local(4);
 
     aml_append(method, aml_store(aml_buffer(8, NULL), args));
     aml_append(method, aml_create_dword_field(args, aml_int(0), "OFST"));
@@ -164,6 +166,10 @@ static void nvdimm_xen_label_args(Aml *method, Aml *pkg, bool with_data)
     }
     aml_append(method, aml_store(aml_package(1), pkg));
     aml_append(method, aml_store(args, aml_index(pkg, aml_int(0))));
+    aml_append(method, aml_store(nvdimm_xen_call_intel(handle, function, pkg,
+                                                       4),
+                                 reply));
+    aml_append(method, aml_create_dword_field(reply, aml_int(0), "STTS"));
 }
 
 /*
@@ -175,7 +181,6 @@ static void nvdimm_xen_label_args(Aml *method, Aml *pkg, bool with_data)
 static void nvdimm_xen_build_lsx(Aml *dev, uint32_t handle)
 {
     Aml *method, *reply = aml_local(0), *ret = aml_local(1);
-    Aml *pkg = aml_local(3);
 
     method = aml_method("_LSI", 0, AML_SERIALIZED);
     aml_append(method, aml_store(nvdimm_xen_call_intel(handle, 4,
@@ -192,10 +197,7 @@ static void nvdimm_xen_build_lsx(Aml *dev, uint32_t handle)
     aml_append(dev, method);
 
     method = aml_method("_LSR", 2, AML_SERIALIZED);
-    nvdimm_xen_label_args(method, pkg, false);
-    aml_append(method, aml_store(nvdimm_xen_call_intel(handle, 5, pkg, 4),
-                                 reply));
-    aml_append(method, aml_create_dword_field(reply, aml_int(0), "STTS"));
+    nvdimm_xen_label_call(method, handle, 5, false, reply);
     aml_append(method, aml_store(aml_package(2), ret));
     aml_append(method, aml_store(aml_name("STTS"), aml_index(ret, aml_int(0))));
     /* The data: the reply less its status and the padding. */
@@ -208,10 +210,7 @@ static void nvdimm_xen_build_lsx(Aml *dev, uint32_t handle)
     aml_append(dev, method);
 
     method = aml_method("_LSW", 3, AML_SERIALIZED);
-    nvdimm_xen_label_args(method, pkg, true);
-    aml_append(method, aml_store(nvdimm_xen_call_intel(handle, 6, pkg, 4),
-                                 reply));
-    aml_append(method, aml_create_dword_field(reply, aml_int(0), "STTS"));
+    nvdimm_xen_label_call(method, handle, 6, true, reply);
     aml_append(method, aml_return(aml_name("STTS")));
     aml_append(dev, method);
 }

@@ -128,6 +128,14 @@ static void *native_map(uint64_t gpa, size_t len, int prot, size_t *pages,
     return (uint8_t *)p + (gpa & (XEN_NVDIMM_PAGE_SIZE - 1));
 }
 
+/* Undo native_map(). */
+static void native_unmap(void *p, size_t pages)
+{
+    xenforeignmemory_unmap(xen_fmem,
+                           (void *)QEMU_ALIGN_PTR_DOWN(p, XEN_NVDIMM_PAGE_SIZE),
+                           pages);
+}
+
 static bool native_guest_read(uint64_t gpa, void *buf, size_t len,
                               Error **errp)
 {
@@ -138,9 +146,7 @@ static bool native_guest_read(uint64_t gpa, void *buf, size_t len,
         return false;
     }
     memcpy(buf, p, len);
-    xenforeignmemory_unmap(xen_fmem,
-                           (void *)QEMU_ALIGN_PTR_DOWN(p, XEN_NVDIMM_PAGE_SIZE),
-                           n);
+    native_unmap(p, n);
     return true;
 }
 
@@ -197,9 +203,7 @@ static bool native_guest_place(uint64_t gpa, const void *buf, size_t len,
         return false;
     }
     memcpy(p, buf, len);
-    xenforeignmemory_unmap(xen_fmem,
-                           (void *)QEMU_ALIGN_PTR_DOWN(p, XEN_NVDIMM_PAGE_SIZE),
-                           n);
+    native_unmap(p, n);
     return true;
 }
 
