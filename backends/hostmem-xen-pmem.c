@@ -69,8 +69,18 @@ static void xen_pmem_complete(UserCreatable *uc, Error **errp)
                    id);
         return;
     }
-    pm->fd = qemu_open(pm->mem_path, pm->readonly ? O_RDONLY : O_RDWR, errp);
+    /*
+     * O_EXCL holds a block device exclusively (Linux ignores it for other
+     * files): nobody can mount, mkfs or reconfigure the namespace while a
+     * guest has it, nor can another backend open it.
+     */
+    pm->fd = qemu_open(pm->mem_path,
+                       (pm->readonly ? O_RDONLY : O_RDWR) | O_EXCL, errp);
     if (pm->fd < 0) {
+        if (errno == EBUSY) {
+            error_append_hint(errp, "A pmem block device must not be "
+                              "mounted, nor be in use by anything else.\n");
+        }
         return;
     }
     if (!xen_pmem_get_size(pm->fd, pm->mem_path, &size, errp)) {

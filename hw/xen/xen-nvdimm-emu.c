@@ -21,6 +21,7 @@
 #include "qemu/osdep.h"
 #include "qemu/rcu.h"
 #include "qemu/units.h"
+#include "qemu/xxhash.h"
 #include "qapi/error.h"
 #include "exec/address-spaces.h"
 #include "hw/boards.h"
@@ -28,8 +29,15 @@
 #include "hw/xen/xen-nvdimm-ops.h"
 #include "trace.h"
 
-/* Where emulated host pmem starts: beyond any emulated guest's RAM. */
+/*
+ * The emulated host: RAM up to EMU_SPA_BASE, then persistent memory in
+ * slots of EMU_SLOT_SIZE up to Xen's 52-bit limit.  A backing file's slot
+ * follows from its identity, so every QEMU process on this host sees the
+ * same file at the same emulated host address, as it would a namespace.
+ */
 #define EMU_SPA_BASE    (16 * TiB)
+#define EMU_SLOT_SIZE   (1 * TiB)
+#define EMU_SLOTS       ((XEN_NVDIMM_GPA_LIMIT - EMU_SPA_BASE) / EMU_SLOT_SIZE)
 
 typedef struct EmuMapping {
     struct rcu_head rcu;
@@ -42,7 +50,6 @@ typedef struct EmuMapping {
 static GArray *emu_permitted;           /* XenNvdimmRange of frames */
 static GPtrArray *emu_mappings;         /* EmuMapping */
 static GPtrArray *emu_hosts;            /* XenNvdimmState with host pmem */
-static uint64_t emu_next_spa = EMU_SPA_BASE;
 
 /* Test hook: fail the k-th hypervisor call made for a device. */
 static bool emu_fail(XenNvdimmState *s)
@@ -59,7 +66,17 @@ bool xen_nvdimm_emu_attach(XenNvdimmState *s, int fd, bool readonly,
 {
     uint32_t flags = RAM_SHARED;
     g_autofree char *name = g_strdup_printf("xen-nvdimm.%s", s->name);
+    struct stat st;
 
+    if (fstat(fd, &st)) {
+        error_setg_errno(errp, errno, "cannot stat the backend");
+        return false;
+    }
+    if (s->data_size > EMU_SLOT_SIZE) {
+        error_setg(errp, "the emulated host has no pmem namespace larger "
+                   "than 1 TiB");
+        return false;
+    }
     if (readonly) {
         flags |= RAM_READONLY | RAM_READONLY_FD;
     }
@@ -67,8 +84,8 @@ bool xen_nvdimm_emu_attach(XenNvdimmState *s, int fd, bool readonly,
                                         s->data_size, flags, fd, 0, errp)) {
         return false;
     }
-    s->emu_spa = emu_next_spa;
-    emu_next_spa += ROUND_UP(s->data_size, 1 * GiB);
+    s->emu_spa = EMU_SPA_BASE +
+        qemu_xxhash4(st.st_dev, st.st_ino) % EMU_SLOTS * EMU_SLOT_SIZE;
     if (!emu_hosts) {
         emu_hosts = g_ptr_array_new();
     }
@@ -110,8 +127,11 @@ void xen_nvdimm_emu_detach(XenNvdimmState *s)
  * in reverse order, or one extent when that is 0.
  */
 static bool emu_resolve(XenNvdimmState *s, int fd, const char *path,
-                        uint64_t size, GArray *extents, Error **errp)
+                        uint64_t size, GArray *extents, GArray *bad,
+                        Error **errp)
 {
+    g_autoptr(GArray) bad_offsets = g_array_new(false, false,
+                                                sizeof(XenNvdimmRange));
     uint64_t step = s->emu_extent_size ?: size;
     uint64_t n = DIV_ROUND_UP(size, step);
 
@@ -127,7 +147,78 @@ static bool emu_resolve(XenNvdimmState *s, int fd, const char *path,
         };
         g_array_append_val(extents, e);
     }
+    /* x-emu-badblocks: sectors of the backend, as sysfs lists them. */
+    if (s->emu_badblocks &&
+        !xen_nvdimm_parse_badblocks(s->emu_badblocks, 0, bad_offsets,
+                                    errp)) {
+        error_prepend(errp, "x-emu-badblocks: ");
+        return false;
+    }
+    for (guint i = 0; i < bad_offsets->len; i++) {
+        XenNvdimmRange *b = &g_array_index(bad_offsets, XenNvdimmRange, i);
+
+        for (guint j = 0; j < extents->len; j++) {
+            XenNvdimmExtent *e = &g_array_index(extents, XenNvdimmExtent, j);
+            uint64_t lo = MAX(b->start, e->offset);
+            uint64_t hi = MIN(b->end, e->offset + e->size);
+
+            if (lo < hi) {
+                XenNvdimmRange r = { e->spa + (lo - e->offset),
+                                     e->spa + (hi - e->offset) };
+                g_array_append_val(bad, r);
+            }
+        }
+    }
     return true;
+}
+
+/*
+ * The emulated machine: RAM below the pmem, and the device's slot as
+ * x-emu-host-memory says: "pmem" or "pram" (E820 type 7 or 12, and in the
+ * NFIT), "nfit" (only in the NFIT, like QEMU's NVDIMM that plays the
+ * host's pmem in the nested Xen test), "ram" (like legacy memmap=!
+ * pmem, which is RAM to Xen), "reserved", or "hole" (nowhere).
+ */
+static bool emu_machine_map(XenNvdimmState *s, GArray *map, GArray *nfit,
+                            Error **errp)
+{
+    static const struct {
+        const char *name;
+        uint32_t e820;          /* 0: not in the machine map */
+        bool nfit;
+    } kinds[] = {
+        { "pmem", XEN_NVDIMM_E820_PMEM, true },
+        { "pram", XEN_NVDIMM_E820_PRAM, false },
+        { "nfit", 0, true },
+        { "ram", 1, false },
+        { "reserved", 2, false },
+        { "hole", 0, false },
+    };
+    const char *kind = s->emu_host_memory ?: "pmem";
+    XenNvdimmMemRange ram = { 1 * MiB, EMU_SPA_BASE, 1 };
+    XenNvdimmRange slot = { s->emu_spa, s->emu_spa + EMU_SLOT_SIZE };
+
+    if (emu_fail(s)) {
+        error_setg_errno(errp, EIO, "cannot get the machine memory map");
+        return false;
+    }
+    g_array_append_val(map, ram);
+    for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+        if (strcmp(kind, kinds[i].name)) {
+            continue;
+        }
+        if (kinds[i].e820) {
+            XenNvdimmMemRange r = { slot.start, slot.end, kinds[i].e820 };
+            g_array_append_val(map, r);
+        }
+        if (kinds[i].nfit) {
+            g_array_append_val(nfit, slot);
+        }
+        return true;
+    }
+    error_setg(errp, "x-emu-host-memory must be pmem, pram, nfit, ram, "
+               "reserved or hole");
+    return false;
 }
 
 static bool emu_max_gpfn(XenNvdimmState *s, uint64_t *gpfn, Error **errp)
@@ -264,6 +355,10 @@ static int emu_memory_mapping(XenNvdimmState *s, uint64_t gfn, uint64_t mfn,
     if (emu_fail(s)) {
         return -EIO;
     }
+    if (!add && s->emu_fail_unmap) {
+        trace_xen_nvdimm_emu_fail(s->emu_calls);
+        return -EIO;
+    }
     if (!nr || gfn + nr < gfn || mfn + nr < mfn) {
         return -EINVAL;
     }
@@ -356,6 +451,7 @@ static void *emu_guest_page(uint64_t gpa, Error **errp)
 const XenNvdimmOps xen_nvdimm_emu_ops = {
     .name = "emulated",
     .resolve = emu_resolve,
+    .machine_map = emu_machine_map,
     .max_gpfn = emu_max_gpfn,
     .iomem_permission = emu_iomem_permission,
     .memory_mapping = emu_memory_mapping,

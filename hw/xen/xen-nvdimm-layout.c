@@ -9,6 +9,8 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "qemu/cutils.h"
 #include "qemu/host-utils.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
@@ -171,4 +173,206 @@ bool xen_nvdimm_check_gpa(uint64_t gpa, uint64_t floor, uint64_t size,
         return false;
     }
     return true;
+}
+
+static const char *e820_name(uint32_t type)
+{
+    switch (type) {
+    case 1:
+        return "RAM";
+    case 2:
+        return "reserved";
+    case 3:
+        return "ACPI data";
+    case 4:
+        return "ACPI NVS";
+    case 5:
+        return "unusable";
+    default:
+        return "not persistent memory";
+    }
+}
+
+bool xen_nvdimm_check_pmem(XenNvdimmRange r, const XenNvdimmMemRange *map,
+                           size_t nmap, const XenNvdimmRange *nfit,
+                           size_t nnfit, Error **errp)
+{
+    uint64_t at = r.start;
+
+    while (at < r.end) {
+        uint64_t next = r.end;
+        const XenNvdimmMemRange *m = NULL;
+        const XenNvdimmRange *n = NULL;
+
+        for (size_t i = 0; i < nmap; i++) {
+            if (map[i].start <= at && at < map[i].end) {
+                m = &map[i];
+                break;
+            }
+            /* A hole ends where the next entry starts. */
+            if (at < map[i].start) {
+                next = MIN(next, map[i].start);
+            }
+        }
+        if (m) {
+            if (m->type != XEN_NVDIMM_E820_PMEM &&
+                m->type != XEN_NVDIMM_E820_PRAM) {
+                error_setg(errp, "host memory 0x%" PRIx64 " is %s (E820 type "
+                           "%u, 0x%" PRIx64 "..0x%" PRIx64 ") in the machine "
+                           "memory map, not persistent memory", at,
+                           e820_name(m->type), m->type, m->start, m->end - 1);
+                return false;
+            }
+            at = MIN(m->end, r.end);
+            continue;
+        }
+        for (size_t i = 0; i < nnfit; i++) {
+            if (nfit[i].start <= at && at < nfit[i].end) {
+                n = &nfit[i];
+                break;
+            }
+        }
+        if (!n) {
+            error_setg(errp, "host memory 0x%" PRIx64 " is in no persistent "
+                       "memory range of the machine memory map or of the "
+                       "host's NFIT", at);
+            return false;
+        }
+        at = MIN(next, n->end);
+    }
+    return true;
+}
+
+/* The NFIT's SPA Range structure and the persistent memory range GUID. */
+#define NFIT_HEADER_LEN     40
+#define NFIT_SPA_TYPE       0
+#define NFIT_SPA_LEN        56
+
+static const uint8_t nfit_pmem_guid[16] = {
+    0x79, 0xd3, 0xf0, 0x66, 0xf3, 0xb4, 0x74, 0x40,
+    0xac, 0x43, 0x0d, 0x33, 0x18, 0xb7, 0x8c, 0xdb,
+};
+
+bool xen_nvdimm_parse_nfit_pmem(const uint8_t *table, size_t len,
+                                GArray *ranges, Error **errp)
+{
+    size_t at = NFIT_HEADER_LEN;
+
+    if (len < NFIT_HEADER_LEN || memcmp(table, "NFIT", 4) ||
+        ldl_le_p(table + 4) != len) {
+        error_setg(errp, "the host's NFIT is not a whole NFIT");
+        return false;
+    }
+    while (at < len) {
+        uint16_t type, slen;
+        uint64_t base, size;
+
+        if (len - at < 4) {
+            error_setg(errp, "the host's NFIT ends inside a structure");
+            return false;
+        }
+        type = lduw_le_p(table + at);
+        slen = lduw_le_p(table + at + 2);
+        if (slen < 4 || slen > len - at) {
+            error_setg(errp, "the host's NFIT has a structure of length %u "
+                       "at offset %zu", slen, at);
+            return false;
+        }
+        if (type == NFIT_SPA_TYPE && slen >= NFIT_SPA_LEN &&
+            !memcmp(table + at + 16, nfit_pmem_guid, 16)) {
+            base = ldq_le_p(table + at + 32);
+            size = ldq_le_p(table + at + 40);
+            if (size && base + size > base) {
+                XenNvdimmRange r = { base, base + size };
+                g_array_append_val(ranges, r);
+            }
+        }
+        at += slen;
+    }
+    return true;
+}
+
+bool xen_nvdimm_parse_badblocks(const char *text, uint64_t base,
+                                GArray *ranges, Error **errp)
+{
+    const char *p = text;
+
+    for (;;) {
+        uint64_t sector, count;
+        const char *start;
+        XenNvdimmRange r;
+
+        while (*p == ' ' || *p == '\n' || *p == ',') {
+            p++;
+        }
+        if (!*p) {
+            return true;
+        }
+        start = p;
+        if (qemu_strtou64(p, &p, 10, &sector) || *p != ' ' ||
+            qemu_strtou64(p, &p, 10, &count) ||
+            (*p && *p != '\n' && *p != ',')) {
+            error_setg(errp, "badblocks entry '%.32s' is not 'SECTOR COUNT'",
+                       start);
+            return false;
+        }
+        if (!count || sector > (UINT64_MAX - base) / 512 ||
+            count > (UINT64_MAX - base - sector * 512) / 512) {
+            error_setg(errp, "badblocks entry %" PRIu64 " %" PRIu64
+                       " is out of range", sector, count);
+            return false;
+        }
+        r.start = base + sector * 512;
+        r.end = r.start + count * 512;
+        g_array_append_val(ranges, r);
+    }
+}
+
+bool xen_nvdimm_extents_meet(GArray *extents, const XenNvdimmRange *ranges,
+                             size_t n, uint64_t *offset, uint64_t *len)
+{
+    for (guint i = 0; i < extents->len; i++) {
+        XenNvdimmExtent *e = EXTENT(extents, i);
+        uint64_t end = e->spa + e->size;
+
+        for (size_t j = 0; j < n; j++) {
+            uint64_t lo = MAX(e->spa, ranges[j].start);
+            uint64_t hi = MIN(end, ranges[j].end);
+
+            if (lo < hi) {
+                *offset = e->offset + (lo - e->spa);
+                *len = hi - lo;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+static int extent_spa_cmp(const void *a, const void *b)
+{
+    const XenNvdimmExtent *x = a, *y = b;
+
+    return x->spa < y->spa ? -1 : x->spa > y->spa;
+}
+
+bool xen_nvdimm_extents_alias(GArray *extents, uint64_t *a, uint64_t *b)
+{
+    g_autoptr(GArray) by_spa = g_array_copy(extents);
+    XenNvdimmExtent *reach = NULL;      /* the one that ends last so far */
+
+    g_array_sort(by_spa, extent_spa_cmp);
+    for (guint i = 0; i < by_spa->len; i++) {
+        XenNvdimmExtent *y = EXTENT(by_spa, i);
+
+        if (reach && y->spa < reach->spa + reach->size) {
+            *a = MIN(reach->offset, y->offset);
+            *b = MAX(reach->offset, y->offset);
+            return true;
+        }
+        if (!reach || y->spa + y->size > reach->spa + reach->size) {
+            reach = y;
+        }
+    }
+    return false;
 }

@@ -15,9 +15,35 @@
 #include "hw/xen/xen-nvdimm-ops.h"
 
 static bool native_resolve(XenNvdimmState *s, int fd, const char *path,
-                           uint64_t size, GArray *extents, Error **errp)
+                           uint64_t size, GArray *extents, GArray *bad,
+                           Error **errp)
 {
-    return xen_nvdimm_resolve_spa(fd, path, size, extents, errp);
+    return xen_nvdimm_resolve_spa(fd, path, size, extents, bad, errp);
+}
+
+/* Xen's own E820 map of the machine: dom0's is pseudo-physical. */
+static bool native_machine_map(XenNvdimmState *s, GArray *map, GArray *nfit,
+                               Error **errp)
+{
+    g_autofree struct e820entry *e = g_new(struct e820entry, E820MAX);
+    int n = xc_get_machine_memory_map(xen_xc, e, E820MAX);
+
+    if (n < 0) {
+        error_setg_errno(errp, errno, "cannot get Xen's machine memory map");
+        return false;
+    }
+    for (int i = 0; i < n; i++) {
+        XenNvdimmMemRange r = {
+            .start = e[i].addr,
+            .end = e[i].addr + e[i].size,
+            .type = e[i].type,
+        };
+
+        if (r.end > r.start) {
+            g_array_append_val(map, r);
+        }
+    }
+    return xen_nvdimm_host_nfit(nfit, errp);
 }
 
 static bool native_max_gpfn(XenNvdimmState *s, uint64_t *gpfn, Error **errp)
@@ -100,6 +126,82 @@ bool xen_nvdimm_xs_write(const char *path, const char *value, Error **errp)
     }
     if (!xs_write(xsh, XBT_NULL, path, value, strlen(value))) {
         error_setg_errno(errp, errno, "cannot write xenstore %s", path);
+        return false;
+    }
+    return true;
+}
+
+bool xen_nvdimm_xs_write_all(const char *const *paths,
+                             const char *const *values, unsigned n,
+                             Error **errp)
+{
+    struct xs_handle *xsh = native_xs(errp);
+    xs_transaction_t t;
+
+    if (!xsh) {
+        return false;
+    }
+    /* xenstored makes us retry when another writer got there first. */
+    for (;;) {
+        t = xs_transaction_start(xsh);
+        if (t == XBT_NULL) {
+            error_setg_errno(errp, errno, "cannot start a xenstore "
+                             "transaction");
+            return false;
+        }
+        for (unsigned i = 0; i < n; i++) {
+            if (!xs_write(xsh, t, paths[i], values[i], strlen(values[i]))) {
+                error_setg_errno(errp, errno, "cannot write xenstore %s",
+                                 paths[i]);
+                xs_transaction_end(xsh, t, true);
+                return false;
+            }
+        }
+        if (xs_transaction_end(xsh, t, false)) {
+            return true;
+        }
+        if (errno != EAGAIN) {
+            error_setg_errno(errp, errno, "cannot write xenstore %s",
+                             paths[0]);
+            return false;
+        }
+    }
+}
+
+char **xen_nvdimm_xs_directory(const char *path, Error **errp)
+{
+    struct xs_handle *xsh = native_xs(errp);
+    unsigned int n;
+    char **list;
+    char **out;
+
+    if (!xsh) {
+        return NULL;
+    }
+    list = xs_directory(xsh, XBT_NULL, path, &n);
+    if (!list) {
+        if (errno != ENOENT) {
+            error_setg_errno(errp, errno, "cannot list xenstore %s", path);
+        }
+        return NULL;
+    }
+    out = g_new0(char *, n + 1);
+    for (unsigned int i = 0; i < n; i++) {
+        out[i] = g_strdup(list[i]);
+    }
+    free(list);
+    return out;
+}
+
+bool xen_nvdimm_xs_rm(const char *path, Error **errp)
+{
+    struct xs_handle *xsh = native_xs(errp);
+
+    if (!xsh) {
+        return false;
+    }
+    if (!xs_rm(xsh, XBT_NULL, path) && errno != ENOENT) {
+        error_setg_errno(errp, errno, "cannot remove xenstore %s", path);
         return false;
     }
     return true;
@@ -223,6 +325,7 @@ static void *native_guest_page(uint64_t gpa, Error **errp)
 const XenNvdimmOps xen_nvdimm_native_ops = {
     .name = "native",
     .resolve = native_resolve,
+    .machine_map = native_machine_map,
     .max_gpfn = native_max_gpfn,
     .iomem_permission = native_iomem_permission,
     .memory_mapping = native_memory_mapping,

@@ -11,7 +11,7 @@
 #include "hw/xen/xen-nvdimm-ops.h"
 
 bool xen_nvdimm_resolve_spa(int fd, const char *path, uint64_t size,
-                            GArray *extents, Error **errp)
+                            GArray *extents, GArray *bad, Error **errp)
 {
     error_setg(errp, "cannot find the host physical address of %s: QEMU "
                "was built without libndctl and libdaxctl", path);

@@ -36,6 +36,7 @@ typedef struct PmemBlock {
     uint64_t data_base;
     uint64_t data_size;
     const char *mode;
+    struct ndctl_region *region;
 } PmemBlock;
 
 static void ndctl_unrefp(struct ndctl_ctx **ctx)
@@ -123,6 +124,7 @@ static bool spa_find_block(struct ndctl_ctx *ctx, const char *disk,
                     return false;
                 }
                 pstrcpy(pb->name, sizeof(pb->name), disk);
+                pb->region = region;
                 trace_xen_nvdimm_spa_block(disk, pb->mode, pb->data_base,
                                            pb->data_size);
                 return true;
@@ -184,6 +186,45 @@ static bool spa_block_disk(dev_t dev, char *disk, size_t len,
     return true;
 }
 
+/*
+ * The media errors the host knows of: the region's (from the platform's
+ * address range scrub) and, for a pmem disk, the disk's own list, which
+ * also has what the driver or the admin added.  Both count in 512-byte
+ * sectors: the region's from its start, the disk's from its data.
+ */
+static bool spa_badblocks(const PmemBlock *pb, bool disk, GArray *bad,
+                          Error **errp)
+{
+    uint64_t region_base = ndctl_region_get_resource(pb->region);
+    struct badblock *bb;
+
+    ndctl_region_badblock_foreach(pb->region, bb) {
+        XenNvdimmRange r = {
+            .start = region_base + bb->offset * 512,
+            .end = region_base + (bb->offset + bb->len) * 512,
+        };
+        g_array_append_val(bad, r);
+    }
+    if (disk) {
+        g_autofree char *path = g_strdup_printf("/sys/block/%s/badblocks",
+                                                pb->name);
+        g_autofree char *text = NULL;
+        g_autoptr(GError) gerr = NULL;
+
+        if (!g_file_get_contents(path, &text, NULL, &gerr)) {
+            error_setg(errp, "cannot read the known media errors: %s",
+                       gerr->message);
+            return false;
+        }
+        if (!xen_nvdimm_parse_badblocks(text, pb->data_base, bad, errp)) {
+            error_prepend(errp, "%s: ", path);
+            return false;
+        }
+    }
+    trace_xen_nvdimm_spa_badblocks(pb->name, bad->len);
+    return true;
+}
+
 /* Add [offset, offset + size) at @spa, proven inside @pb's data range. */
 static bool spa_add(GArray *extents, const PmemBlock *pb, uint64_t offset,
                     uint64_t dev_offset, uint64_t size, Error **errp)
@@ -207,7 +248,7 @@ static bool spa_add(GArray *extents, const PmemBlock *pb, uint64_t offset,
 /* A pmem block device or a partition of one. */
 static bool spa_resolve_blockdev(struct ndctl_ctx *ctx, dev_t rdev,
                                  const char *path, uint64_t size,
-                                 GArray *extents, Error **errp)
+                                 GArray *extents, GArray *bad, Error **errp)
 {
     PmemBlock pb;
     uint64_t part_start, part_size;
@@ -222,7 +263,8 @@ static bool spa_resolve_blockdev(struct ndctl_ctx *ctx, dev_t rdev,
                    "backend", path, part_size);
         return false;
     }
-    return spa_add(extents, &pb, 0, part_start, size, errp);
+    return spa_badblocks(&pb, true, bad, errp) &&
+           spa_add(extents, &pb, 0, part_start, size, errp);
 }
 
 /* FIEMAP flags that rule out a stable, initialised, private extent. */
@@ -237,7 +279,7 @@ static bool spa_resolve_blockdev(struct ndctl_ctx *ctx, dev_t rdev,
 /* A file on a filesystem on a pmem block device. */
 static bool spa_resolve_file(struct ndctl_ctx *ctx, int fd, dev_t dev,
                              const char *path, uint64_t size,
-                             GArray *extents, Error **errp)
+                             GArray *extents, GArray *bad, Error **errp)
 {
     g_autofree struct fiemap *fm =
         g_malloc0(sizeof(*fm) + SPA_FIEMAP_BATCH * sizeof(fm->fm_extents[0]));
@@ -252,6 +294,9 @@ static bool spa_resolve_file(struct ndctl_ctx *ctx, int fd, dev_t dev,
     if (!spa_find_block(ctx, pb.name, &pb, errp)) {
         error_prepend(errp, "%s is on a filesystem on %u:%u: ", path,
                       major(dev), minor(dev));
+        return false;
+    }
+    if (!spa_badblocks(&pb, true, bad, errp)) {
         return false;
     }
     for (bool more = true; more && next < size;) {
@@ -314,7 +359,7 @@ static bool spa_resolve_file(struct ndctl_ctx *ctx, int fd, dev_t dev,
 /* A device-dax: its mappings, or its one range on older kernels. */
 static bool spa_resolve_devdax(struct ndctl_ctx *ctx, dev_t rdev,
                                const char *path, uint64_t size,
-                               GArray *extents, Error **errp)
+                               GArray *extents, GArray *bad, Error **errp)
 {
     struct ndctl_bus *bus;
     struct ndctl_region *region;
@@ -342,10 +387,14 @@ static bool spa_resolve_devdax(struct ndctl_ctx *ctx, dev_t rdev,
                     }
                     pstrcpy(pb.name, sizeof(pb.name),
                             daxctl_dev_get_devname(dev));
+                    pb.region = region;
                     pb.data_base = ndctl_dax_get_resource(dax);
                     pb.data_size = ndctl_dax_get_size(dax);
                     trace_xen_nvdimm_spa_block(pb.name, pb.mode, pb.data_base,
                                                pb.data_size);
+                    if (!spa_badblocks(&pb, false, bad, errp)) {
+                        return false;
+                    }
                     daxctl_mapping_foreach(dev, m) {
                         uint64_t off = daxctl_mapping_get_offset(m) * page;
                         uint64_t start = daxctl_mapping_get_start(m);
@@ -390,7 +439,7 @@ static bool spa_resolve_devdax(struct ndctl_ctx *ctx, dev_t rdev,
 }
 
 bool xen_nvdimm_resolve_spa(int fd, const char *path, uint64_t size,
-                            GArray *extents, Error **errp)
+                            GArray *extents, GArray *bad, Error **errp)
 {
     struct ndctl_ctx *ctx __attribute__((cleanup(ndctl_unrefp))) = NULL;
     struct stat st;
@@ -404,10 +453,11 @@ bool xen_nvdimm_resolve_spa(int fd, const char *path, uint64_t size,
     }
     if (S_ISBLK(st.st_mode)) {
         return spa_resolve_blockdev(ctx, st.st_rdev, path, size, extents,
-                                    errp);
+                                    bad, errp);
     }
     if (S_ISCHR(st.st_mode)) {
-        return spa_resolve_devdax(ctx, st.st_rdev, path, size, extents, errp);
+        return spa_resolve_devdax(ctx, st.st_rdev, path, size, extents, bad,
+                                  errp);
     }
     if (S_ISREG(st.st_mode)) {
         if ((uint64_t)st.st_size < size) {
@@ -416,7 +466,7 @@ bool xen_nvdimm_resolve_spa(int fd, const char *path, uint64_t size,
             return false;
         }
         return spa_resolve_file(ctx, fd, st.st_dev, path, size, extents,
-                                errp);
+                                bad, errp);
     }
     error_setg(errp, "%s is not a block device, device-dax or file", path);
     return false;

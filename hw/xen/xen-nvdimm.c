@@ -109,15 +109,19 @@ static int xen_nvdimm_map(XenNvdimmState *s, XenNvdimmExtent *e, bool add)
 /*
  * Undo everything realize did, in reverse; safe to call at any point and
  * more than once.  Mappings go before permissions: Xen refuses to unmap
- * frames the domain may no longer access.
+ * frames the domain may no longer access.  An extent Xen would not unmap
+ * keeps its permission, and the claim stays (xen-nvdimm-host.c): the
+ * domain may still reach that host memory until it is destroyed.
  */
 static void xen_nvdimm_teardown(XenNvdimmState *s)
 {
+    g_autofree bool *stuck = NULL;
     XenNvdimmExtent *e;
     int rc;
 
     if (s->mapped || s->permitted) {
         trace_xen_nvdimm_teardown(s->name, s->mapped, s->permitted);
+        stuck = g_new0(bool, s->permitted);
     }
     while (s->mapped) {
         e = &g_array_index(s->extents, XenNvdimmExtent, --s->mapped);
@@ -127,17 +131,27 @@ static void xen_nvdimm_teardown(XenNvdimmState *s)
                          "+0x%" PRIx64 " from guest address 0x%" PRIx64
                          ": %s", s->name, e->spa, e->size,
                          s->gpa + e->offset, strerror(-rc));
+            stuck[s->mapped] = true;
         }
     }
     while (s->permitted) {
         e = &g_array_index(s->extents, XenNvdimmExtent, --s->permitted);
-        rc = xen_nvdimm_permit(s, e, false);
+        rc = stuck[s->permitted] ? -EBUSY : xen_nvdimm_permit(s, e, false);
         if (rc) {
-            error_report("xen-nvdimm '%s': cannot revoke access to SPA 0x%"
-                         PRIx64 "+0x%" PRIx64 ": %s", s->name,
-                         e->spa, e->size, strerror(-rc));
+            if (!stuck[s->permitted]) {
+                error_report("xen-nvdimm '%s': cannot revoke access to SPA "
+                             "0x%" PRIx64 "+0x%" PRIx64 ": %s", s->name,
+                             e->spa, e->size, strerror(-rc));
+            }
+            s->claim_kept = true;
         }
     }
+    if (s->claim_kept && (s->claim_fd >= 0 || s->claim_record)) {
+        error_report("xen-nvdimm '%s': the domain keeps access to host "
+                     "memory it could not be made to give back; the claim "
+                     "on it stays until the domain is destroyed", s->name);
+    }
+    xen_nvdimm_host_release(s);
     if (s->exit_notifier.notify) {
         qemu_remove_exit_notifier(&s->exit_notifier);
         s->exit_notifier.notify = NULL;
@@ -511,14 +525,16 @@ static bool xen_nvdimm_read_admin_acpi(XenNvdimmState *s, const char *dir,
 static bool xen_nvdimm_publish_acpi(XenNvdimmState *s, Error **errp)
 {
     g_autofree char *dir = NULL;
-    g_autofree char *value = NULL;
-    g_autofree char *path = NULL;
+    g_autofree char *addr = NULL;
+    g_autofree char *len = NULL;
+    g_autofree char *apath = NULL;
+    g_autofree char *lpath = NULL;
     g_autoptr(GArray) descs = NULL;
     g_autoptr(GArray) blob = NULL;
     NvdimmXenDsmConf dsm = xen_nvdimm_dsm_conf();
     int tables;
 
-    if (!xen_enabled() && !g_getenv("XENSTORED_PATH")) {
+    if (!xen_nvdimm_have_xenstore()) {
         return true;
     }
     dir = g_strdup_printf("/local/domain/%u/hvmloader/acpi", xen_domid);
@@ -543,16 +559,13 @@ static bool xen_nvdimm_publish_acpi(XenNvdimmState *s, Error **errp)
                              errp)) {
         return false;
     }
-    value = g_strdup_printf("0x%" PRIx64, (uint64_t)XEN_NVDIMM_ACPI_GPA);
-    path = g_strdup_printf("%s/address", dir);
-    if (!xen_nvdimm_xs_write(path, value, errp)) {
-        return false;
-    }
-    g_free(value);
-    g_free(path);
-    value = g_strdup_printf("%u", blob->len);
-    path = g_strdup_printf("%s/length", dir);
-    if (!xen_nvdimm_xs_write(path, value, errp)) {
+    /* hvmloader must never see one key of the pair without the other. */
+    addr = g_strdup_printf("0x%" PRIx64, (uint64_t)XEN_NVDIMM_ACPI_GPA);
+    len = g_strdup_printf("%u", blob->len);
+    apath = g_strdup_printf("%s/address", dir);
+    lpath = g_strdup_printf("%s/length", dir);
+    if (!xen_nvdimm_xs_write_all((const char *[]) { apath, lpath },
+                                 (const char *[]) { addr, len }, 2, errp)) {
         return false;
     }
     trace_xen_nvdimm_publish_acpi(XEN_NVDIMM_ACPI_GPA, blob->len, tables);
@@ -676,6 +689,7 @@ static bool xen_nvdimm_dsm_init(XenNvdimmState *s, Error **errp)
 static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
 {
     XenNvdimmState *s = XEN_NVDIMM(dev);
+    g_autoptr(GArray) bad = NULL;
 
     if (!xen_nvdimm_check_config(s, errp)) {
         return;
@@ -692,8 +706,9 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
     }
 
     s->extents = g_array_new(false, false, sizeof(XenNvdimmExtent));
+    bad = g_array_new(false, false, sizeof(XenNvdimmRange));
     if (!s->ops->resolve(s, s->pmem->fd, s->pmem->mem_path, s->data_size,
-                         s->extents, errp)) {
+                         s->extents, bad, errp)) {
         error_prepend(errp, "xen-nvdimm '%s': ", s->name);
         goto fail;
     }
@@ -709,12 +724,22 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
         trace_xen_nvdimm_extent(s->name, e->offset, e->spa,
                                 e->size);
     }
+    if (!xen_nvdimm_host_check(s, bad, errp)) {
+        error_prepend(errp, "xen-nvdimm '%s': %s: ", s->name,
+                      s->pmem->mem_path);
+        goto fail;
+    }
 
     if (!xen_nvdimm_place_data(s, errp)) {
         goto fail;
     }
     s->exit_notifier.notify = xen_nvdimm_exit_notify;
     qemu_add_exit_notifier(&s->exit_notifier);
+    if (!xen_nvdimm_host_claim(s, errp)) {
+        error_prepend(errp, "xen-nvdimm '%s': %s: ", s->name,
+                      s->pmem->mem_path);
+        goto fail;
+    }
     if (!xen_nvdimm_map_all(s, errp)) {
         goto fail;
     }
@@ -781,8 +806,14 @@ static const Property xen_nvdimm_properties[] = {
     DEFINE_PROP_UINT32(XEN_NVDIMM_NODE_PROP, XenNvdimmState, node, 0),
     DEFINE_PROP_BOOL(XEN_NVDIMM_UNARMED_PROP, XenNvdimmState, unarmed, false),
     DEFINE_PROP_UUID_NODEFAULT(XEN_NVDIMM_UUID_PROP, XenNvdimmState, uuid),
+    DEFINE_PROP_BOOL(XEN_NVDIMM_ALLOW_BADBLOCKS_PROP, XenNvdimmState,
+                     allow_badblocks, false),
     DEFINE_PROP_UINT32("x-emu-fail-call", XenNvdimmState, emu_fail_call, 0),
+    DEFINE_PROP_BOOL("x-emu-fail-unmap", XenNvdimmState, emu_fail_unmap,
+                     false),
     DEFINE_PROP_SIZE("x-emu-extent-size", XenNvdimmState, emu_extent_size, 0),
+    DEFINE_PROP_STRING("x-emu-host-memory", XenNvdimmState, emu_host_memory),
+    DEFINE_PROP_STRING("x-emu-badblocks", XenNvdimmState, emu_badblocks),
 };
 
 static void xen_nvdimm_instance_finalize(Object *obj)
@@ -792,6 +823,7 @@ static void xen_nvdimm_instance_finalize(Object *obj)
 
 static void xen_nvdimm_instance_init(Object *obj)
 {
+    XEN_NVDIMM(obj)->claim_fd = -1;
     object_property_add(obj, "size", "size", xen_nvdimm_get_size,
                         NULL, NULL, NULL);
     object_property_set_description(obj, "size",

@@ -32,6 +32,17 @@ typedef struct XenNvdimmRange {
     uint64_t end;
 } XenNvdimmRange;
 
+/* A range of host memory as a machine memory map (E820) describes it. */
+typedef struct XenNvdimmMemRange {
+    uint64_t start;
+    uint64_t end;
+    uint32_t type;
+} XenNvdimmMemRange;
+
+/* E820 types of persistent memory: ACPI's, and the legacy one. */
+#define XEN_NVDIMM_E820_PMEM    7
+#define XEN_NVDIMM_E820_PRAM    12
+
 /* Guest-physical addresses Xen can map: below 2^52 (4 KiB p2m, 64 bits). */
 #define XEN_NVDIMM_GPA_LIMIT    (1ULL << 52)
 
@@ -69,5 +80,44 @@ bool xen_nvdimm_place(uint64_t floor, uint64_t size, uint64_t phase,
 bool xen_nvdimm_check_gpa(uint64_t gpa, uint64_t floor, uint64_t size,
                           const XenNvdimmRange *busy, size_t nbusy,
                           Error **errp);
+
+/*
+ * Check that host range @r is persistent memory: each byte lies in an E820
+ * pmem range of the machine map @map, or in a hole of it that the host's
+ * NFIT @nfit describes as persistent memory (platforms such as QEMU's
+ * NVDIMM report pmem in the NFIT only).  Anything else (RAM, reserved,
+ * a hole nothing describes) is refused.
+ */
+bool xen_nvdimm_check_pmem(XenNvdimmRange r, const XenNvdimmMemRange *map,
+                           size_t nmap, const XenNvdimmRange *nfit,
+                           size_t nnfit, Error **errp);
+
+/*
+ * Append to @ranges the SPA ranges of the persistent-memory SPA Range
+ * structures of the ACPI NFIT @table (@len bytes, header included).
+ */
+bool xen_nvdimm_parse_nfit_pmem(const uint8_t *table, size_t len,
+                                GArray *ranges, Error **errp);
+
+/*
+ * Parse a badblocks list ("SECTOR COUNT" per line or comma-separated, in
+ * 512-byte sectors, as Linux's sysfs gives it) of a device whose sector 0
+ * is host address @base; append the bad host ranges to @ranges.
+ */
+bool xen_nvdimm_parse_badblocks(const char *text, uint64_t base,
+                                GArray *ranges, Error **errp);
+
+/*
+ * The first piece of @extents (lowest backend offset) whose host memory
+ * meets one of @ranges: its backend offset and length in *@offset, *@len.
+ */
+bool xen_nvdimm_extents_meet(GArray *extents, const XenNvdimmRange *ranges,
+                             size_t n, uint64_t *offset, uint64_t *len);
+
+/*
+ * Do two of @extents share host memory?  If so, the backend offsets of
+ * the first such pair.
+ */
+bool xen_nvdimm_extents_alias(GArray *extents, uint64_t *a, uint64_t *b);
 
 #endif /* HW_XEN_XEN_NVDIMM_LAYOUT_H */

@@ -24,10 +24,21 @@ typedef struct XenNvdimmOps {
      * Find the host physical extents behind bytes [0, size) of the open
      * backend @fd (@path names it in messages), in backend order, and append
      * them to @extents (of XenNvdimmExtent).  Each must be proven to lie in
-     * the data range of the NVDIMM namespace that holds it.
+     * the data range of the NVDIMM namespace that holds it.  Append to @bad
+     * (of XenNvdimmRange) the host ranges the host knows to have media
+     * errors (badblocks) in the namespaces and regions concerned.
      */
     bool (*resolve)(XenNvdimmState *s, int fd, const char *path,
-                    uint64_t size, GArray *extents, Error **errp);
+                    uint64_t size, GArray *extents, GArray *bad,
+                    Error **errp);
+
+    /*
+     * The host's machine memory map as the hypervisor reports it (@map, of
+     * XenNvdimmMemRange), and the persistent-memory ranges of the host
+     * firmware's NFIT (@nfit, of XenNvdimmRange).
+     */
+    bool (*machine_map)(XenNvdimmState *s, GArray *map, GArray *nfit,
+                        Error **errp);
 
     /* The highest guest frame number the domain has populated. */
     bool (*max_gpfn)(XenNvdimmState *s, uint64_t *gpfn, Error **errp);
@@ -71,6 +82,13 @@ typedef struct XenNvdimmOps {
  */
 char *xen_nvdimm_xs_read(const char *path, Error **errp);
 bool xen_nvdimm_xs_write(const char *path, const char *value, Error **errp);
+/* Write @n keys in one transaction: all of them or none. */
+bool xen_nvdimm_xs_write_all(const char *const *paths,
+                             const char *const *values, unsigned n,
+                             Error **errp);
+/* The children of @path; NULL, without error, if it does not exist. */
+char **xen_nvdimm_xs_directory(const char *path, Error **errp);
+bool xen_nvdimm_xs_rm(const char *path, Error **errp);
 
 extern const XenNvdimmOps xen_nvdimm_native_ops;
 extern const XenNvdimmOps xen_nvdimm_emu_ops;
@@ -80,7 +98,20 @@ extern const XenNvdimmOps xen_nvdimm_emu_ops;
  * native ops; no Xen involved.
  */
 bool xen_nvdimm_resolve_spa(int fd, const char *path, uint64_t size,
-                            GArray *extents, Error **errp);
+                            GArray *extents, GArray *bad, Error **errp);
+
+/*
+ * The host's guards (xen-nvdimm-host.c): before any permission is granted,
+ * check that every extent is persistent memory free of known media errors
+ * and claim it host-wide; release the claim once nothing is mapped.
+ */
+bool xen_nvdimm_host_check(XenNvdimmState *s, GArray *bad, Error **errp);
+bool xen_nvdimm_host_claim(XenNvdimmState *s, Error **errp);
+void xen_nvdimm_host_release(XenNvdimmState *s);
+/* The persistent-memory ranges of the host firmware's NFIT, from sysfs. */
+bool xen_nvdimm_host_nfit(GArray *nfit, Error **errp);
+/* Is xenstore there: on Xen, or a stand-in for tests at XENSTORED_PATH? */
+bool xen_nvdimm_have_xenstore(void);
 
 /* Emulated-mode set-up and tear-down of the backend's memory. */
 bool xen_nvdimm_emu_attach(XenNvdimmState *s, int fd, bool readonly,

@@ -25,6 +25,7 @@ OBJECT_DECLARE_SIMPLE_TYPE(XenNvdimmState, XEN_NVDIMM)
 #define XEN_NVDIMM_NODE_PROP        "node"
 #define XEN_NVDIMM_UNARMED_PROP     "unarmed"
 #define XEN_NVDIMM_UUID_PROP        "uuid"
+#define XEN_NVDIMM_ALLOW_BADBLOCKS_PROP "allow-badblocks"
 
 /* Linux and the UEFI label format need at least two 64 KiB index blocks. */
 #define XEN_NVDIMM_MIN_LABEL_SIZE   (128 * KiB)
@@ -48,10 +49,17 @@ struct XenNvdimmState {
     /* Report the DIMM as unable to persist writes (NFIT "not armed"). */
     bool unarmed;
     QemuUUID uuid;
+    /* Map host memory with known media errors anyway. */
+    bool allow_badblocks;
     /* Emulated mode, for tests: make the k-th hypervisor call fail. */
     uint32_t emu_fail_call;
+    /* Emulated mode, for tests: make every unmap fail. */
+    bool emu_fail_unmap;
     /* Emulated mode, for tests: scatter the pmem in extents of this size. */
     uint64_t emu_extent_size;
+    /* Emulated mode, for tests: what the host says of its memory. */
+    char *emu_host_memory;
+    char *emu_badblocks;
 
     /* Set at realize */
     char *name;                 /* the memdev's id, for messages */
@@ -64,6 +72,9 @@ struct XenNvdimmState {
     GArray *extents;            /* XenNvdimmExtent, in backend order */
     unsigned permitted;         /* extents[0..permitted) have iomem access */
     unsigned mapped;            /* extents[0..mapped) are mapped */
+    int claim_fd;               /* holds the host-wide locks, or -1 */
+    char *claim_record;         /* our xenstore record, if written */
+    bool claim_kept;            /* the domain may still reach host memory */
     Notifier exit_notifier;
     QTAILQ_ENTRY(XenNvdimmState) next;
 
