@@ -227,7 +227,8 @@ static CallLog read_call_log(Fixture *f)
             } else {
                 remove_tuple(log.live_maps, t, 3);
             }
-        } else if (strstr(*l, "xen_nvdimm_max_gpfn ")) {
+        } else if (strstr(*l, "xen_nvdimm_max_gpfn ") ||
+                   strstr(*l, "xen_nvdimm_machine_map ")) {
             log.calls++;
         }
     }
@@ -244,15 +245,17 @@ static void assert_balanced(CallLog *log)
 }
 
 /*
- * Start QEMU with @args, expect it to refuse to start with an error that
- * contains @expect, and return its trace.
+ * Start QEMU with @args and expect it to refuse to start with an error that
+ * contains @expect.
  */
-static CallLog assert_startup_error(Fixture *f, const char *args,
-                                    const char *expect)
+static void run_startup_error(Fixture *f, const char *args,
+                              const char *expect)
 {
     const char *qemu = g_getenv("QTEST_QEMU_BINARY");
     g_autofree char *full = args_with_trace(f, args);
-    g_autofree char *cmd = g_strdup_printf("%s -display none %s", qemu, full);
+    /* A QEMU that starts after all would wait for a qtest forever. */
+    g_autofree char *cmd = g_strdup_printf("timeout -k 5 20 %s -display none "
+                                           "%s", qemu, full);
     g_auto(GStrv) argv = NULL;
     g_autofree char *out = NULL;
     g_autofree char *err = NULL;
@@ -262,18 +265,29 @@ static CallLog assert_startup_error(Fixture *f, const char *args,
     g_assert_nonnull(qemu);
     unlink(f->trace);
     g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, &gerr));
-    g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                               &out, &err, &status, &gerr));
+    g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
+                               NULL, &out, &err, &status, &gerr));
     if (g_test_verbose() || !strstr(err, expect)) {
         g_printerr("%s\n-> %s", cmd, err);
     }
     /* A clean exit with an error, not a crash. */
     g_assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 124) {
+        g_printerr("QEMU started, but was expected to fail with: %s\n",
+                   expect);
+    }
     g_assert_cmpint(WEXITSTATUS(status), ==, 1);
     g_assert_nonnull(strstr(err, expect));
     if (!g_file_test(f->trace, G_FILE_TEST_EXISTS)) {
         g_file_set_contents(f->trace, "", 0, NULL);
     }
+}
+
+/* The same, and return its trace. */
+static CallLog assert_startup_error(Fixture *f, const char *args,
+                                    const char *expect)
+{
+    run_startup_error(f, args, expect);
     return read_call_log(f);
 }
 
@@ -868,6 +882,236 @@ static void test_dsm_unarmed(void)
     fixture_free(f);
 }
 
+/*
+ * The host's guards (xen-nvdimm-host.c)
+ */
+
+#define PM0_DEV(img, props) \
+    "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=" img " " \
+    "-device xen-nvdimm,id=nv0,memdev=pm0" props
+
+/* The host address the trace says the device's first extent has. */
+static uint64_t traced_spa(Fixture *f)
+{
+    g_autofree char *text = NULL;
+    const char *p;
+    uint64_t spa;
+
+    g_assert_true(g_file_get_contents(f->trace, &text, NULL, NULL));
+    p = strstr(text, "xen_nvdimm_extent ");
+    g_assert_nonnull(p);
+    p = strstr(p, " spa ");
+    g_assert_nonnull(p);
+    spa = g_ascii_strtoull(p + 5, NULL, 16);
+    g_assert_cmphex(spa, !=, 0);
+    return spa;
+}
+
+/*
+ * Host memory that is pmem in the NFIT only (QEMU's NVDIMM, as in the
+ * nested Xen test), legacy pmem (E820 type 12), and known bad media the
+ * admin accepts, are all mapped.
+ */
+static void test_host_memory_accepted(void)
+{
+    const char *props[] = { ",x-emu-host-memory=nfit",
+                            ",x-emu-host-memory=pram",
+                            ",x-emu-badblocks='0 1',allow-badblocks=on" };
+
+    for (size_t i = 0; i < ARRAY_SIZE(props); i++) {
+        Fixture *f = fixture_new();
+        g_autofree char *args = g_strdup_printf(PM0_DEV("%s", "%s"),
+                                                f->img[0], props[i]);
+        QTestState *qts = start(f, args);
+        uint64_t gpa = qom_get_uint(qts, "/machine/peripheral/nv0",
+                                    "guest-address");
+        CallLog log;
+
+        qtest_writeq(qts, gpa + 1 * MiB, 0xacce97edULL);
+        qtest_quit(qts);
+        g_assert_cmphex(file_read64(f->img[0], 1 * MiB), ==, 0xacce97edULL);
+        log = read_call_log(f);
+        g_assert_cmpuint(log.maps, ==, 1);
+        assert_balanced(&log);
+        fixture_free(f);
+    }
+}
+
+/*
+ * Two QEMU processes on one backing file: the second is refused, naming
+ * the first, which goes on serving its guest; another file is fine.
+ */
+static void test_claim_two_processes(void)
+{
+    Fixture *f = fixture_new();
+    g_autofree char *first = g_strdup_printf(PM0_DEV("%s", ""), f->img[0]);
+    g_autofree char *same = NULL;
+    g_autofree char *other = g_strdup_printf(PM0_DEV("%s", ""), f->img[1]);
+    g_autofree char *holder = NULL;
+    g_autofree char *trace0 = g_strdup(f->trace);
+    QTestState *qts = start(f, first);
+    QTestState *qts2;
+    uint64_t gpa = qom_get_uint(qts, "/machine/peripheral/nv0",
+                                "guest-address");
+    uint64_t spa = traced_spa(f);
+    CallLog log;
+
+    holder = g_strdup_printf("host memory 0x%" PRIx64 "..0x%" PRIx64
+                             " (backend offset 0x0) is already mapped by "
+                             "the device model of domain 0 (QEMU pid %d)",
+                             spa, spa + BACKEND_SIZE - 1, qtest_pid(qts));
+    /* The second run's trace goes elsewhere: the first still writes. */
+    g_free(f->trace);
+    f->trace = g_build_filename(f->dir, "trace2.log", NULL);
+    same = g_strdup_printf(PM0_DEV("%s", ""), f->img[0]);
+    log = assert_startup_error(f, same, holder);
+    g_assert_cmpuint(log.calls, ==, 2);     /* machine map, gpfn; no grant */
+    assert_balanced(&log);
+
+    /* Another file maps while the first is still running. */
+    qts2 = start(f, other);
+    qtest_writeq(qts2, qom_get_uint(qts2, "/machine/peripheral/nv0",
+                                    "guest-address"), 0x07e12ULL);
+    qtest_quit(qts2);
+    g_assert_cmphex(file_read64(f->img[1], 0), ==, 0x07e12ULL);
+
+    /* The first guest's pmem is untouched and still its own. */
+    qtest_writeq(qts, gpa + 2 * MiB, 0x57111a11ULL);
+    g_assert_cmphex(qtest_readq(qts, gpa + 3 * MiB), ==,
+                    0x5eed000000000000ULL | 3 * MiB);
+    qtest_quit(qts);
+    g_assert_cmphex(file_read64(f->img[0], 2 * MiB), ==, 0x57111a11ULL);
+
+    /* Once the first has gone, the file is free again. */
+    qts = start(f, same);
+    qtest_quit(qts);
+    unlink(trace0);
+    fixture_free(f);
+}
+
+static void xs_write(const char *key, const char *value)
+{
+    g_autofree char *out = xs("xenstore-write", key, value);
+
+    g_assert_nonnull(out);
+}
+
+static void xs_rm(const char *key)
+{
+    g_free(xs("xenstore-rm", key, NULL));
+}
+
+/*
+ * A domain whose device model is gone still has its mappings: its
+ * xenstore record blocks the host memory until the domain is gone (or its
+ * domid belongs to another domain).
+ */
+static void test_claim_record(void)
+{
+    Fixture *f;
+    g_autofree char *args = NULL;
+    g_autofree char *range = NULL;
+    g_autofree char *expect = NULL;
+    QTestState *qts;
+    uint64_t spa;
+    CallLog log;
+
+    if (!have_xenstore()) {
+        return;
+    }
+    f = fixture_new();
+    args = g_strdup_printf("-xen-domid 31 " PM0_DEV("%s", ""), f->img[0]);
+    qts = start(f, args);
+    qtest_quit(qts);
+    spa = traced_spa(f);
+    xs_rm("/local/domain/31");
+
+    /* Domain 7 holds the second half of the data area. */
+    range = g_strdup_printf("0x1000+0x1000 0x%" PRIx64 "+0x%" PRIx64,
+                            spa + DATA_SIZE / 2, (uint64_t)2 * MiB);
+    xs_write("/local/domain/7/vm", "/vm/0b5e55ed");
+    xs_write("/local/domain/0/device-model/7/xen-nvdimm/vm", "/vm/0b5e55ed");
+    xs_write("/local/domain/0/device-model/7/xen-nvdimm/nv3", range);
+    expect = g_strdup_printf("host memory 0x%" PRIx64 "..0x%" PRIx64 " is "
+                             "still mapped into domain 7 (xenstore /local/"
+                             "domain/0/device-model/7/xen-nvdimm/nv3), whose "
+                             "device model is gone; destroy that domain "
+                             "first", spa + DATA_SIZE / 2,
+                             spa + DATA_SIZE / 2 + 2 * MiB - 1);
+    log = assert_startup_error(f, args, expect);
+    g_assert_cmpuint(log.calls, ==, 2);     /* machine map, gpfn; no grant */
+    assert_balanced(&log);
+
+    /* Domain 7 is now another domain: the record is stale. */
+    xs_write("/local/domain/7/vm", "/vm/5ca1ab1e");
+    qts = start(f, args);
+    qtest_quit(qts);
+    xs_rm("/local/domain/31");
+    /* Domain 7 is gone. */
+    xs_write("/local/domain/7/vm", "/vm/0b5e55ed");
+    xs_rm("/local/domain/7");
+    qts = start(f, args);
+    qtest_quit(qts);
+    log = read_call_log(f);
+    assert_balanced(&log);
+    /* Our own record went with the device. */
+    g_assert_null(xs("xenstore-read",
+                     "/local/domain/0/device-model/31/xen-nvdimm/nv0", NULL));
+    xs_rm("/local/domain/0/device-model/7");
+    xs_rm("/local/domain/31");
+    g_unsetenv("XENSTORED_PATH");
+    fixture_free(f);
+}
+
+/*
+ * When Xen will not unmap, the domain keeps its access and the claim
+ * stays with it: the record outlives this QEMU and blocks the next one.
+ */
+static void test_claim_kept(void)
+{
+    Fixture *f;
+    g_autofree char *bad = NULL;
+    g_autofree char *good = NULL;
+    g_autofree char *record = NULL;
+    g_autofree char *perm = NULL;
+    g_autofree char *text = NULL;
+    g_auto(GStrv) kept = NULL;
+
+    if (!have_xenstore()) {
+        return;
+    }
+    f = fixture_new();
+    /* Calls: machine map, max gpfn, then grant and map per 16 MiB extent. */
+    bad = g_strdup_printf("-xen-domid 32 "
+                          PM0_DEV("%s", ",x-emu-extent-size=16M,"
+                                  "x-emu-fail-call=9,x-emu-fail-unmap=on"),
+                          f->img[0]);
+    good = g_strdup_printf("-xen-domid 32 " PM0_DEV("%s", ""), f->img[0]);
+    run_startup_error(f, bad, "xen-nvdimm 'pm0': the domain keeps access "
+                         "to host memory it could not be made to give back; "
+                         "the claim on it stays until the domain is "
+                         "destroyed");
+    /* Three extents were mapped and stay so: none had its access revoked. */
+    g_assert_true(g_file_get_contents(f->trace, &text, NULL, NULL));
+    g_assert_null(strstr(text, "allow 0 rc 0"));
+    g_assert_nonnull(strstr(text, "xen_nvdimm_claim_kept "));
+    record = xs("xenstore-read",
+                "/local/domain/0/device-model/32/xen-nvdimm/nv0", NULL);
+    g_assert_nonnull(record);
+    kept = g_strsplit(record, " ", -1);
+    g_assert_cmpuint(g_strv_length(kept), ==, 1);   /* 4 extents, in a row */
+
+    xs_write("/local/domain/32/vm", "/vm/4b1d");
+    assert_startup_error(f, good, "is still mapped into domain 32");
+    /* The domain is destroyed: the toolstack removes its directories. */
+    xs_rm("/local/domain/32");
+    xs_rm("/local/domain/0/device-model/32");
+    qtest_quit(start(f, good));
+    xs_rm("/local/domain/32");
+    g_unsetenv("XENSTORED_PATH");
+    fixture_free(f);
+}
+
 typedef struct BadConfig {
     const char *name;
     const char *args;       /* %1$s, %2$s: two backing files */
@@ -943,6 +1187,36 @@ static const BadConfig bad_configs[] = {
     { "with-qemu-nvdimm",
       "-machine nvdimm=on " PM0 "-device xen-nvdimm,memdev=pm0",
       "cannot be used with -machine nvdimm=on" },
+    { "host-memory-ram",
+      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-host-memory=ram",
+      "is RAM (E820 type 1, " },
+    { "host-memory-reserved",
+      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-host-memory=reserved",
+      "is reserved (E820 type 2, " },
+    { "host-memory-hole",
+      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-host-memory=hole",
+      "is in no persistent memory range of the machine memory map or of "
+      "the host's NFIT" },
+    { "host-memory-unknown",
+      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-host-memory=dram",
+      "x-emu-host-memory must be pmem, pram, nfit, ram, reserved or hole" },
+    { "badblocks",
+      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-extent-size=16M,"
+      "x-emu-badblocks='40960 9'",
+      "xen-nvdimm 'pm0': %1$s: backend bytes 0x1400000+0x1200 are known bad "
+      "media (badblocks): a guest read there raises a machine check; set "
+      "'allow-badblocks=on' to map them anyway" },
+    { "badblocks-malformed",
+      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-badblocks=40960",
+      "x-emu-badblocks: badblocks entry '40960' is not 'SECTOR COUNT'" },
+    { "badblocks-overflow",
+      PM0 "-device xen-nvdimm,memdev=pm0,"
+      "x-emu-badblocks='36028797018963967 2'",
+      "badblocks entry 36028797018963967 2 is out of range" },
+    { "same-file-twice",
+      PM0 "-object memory-backend-xen-pmem,id=pm1,size=32M,mem-path=%1$s "
+      "-device xen-nvdimm,memdev=pm0 -device xen-nvdimm,memdev=pm1",
+      "xen-nvdimm 'pm1': %1$s: host memory 0x" },
     { "emu-extent-unaligned",
       PM0 "-device xen-nvdimm,memdev=pm0,x-emu-extent-size=1000",
       "x-emu-extent-size must be a multiple of 4 KiB" },
@@ -953,7 +1227,8 @@ static void test_bad_config(const void *data)
     const BadConfig *c = data;
     Fixture *f = fixture_new();
     g_autofree char *args = g_strdup_printf(c->args, f->img[0], f->img[1]);
-    CallLog log = assert_startup_error(f, args, c->error);
+    g_autofree char *error = g_strdup_printf(c->error, f->img[0], f->img[1]);
+    CallLog log = assert_startup_error(f, args, error);
 
     assert_balanced(&log);
     fixture_free(f);
@@ -980,11 +1255,14 @@ static void test_fault_injection(void)
 
     qtest_quit(qts);
     log = read_call_log(f);
-    /* One gpfn query, then a grant and a map per extent, per device. */
+    /*
+     * The machine map and one gpfn query, then a grant and a map per
+     * extent, per device.
+     */
     g_assert_cmpuint(log.maps, ==, 1 + BACKEND_SIZE / (16 * MiB));
-    calls = 1 + 2 * (BACKEND_SIZE / (16 * MiB));
-    /* Over the whole run: two gpfn queries, four calls per extent. */
-    g_assert_cmpuint(log.calls, ==, 2 + 4 * log.maps);
+    calls = 2 + 2 * (BACKEND_SIZE / (16 * MiB));
+    /* Over the whole run: two of each query, four calls per extent. */
+    g_assert_cmpuint(log.calls, ==, 4 + 4 * log.maps);
     assert_balanced(&log);
 
     for (unsigned k = 1; k <= calls; k++) {
@@ -1016,6 +1294,12 @@ int main(int argc, char **argv)
                    test_publish_acpi_refused);
     qtest_add_func("/xen-nvdimm/dsm-labels", test_dsm_labels);
     qtest_add_func("/xen-nvdimm/dsm-unarmed", test_dsm_unarmed);
+    qtest_add_func("/xen-nvdimm/host-memory-accepted",
+                   test_host_memory_accepted);
+    qtest_add_func("/xen-nvdimm/claim-two-processes",
+                   test_claim_two_processes);
+    qtest_add_func("/xen-nvdimm/claim-record", test_claim_record);
+    qtest_add_func("/xen-nvdimm/claim-kept", test_claim_kept);
     for (size_t i = 0; i < ARRAY_SIZE(bad_configs); i++) {
         g_autofree char *path = g_strdup_printf("/xen-nvdimm/bad-config/%s",
                                                 bad_configs[i].name);
