@@ -8,6 +8,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/units.h"
+#include "qemu/bswap.h"
 #include "qapi/error.h"
 #include "hw/xen/xen-nvdimm-layout.h"
 
@@ -187,6 +188,201 @@ static void test_check_gpa(void)
     }
 }
 
+/* Is [start, end) persistent memory by @map and @nfit? */
+static bool pmem(uint64_t start, uint64_t end, const XenNvdimmMemRange *map,
+                 size_t nmap, const XenNvdimmRange *nfit, size_t nnfit,
+                 const char *why)
+{
+    Error *err = NULL;
+    XenNvdimmRange r = { start, end };
+    bool ok = xen_nvdimm_check_pmem(r, map, nmap, nfit, nnfit, &err);
+
+    g_assert_true(ok == !err);
+    if (err) {
+        if (!strstr(error_get_pretty(err), why)) {
+            g_printerr("0x%" PRIx64 "..0x%" PRIx64 ": %s\n", start, end,
+                       error_get_pretty(err));
+        }
+        g_assert_nonnull(strstr(error_get_pretty(err), why));
+        error_free(err);
+    }
+    return ok;
+}
+
+static void test_check_pmem(void)
+{
+    /* A real host: RAM, a hole, pmem in two entries, reserved, legacy. */
+    const XenNvdimmMemRange map[] = {
+        { 0x0,          0x9f000,        1 },
+        { 0x100000,     0x80000000,     1 },
+        { 0x100000000,  0x200000000,    7 },
+        { 0x200000000,  0x280000000,    7 },
+        { 0x280000000,  0x281000000,    2 },
+        { 0x300000000,  0x340000000,    12 },
+    };
+    /* The NFIT: the pmem above, and pmem in the hole at 0x400000000. */
+    const XenNvdimmRange nfit[] = {
+        { 0x100000000,  0x280000000 },
+        { 0x400000000,  0x500000000 },
+    };
+    size_t m = ARRAY_SIZE(map), n = ARRAY_SIZE(nfit);
+
+    g_assert_true(pmem(0x100000000, 0x280000000, map, m, nfit, n, ""));
+    g_assert_true(pmem(0x1ff000000, 0x201000000, map, m, NULL, 0, ""));
+    g_assert_true(pmem(0x300000000, 0x340000000, map, m, NULL, 0, ""));
+    g_assert_true(pmem(0x400000000, 0x500000000, map, m, nfit, n, ""));
+    /* Exactly up to the end of an entry, and one page past it. */
+    g_assert_true(pmem(0x27ffff000, 0x280000000, map, m, nfit, n, ""));
+    g_assert_false(pmem(0x27ffff000, 0x280001000, map, m, nfit, n,
+                        "host memory 0x280000000 is reserved (E820 type 2, "
+                        "0x280000000..0x280ffffff)"));
+    g_assert_false(pmem(0x7ffff000, 0x80001000, map, m, nfit, n,
+                        "host memory 0x7ffff000 is RAM (E820 type 1, "));
+    /* A hole that no NFIT range covers, before and after NFIT pmem. */
+    g_assert_false(pmem(0x3ff000000, 0x400001000, map, m, nfit, n,
+                        "host memory 0x3ff000000 is in no persistent memory "
+                        "range"));
+    g_assert_false(pmem(0x4fffff000, 0x500001000, map, m, nfit, n,
+                        "host memory 0x500000000 is in no persistent memory "
+                        "range"));
+    /* The NFIT does not make RAM or reserved memory pmem. */
+    {
+        const XenNvdimmRange lie[] = { { 0, 0x300000000 } };
+
+        g_assert_false(pmem(0x280000000, 0x280001000, map, m, lie, 1,
+                            "is reserved"));
+        g_assert_false(pmem(0x281000000, 0x282000000, map, m, NULL, 0,
+                            "host memory 0x281000000 is in no persistent"));
+        g_assert_true(pmem(0x281000000, 0x282000000, map, m, lie, 1, ""));
+    }
+    /* No map at all: only the NFIT speaks. */
+    g_assert_true(pmem(0x400000000, 0x400001000, NULL, 0, nfit, n, ""));
+    g_assert_false(pmem(0x0, 0x1000, NULL, 0, NULL, 0, "in no persistent"));
+}
+
+/* An NFIT with @n SPA structures, the pmem GUID on the even ones. */
+static GByteArray *nfit_table(unsigned n, uint16_t extra_len)
+{
+    static const uint8_t pmem_guid[16] = {
+        0x79, 0xd3, 0xf0, 0x66, 0xf3, 0xb4, 0x74, 0x40,
+        0xac, 0x43, 0x0d, 0x33, 0x18, 0xb7, 0x8c, 0xdb,
+    };
+    GByteArray *t = g_byte_array_new();
+    uint8_t s[56];
+
+    g_byte_array_set_size(t, 40);
+    memset(t->data, 0, 40);
+    memcpy(t->data, "NFIT", 4);
+    for (unsigned i = 0; i < n; i++) {
+        memset(s, 0, sizeof(s));
+        stw_le_p(s, 0);
+        stw_le_p(s + 2, sizeof(s));
+        if (!(i & 1)) {
+            memcpy(s + 16, pmem_guid, 16);
+        }
+        stq_le_p(s + 32, (i + 1) * GiB);
+        stq_le_p(s + 40, 256 * MiB);
+        g_byte_array_append(t, s, sizeof(s));
+    }
+    /* A structure of another type (a control region) must be skipped. */
+    memset(s, 0, sizeof(s));
+    stw_le_p(s, 4);
+    stw_le_p(s + 2, extra_len);
+    g_byte_array_append(t, s, MAX(4, MIN(extra_len, sizeof(s))));
+    stl_le_p(t->data + 4, t->len);
+    return t;
+}
+
+static void test_parse_nfit(void)
+{
+    g_autoptr(GByteArray) good = nfit_table(3, 56);
+    g_autoptr(GByteArray) bad_len = nfit_table(3, 0);
+    g_autoptr(GByteArray) past_end = nfit_table(1, 56);
+    g_autoptr(GArray) r = g_array_new(false, false, sizeof(XenNvdimmRange));
+    Error *err = NULL;
+
+    g_assert_true(xen_nvdimm_parse_nfit_pmem(good->data, good->len, r,
+                                             &error_abort));
+    g_assert_cmpuint(r->len, ==, 2);
+    g_assert_cmphex(g_array_index(r, XenNvdimmRange, 0).start, ==, 1 * GiB);
+    g_assert_cmphex(g_array_index(r, XenNvdimmRange, 1).end, ==,
+                    3 * GiB + 256 * MiB);
+    /* A structure of length 0 would loop forever. */
+    g_assert_false(xen_nvdimm_parse_nfit_pmem(bad_len->data, bad_len->len, r,
+                                              &err));
+    error_free_or_abort(&err);
+    /* The header's length must be the table's. */
+    g_assert_false(xen_nvdimm_parse_nfit_pmem(good->data, good->len - 1, r,
+                                              &err));
+    error_free_or_abort(&err);
+    /* A structure longer than the table. */
+    stw_le_p(past_end->data + 40 + 56 + 2, 57);
+    g_assert_false(xen_nvdimm_parse_nfit_pmem(past_end->data, past_end->len,
+                                              r, &err));
+    error_free_or_abort(&err);
+    g_assert_false(xen_nvdimm_parse_nfit_pmem((uint8_t *)"NFIT", 4, r, &err));
+    error_free_or_abort(&err);
+}
+
+static void test_parse_badblocks(void)
+{
+    g_autoptr(GArray) r = g_array_new(false, false, sizeof(XenNvdimmRange));
+    const char *bad[] = { "8", "8 x", "-1 1", "8 0", "8 1 2",
+                          "36028797018963967 2", "1 36028797018963967" };
+    Error *err = NULL;
+
+    g_assert_true(xen_nvdimm_parse_badblocks("8 1\n1024 16\n", 1 * GiB, r,
+                                             &error_abort));
+    g_assert_true(xen_nvdimm_parse_badblocks("", 0, r, &error_abort));
+    g_assert_true(xen_nvdimm_parse_badblocks("0 1,2 1", 0, r, &error_abort));
+    g_assert_cmpuint(r->len, ==, 4);
+    g_assert_cmphex(g_array_index(r, XenNvdimmRange, 0).start, ==,
+                    1 * GiB + 8 * 512);
+    g_assert_cmphex(g_array_index(r, XenNvdimmRange, 0).end, ==,
+                    1 * GiB + 9 * 512);
+    g_assert_cmphex(g_array_index(r, XenNvdimmRange, 1).end, ==,
+                    1 * GiB + 1040 * 512);
+    g_assert_cmphex(g_array_index(r, XenNvdimmRange, 3).start, ==, 1024);
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        g_assert_false(xen_nvdimm_parse_badblocks(bad[i], 0, r, &err));
+        error_free_or_abort(&err);
+    }
+}
+
+static void test_meet_and_alias(void)
+{
+    g_autoptr(GArray) a = EXTENTS(
+        { 0,        0x200000000, 8 * KiB },
+        { 8 * KiB,  0x100000000, 8 * KiB },
+        { 16 * KiB, 0x300000000, 4 * KiB });
+    const XenNvdimmRange miss[] = { { 0x100002000, 0x200000000 } };
+    const XenNvdimmRange hit[] = { { 0x300000000, 0x300000200 },
+                                   { 0x100001e00, 0x100003000 } };
+    uint64_t off, len, x, y;
+
+    g_assert_false(xen_nvdimm_extents_meet(a, miss, 1, &off, &len));
+    g_assert_true(xen_nvdimm_extents_meet(a, hit, 2, &off, &len));
+    /* The lowest backend offset first: the second extent's last bytes. */
+    g_assert_cmphex(off, ==, 8 * KiB + 0x1e00);
+    g_assert_cmphex(len, ==, 0x200);
+    g_assert_false(xen_nvdimm_extents_alias(a, &x, &y));
+    /* A long extent that reaches over a later, shorter one. */
+    g_array_append_val(a, ((XenNvdimmExtent) { 20 * KiB, 0xfff000000,
+                                               64 * KiB }));
+    g_array_append_val(a, ((XenNvdimmExtent) { 84 * KiB, 0xfff008000,
+                                               4 * KiB }));
+    g_array_append_val(a, ((XenNvdimmExtent) { 88 * KiB, 0xfff004000,
+                                               4 * KiB }));
+    g_assert_true(xen_nvdimm_extents_alias(a, &x, &y));
+    g_assert_cmphex(x, ==, 20 * KiB);
+    g_assert_cmphex(y, ==, 88 * KiB);
+    /* Touching is not sharing. */
+    g_array_set_size(a, 3);
+    g_array_append_val(a, ((XenNvdimmExtent) { 20 * KiB, 0x100002000,
+                                               4 * KiB }));
+    g_assert_false(xen_nvdimm_extents_alias(a, &x, &y));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -196,5 +392,10 @@ int main(int argc, char **argv)
     g_test_add_func("/xen-nvdimm/layout/congruence", test_congruence);
     g_test_add_func("/xen-nvdimm/layout/place", test_place);
     g_test_add_func("/xen-nvdimm/layout/check-gpa", test_check_gpa);
+    g_test_add_func("/xen-nvdimm/layout/check-pmem", test_check_pmem);
+    g_test_add_func("/xen-nvdimm/layout/parse-nfit", test_parse_nfit);
+    g_test_add_func("/xen-nvdimm/layout/parse-badblocks",
+                    test_parse_badblocks);
+    g_test_add_func("/xen-nvdimm/layout/meet-and-alias", test_meet_and_alias);
     return g_test_run();
 }
