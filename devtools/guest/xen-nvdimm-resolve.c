@@ -25,6 +25,7 @@ static int do_resolve(const char *path, uint64_t size)
     g_autoptr(GArray) extents = g_array_new(false, false,
                                             sizeof(XenNvdimmExtent));
     g_autoptr(GArray) bad = g_array_new(false, false, sizeof(XenNvdimmRange));
+    bool pinned = false;
     Error *err = NULL;
     int fd = open(path, O_RDWR);
 
@@ -32,7 +33,7 @@ static int do_resolve(const char *path, uint64_t size)
         printf("error: cannot open %s: %s\n", path, strerror(errno));
         return 1;
     }
-    if (!xen_nvdimm_resolve_spa(fd, path, size, extents, bad, &err) ||
+    if (!xen_nvdimm_resolve_spa(fd, path, size, extents, bad, &pinned, &err) ||
         !xen_nvdimm_extents_check(extents, size, &err)) {
         printf("error: %s\n", error_get_pretty(err));
         error_free(err);

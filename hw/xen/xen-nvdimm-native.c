@@ -18,7 +18,8 @@ static bool native_resolve(XenNvdimmState *s, int fd, const char *path,
                            uint64_t size, GArray *extents, GArray *bad,
                            Error **errp)
 {
-    return xen_nvdimm_resolve_spa(fd, path, size, extents, bad, errp);
+    return xen_nvdimm_resolve_spa(fd, path, size, extents, bad,
+                                  &s->file_pinned, errp);
 }
 
 /* Xen's own E820 map of the machine: dom0's is pseudo-physical. */

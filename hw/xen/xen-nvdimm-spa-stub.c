@@ -11,9 +11,27 @@
 #include "hw/xen/xen-nvdimm-ops.h"
 
 bool xen_nvdimm_resolve_spa(int fd, const char *path, uint64_t size,
-                            GArray *extents, GArray *bad, Error **errp)
+                            GArray *extents, GArray *bad, bool *pinned,
+                            Error **errp)
 {
     error_setg(errp, "cannot find the host physical address of %s: QEMU "
                "was built without libndctl and libdaxctl", path);
     return false;
+}
+
+bool xen_nvdimm_file_pin(int fd, const char *path, Error **errp)
+{
+    error_setg(errp, "cannot pin %s: QEMU was built without libndctl", path);
+    return false;
+}
+
+void xen_nvdimm_file_unpin(int fd, const char *path)
+{
+}
+
+ssize_t xen_nvdimm_file_pwrite(int fd, const void *buf, size_t len,
+                               uint64_t off, bool sync)
+{
+    errno = ENOTSUP;
+    return -1;
 }

@@ -21,12 +21,14 @@
 
 #include "qemu/osdep.h"
 #include <sys/ioctl.h>
+#include <sys/vfs.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <ndctl/libndctl.h>
 #include <daxctl/libdaxctl.h>
 #include "qapi/error.h"
 #include "qemu/cutils.h"
+#include "qemu/error-report.h"
 #include "hw/xen/xen-nvdimm-ops.h"
 #include "trace.h"
 
@@ -267,6 +269,155 @@ static bool spa_resolve_blockdev(struct ndctl_ctx *ctx, dev_t rdev,
            spa_add(extents, &pb, 0, part_start, size, errp);
 }
 
+/*
+ * Keeping a file's blocks where FIEMAP found them.
+ *
+ * While the guest maps a file's blocks, the filesystem must not move or
+ * free them.  The file is made immutable, after a write lease has proven
+ * that nobody else has it open: from then on nobody can open it for
+ * writing, and truncate, fallocate (punch, collapse), defragmentation
+ * (EXT4_IOC_MOVE_EXT, XFS_IOC_SWAPEXT) and cloning or deduplicating into
+ * it all need a descriptor open for writing, which only QEMU has.  Only
+ * filesystems whose FIEMAP offsets are on the block device checked above
+ * qualify: ext2/3/4, and XFS for files outside its realtime device.
+ */
+#define SPA_EXT4_MAGIC  0xef53
+#define SPA_XFS_MAGIC   0x58465342
+
+static bool spa_check_fs(int fd, const char *path, Error **errp)
+{
+    struct statfs sfs;
+    struct fsxattr fsx;
+
+    if (fstatfs(fd, &sfs)) {
+        error_setg_errno(errp, errno, "cannot statfs %s", path);
+        return false;
+    }
+    if (sfs.f_type == SPA_EXT4_MAGIC) {
+        return true;
+    }
+    if (sfs.f_type != SPA_XFS_MAGIC) {
+        error_setg(errp, "%s is on a filesystem of type 0x%lx: only files on "
+                   "ext2/3/4 and XFS can back a guest's pmem", path,
+                   (unsigned long)sfs.f_type);
+        return false;
+    }
+    if (ioctl(fd, FS_IOC_FSGETXATTR, &fsx)) {
+        error_setg_errno(errp, errno, "cannot get the XFS flags of %s", path);
+        return false;
+    }
+    if (fsx.fsx_xflags & FS_XFLAG_REALTIME) {
+        error_setg(errp, "%s is on XFS's realtime device, whose blocks "
+                   "FIEMAP does not place on the data device", path);
+        return false;
+    }
+    return true;
+}
+
+/* Run with a write lease: nobody else has the file open meanwhile. */
+static bool spa_set_immutable(int fd, bool on, Error **errp)
+{
+    int flags;
+
+    if (ioctl(fd, FS_IOC_GETFLAGS, &flags)) {
+        error_setg_errno(errp, errno, "cannot get the file's flags");
+        return false;
+    }
+    flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+    if (ioctl(fd, FS_IOC_SETFLAGS, &flags)) {
+        error_setg_errno(errp, errno, "cannot %s the file's immutable flag",
+                         on ? "set" : "clear");
+        return false;
+    }
+    return true;
+}
+
+static bool spa_lease(int fd, bool take, Error **errp)
+{
+    if (fcntl(fd, F_SETLEASE, take ? F_WRLCK : F_UNLCK)) {
+        error_setg_errno(errp, errno, "cannot %s a write lease",
+                         take ? "take" : "drop");
+        if (take && errno == EAGAIN) {
+            error_append_hint(errp, "Another process has the file open.\n");
+        }
+        return false;
+    }
+    return true;
+}
+
+bool xen_nvdimm_file_pin(int fd, const char *path, Error **errp)
+{
+    bool ok;
+
+    if (!spa_check_fs(fd, path, errp) || !spa_lease(fd, true, errp)) {
+        error_prepend(errp, "cannot pin %s: ", path);
+        return false;
+    }
+    ok = spa_set_immutable(fd, true, errp);
+    spa_lease(fd, false, &error_abort);
+    if (!ok) {
+        error_prepend(errp, "cannot pin %s: ", path);
+    }
+    trace_xen_nvdimm_file_pin(path, ok);
+    return ok;
+}
+
+void xen_nvdimm_file_unpin(int fd, const char *path)
+{
+    Error *err = NULL;
+
+    if (!spa_set_immutable(fd, false, &err)) {
+        error_reportf_err(err, "xen-nvdimm: %s stays immutable: ", path);
+        return;
+    }
+    trace_xen_nvdimm_file_pin(path, false);
+}
+
+ssize_t xen_nvdimm_file_pwrite(int fd, const void *buf, size_t len,
+                               uint64_t off, bool sync)
+{
+    ssize_t r = pwrite(fd, buf, len, off);
+    Error *err = NULL;
+    int saved;
+
+    if (r >= 0 || errno != EPERM) {
+        return r;
+    }
+    /*
+     * ext4 refuses writes to an immutable file even through a descriptor
+     * opened before: lift the flag for this write only, under a write
+     * lease so that nobody can open or truncate the file meanwhile.
+     */
+    if (!spa_lease(fd, true, &err)) {
+        error_free(err);
+        errno = EAGAIN;
+        return -1;
+    }
+    if (!spa_set_immutable(fd, false, &err)) {
+        error_free(err);
+        spa_lease(fd, false, &error_abort);
+        errno = EPERM;
+        return -1;
+    }
+    do {
+        r = pwrite(fd, buf, len, off);
+    } while (r < 0 && errno == EINTR);
+    saved = errno;
+    if (r > 0 && sync && qemu_fdatasync(fd)) {
+        saved = errno;
+        r = -1;
+    }
+    if (!spa_set_immutable(fd, true, &err)) {
+        /* The file is no longer pinned: nothing may be trusted. */
+        error_report_err(err);
+        saved = EIO;
+        r = -1;
+    }
+    spa_lease(fd, false, &error_abort);
+    errno = saved;
+    return r;
+}
+
 /* FIEMAP flags that rule out a stable, initialised, private extent. */
 #define SPA_FIEMAP_BAD \
     (FIEMAP_EXTENT_UNKNOWN | FIEMAP_EXTENT_DELALLOC | FIEMAP_EXTENT_ENCODED | \
@@ -279,7 +430,8 @@ static bool spa_resolve_blockdev(struct ndctl_ctx *ctx, dev_t rdev,
 /* A file on a filesystem on a pmem block device. */
 static bool spa_resolve_file(struct ndctl_ctx *ctx, int fd, dev_t dev,
                              const char *path, uint64_t size,
-                             GArray *extents, GArray *bad, Error **errp)
+                             GArray *extents, GArray *bad, bool *pinned,
+                             Error **errp)
 {
     g_autofree struct fiemap *fm =
         g_malloc0(sizeof(*fm) + SPA_FIEMAP_BATCH * sizeof(fm->fm_extents[0]));
@@ -296,9 +448,11 @@ static bool spa_resolve_file(struct ndctl_ctx *ctx, int fd, dev_t dev,
                       major(dev), minor(dev));
         return false;
     }
-    if (!spa_badblocks(&pb, true, bad, errp)) {
+    if (!spa_badblocks(&pb, true, bad, errp) ||
+        !xen_nvdimm_file_pin(fd, path, errp)) {
         return false;
     }
+    *pinned = true;
     for (bool more = true; more && next < size;) {
         fm->fm_start = next;
         fm->fm_length = size - next;
@@ -439,7 +593,8 @@ static bool spa_resolve_devdax(struct ndctl_ctx *ctx, dev_t rdev,
 }
 
 bool xen_nvdimm_resolve_spa(int fd, const char *path, uint64_t size,
-                            GArray *extents, GArray *bad, Error **errp)
+                            GArray *extents, GArray *bad, bool *pinned,
+                            Error **errp)
 {
     struct ndctl_ctx *ctx __attribute__((cleanup(ndctl_unrefp))) = NULL;
     struct stat st;
@@ -466,7 +621,7 @@ bool xen_nvdimm_resolve_spa(int fd, const char *path, uint64_t size,
             return false;
         }
         return spa_resolve_file(ctx, fd, st.st_dev, path, size, extents,
-                                bad, errp);
+                                bad, pinned, errp);
     }
     error_setg(errp, "%s is not a block device, device-dax or file", path);
     return false;

@@ -152,6 +152,10 @@ static void xen_nvdimm_teardown(XenNvdimmState *s)
                      "on it stays until the domain is destroyed", s->name);
     }
     xen_nvdimm_host_release(s);
+    if (s->file_pinned && !s->claim_kept) {
+        xen_nvdimm_file_unpin(s->pmem->fd, s->pmem->mem_path);
+        s->file_pinned = false;
+    }
     if (s->exit_notifier.notify) {
         qemu_remove_exit_notifier(&s->exit_notifier);
         s->exit_notifier.notify = NULL;
@@ -580,48 +584,6 @@ static bool xen_nvdimm_publish_acpi(XenNvdimmState *s, Error **errp)
 static uint8_t *xen_nvdimm_dsm_page;
 static MemoryRegion xen_nvdimm_notify_mr;
 
-static bool xen_nvdimm_read_label(void *opaque, uint32_t off, void *buf,
-                                  uint32_t len)
-{
-    XenNvdimmState *s = opaque;
-    uint64_t at = s->label_offset + off;
-    ssize_t r;
-
-    for (uint32_t done = 0; done < len; done += r) {
-        r = pread(s->pmem->fd, (uint8_t *)buf + done, len - done, at + done);
-        if (r <= 0) {
-            trace_xen_nvdimm_label_io_error(s->name, "read", at + done,
-                                            r ? errno : EIO);
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Labels must be durable before the guest hears the write succeeded. */
-static bool xen_nvdimm_write_label(void *opaque, uint32_t off,
-                                   const void *buf, uint32_t len)
-{
-    XenNvdimmState *s = opaque;
-    uint64_t at = s->label_offset + off;
-    ssize_t r;
-
-    for (uint32_t done = 0; done < len; done += r) {
-        r = pwrite(s->pmem->fd, (const uint8_t *)buf + done, len - done,
-                   at + done);
-        if (r <= 0) {
-            trace_xen_nvdimm_label_io_error(s->name, "write", at + done,
-                                            r ? errno : EIO);
-            return false;
-        }
-    }
-    if (qemu_fdatasync(s->pmem->fd)) {
-        trace_xen_nvdimm_label_io_error(s->name, "sync", at, errno);
-        return false;
-    }
-    return true;
-}
-
 static void xen_nvdimm_notify_write(void *opaque, hwaddr addr, uint64_t val,
                                     unsigned size)
 {
@@ -641,8 +603,8 @@ static void xen_nvdimm_notify_write(void *opaque, hwaddr addr, uint64_t val,
             .label_size = s->label_size,
             .label_writable = !s->unarmed && !s->pmem->readonly,
             .opaque = s,
-            .read_label = xen_nvdimm_read_label,
-            .write_label = xen_nvdimm_write_label,
+            .read_label = xen_nvdimm_label_read,
+            .write_label = xen_nvdimm_label_write,
         };
     }
     /* The guest may change the page meanwhile: work on a copy. */

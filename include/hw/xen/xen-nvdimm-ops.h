@@ -98,7 +98,20 @@ extern const XenNvdimmOps xen_nvdimm_emu_ops;
  * native ops; no Xen involved.
  */
 bool xen_nvdimm_resolve_spa(int fd, const char *path, uint64_t size,
-                            GArray *extents, GArray *bad, Error **errp);
+                            GArray *extents, GArray *bad, bool *pinned,
+                            Error **errp);
+
+/*
+ * A file backend is pinned before its extents are read (*@pinned in
+ * xen_nvdimm_resolve_spa() says so): nobody can move or free its blocks
+ * until xen_nvdimm_file_unpin().  Writes to a pinned file go through
+ * xen_nvdimm_file_pwrite(), which returns like pwrite() (EAGAIN while
+ * another process has the file open); @sync makes the data durable first.
+ */
+bool xen_nvdimm_file_pin(int fd, const char *path, Error **errp);
+void xen_nvdimm_file_unpin(int fd, const char *path);
+ssize_t xen_nvdimm_file_pwrite(int fd, const void *buf, size_t len,
+                               uint64_t off, bool sync);
 
 /*
  * The host's guards (xen-nvdimm-host.c): before any permission is granted,
@@ -110,6 +123,11 @@ bool xen_nvdimm_host_claim(XenNvdimmState *s, Error **errp);
 void xen_nvdimm_host_release(XenNvdimmState *s);
 /* The persistent-memory ranges of the host firmware's NFIT, from sysfs. */
 bool xen_nvdimm_host_nfit(GArray *nfit, Error **errp);
+/* The label area, for the _DSM handler (xen-nvdimm-label.c). */
+bool xen_nvdimm_label_read(void *opaque, uint32_t off, void *buf,
+                           uint32_t len);
+bool xen_nvdimm_label_write(void *opaque, uint32_t off, const void *buf,
+                            uint32_t len);
 /* Is xenstore there: on Xen, or a stand-in for tests at XENSTORED_PATH? */
 bool xen_nvdimm_have_xenstore(void);
 

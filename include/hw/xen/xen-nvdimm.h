@@ -75,6 +75,10 @@ struct XenNvdimmState {
     int claim_fd;               /* holds the host-wide locks, or -1 */
     char *claim_record;         /* our xenstore record, if written */
     bool claim_kept;            /* the domain may still reach host memory */
+    bool file_pinned;           /* a file backend made immutable */
+    bool label_failed;          /* a label write was lost: fail them all */
+    int64_t label_budget_ns;    /* time label writes may still take */
+    int64_t label_budget_at;    /* when the budget was last refilled */
     Notifier exit_notifier;
     QTAILQ_ENTRY(XenNvdimmState) next;
 

@@ -1,0 +1,126 @@
+/*
+ * xen-nvdimm: the label area
+ *
+ * The guest's namespace labels live in the last label-size bytes of the
+ * backend, which are never mapped into the guest: QEMU reads and writes
+ * them for the guest's _DSM calls, in its main loop.  A write is durable
+ * before the guest hears it succeeded; once the host has failed to make
+ * one durable, every later write fails too (a later fdatasync could
+ * succeed after the kernel dropped the data), until the device model
+ * restarts.  The time spent writing is bounded, so that a guest cannot
+ * hold the main loop with a storm of label writes.
+ *
+ * Copyright (c) 2026 The xen-nvdimm authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "qemu/timer.h"
+#include "hw/xen/xen-nvdimm-ops.h"
+#include "trace.h"
+
+/*
+ * Label writes may take XEN_NVDIMM_LABEL_BUSY_SHARE of the main loop's
+ * time, with bursts of up to XEN_NVDIMM_LABEL_BURST_NS: far more than
+ * Linux needs to write a whole label area, far less than a stall.
+ */
+#define XEN_NVDIMM_LABEL_BURST_NS       (200 * SCALE_MS)
+#define XEN_NVDIMM_LABEL_BUSY_SHARE     10      /* percent */
+
+bool xen_nvdimm_label_read(void *opaque, uint32_t off, void *buf,
+                           uint32_t len)
+{
+    XenNvdimmState *s = opaque;
+    uint64_t at = s->label_offset + off;
+    ssize_t r;
+
+    for (uint32_t done = 0; done < len; done += r) {
+        r = pread(s->pmem->fd, (uint8_t *)buf + done, len - done, at + done);
+        if (r < 0 && errno == EINTR) {
+            r = 0;
+            continue;
+        }
+        if (r <= 0) {
+            trace_xen_nvdimm_label_io_error(s->name, "read", at + done,
+                                            r ? errno : EIO);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Refill the budget for the time since the last write; is any left? */
+static bool label_budget_left(XenNvdimmState *s, int64_t now)
+{
+    int64_t refill = (now - s->label_budget_at) / 100 *
+                     XEN_NVDIMM_LABEL_BUSY_SHARE;
+
+    if (!s->label_budget_at) {
+        s->label_budget_ns = XEN_NVDIMM_LABEL_BURST_NS;
+    } else {
+        s->label_budget_ns = MIN(XEN_NVDIMM_LABEL_BURST_NS,
+                                 s->label_budget_ns + refill);
+    }
+    s->label_budget_at = now;
+    return s->label_budget_ns > 0;
+}
+
+static ssize_t label_pwrite(XenNvdimmState *s, const void *buf, size_t len,
+                            uint64_t at, bool sync)
+{
+    ssize_t r;
+
+    if (s->file_pinned) {
+        return xen_nvdimm_file_pwrite(s->pmem->fd, buf, len, at, sync);
+    }
+    do {
+        r = pwrite(s->pmem->fd, buf, len, at);
+    } while (r < 0 && errno == EINTR);
+    if (r > 0 && sync && qemu_fdatasync(s->pmem->fd)) {
+        return -1;
+    }
+    return r;
+}
+
+bool xen_nvdimm_label_write(void *opaque, uint32_t off, const void *buf,
+                            uint32_t len)
+{
+    XenNvdimmState *s = opaque;
+    uint64_t at = s->label_offset + off;
+    int64_t start = get_clock();
+    ssize_t r = 0;
+    bool ok = true;
+
+    if (s->label_failed) {
+        trace_xen_nvdimm_label_io_error(s->name, "write", at, EIO);
+        return false;
+    }
+    if (!label_budget_left(s, start)) {
+        trace_xen_nvdimm_label_throttled(s->name, s->label_budget_ns);
+        return false;
+    }
+    for (uint32_t done = 0; done < len; done += r) {
+        /* The last piece syncs: all of the write is durable with it. */
+        r = label_pwrite(s, (const uint8_t *)buf + done, len - done,
+                         at + done, true);
+        if (r <= 0) {
+            int err = r ? errno : EIO;
+
+            trace_xen_nvdimm_label_io_error(s->name, "write", at + done,
+                                            err);
+            /* Nothing was lost while another process held the file. */
+            if (err != EAGAIN) {
+                s->label_failed = true;
+                error_report("xen-nvdimm '%s': writing labels failed (%s); "
+                             "label writes fail until the device model "
+                             "restarts", s->name, strerror(err));
+            }
+            ok = false;
+            break;
+        }
+    }
+    s->label_budget_ns -= get_clock() - start;
+    return ok;
+}
