@@ -773,6 +773,8 @@ static const Property xen_nvdimm_properties[] = {
     DEFINE_PROP_UINT32("x-emu-fail-call", XenNvdimmState, emu_fail_call, 0),
     DEFINE_PROP_BOOL("x-emu-fail-unmap", XenNvdimmState, emu_fail_unmap,
                      false),
+    DEFINE_PROP_UINT32("x-emu-fail-label-sync", XenNvdimmState,
+                       emu_fail_label_sync, 0),
     DEFINE_PROP_SIZE("x-emu-extent-size", XenNvdimmState, emu_extent_size, 0),
     DEFINE_PROP_STRING("x-emu-host-memory", XenNvdimmState, emu_host_memory),
     DEFINE_PROP_STRING("x-emu-badblocks", XenNvdimmState, emu_badblocks),

@@ -883,6 +883,38 @@ static void test_dsm_unarmed(void)
 }
 
 /*
+ * Once the host has failed to make a label write durable, every later
+ * write fails too, even if the next sync would succeed; reads still work.
+ */
+static void test_dsm_label_sticky(void)
+{
+    Fixture *f = fixture_new();
+    g_autofree char *args = g_strdup_printf(
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv0,memdev=pm0,label-size=%" PRIu64 ","
+        "x-emu-fail-label-sync=2", f->img[0], (uint64_t)LABEL_SIZE);
+    uint8_t a[8] = "kept-it", b[8] = "lost-it", c[8] = "refused";
+    uint8_t got[8];
+    QTestState *qts = start(f, args);
+    g_autofree char *text = NULL;
+
+    g_assert_cmpuint(dsm_label(qts, 1, 6, 0, 8, a), ==, 0);
+    /* NVDIMM_XEN_DSM_HW_ERROR: the host's I/O failed. */
+    g_assert_cmpuint(dsm_label(qts, 1, 6, 4096, 8, b), ==, 4);
+    g_assert_cmpuint(dsm_label(qts, 1, 6, 8192, 8, c), ==, 4);
+    g_assert_cmpuint(dsm_label(qts, 1, 5, 0, 8, got), ==, 0);
+    g_assert_cmpmem(got, 8, a, 8);
+    qtest_quit(qts);
+    file_read(f->img[0], LABEL_BASE, got, 8);
+    g_assert_cmpmem(got, 8, a, 8);
+    file_read(f->img[0], LABEL_BASE + 8192, got, 8);
+    g_assert_cmpint(memcmp(got, c, 8), !=, 0);
+    g_assert_true(g_file_get_contents(f->trace, &text, NULL, NULL));
+    g_assert_nonnull(strstr(text, "label sync at"));
+    fixture_free(f);
+}
+
+/*
  * The host's guards (xen-nvdimm-host.c)
  */
 
@@ -1294,6 +1326,7 @@ int main(int argc, char **argv)
                    test_publish_acpi_refused);
     qtest_add_func("/xen-nvdimm/dsm-labels", test_dsm_labels);
     qtest_add_func("/xen-nvdimm/dsm-unarmed", test_dsm_unarmed);
+    qtest_add_func("/xen-nvdimm/dsm-label-sticky", test_dsm_label_sticky);
     qtest_add_func("/xen-nvdimm/host-memory-accepted",
                    test_host_memory_accepted);
     qtest_add_func("/xen-nvdimm/claim-two-processes",

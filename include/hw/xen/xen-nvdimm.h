@@ -53,6 +53,8 @@ struct XenNvdimmState {
     bool allow_badblocks;
     /* Emulated mode, for tests: make the k-th hypervisor call fail. */
     uint32_t emu_fail_call;
+    /* For tests: make the k-th label sync fail. */
+    uint32_t emu_fail_label_sync;
     /* Emulated mode, for tests: make every unmap fail. */
     bool emu_fail_unmap;
     /* Emulated mode, for tests: scatter the pmem in extents of this size. */
@@ -79,6 +81,7 @@ struct XenNvdimmState {
     bool label_failed;          /* a label write was lost: fail them all */
     int64_t label_budget_ns;    /* time label writes may still take */
     int64_t label_budget_at;    /* when the budget was last refilled */
+    uint32_t label_syncs;       /* label syncs so far */
     Notifier exit_notifier;
     QTAILQ_ENTRY(XenNvdimmState) next;
 
