@@ -16,6 +16,7 @@
 #include "qemu/cutils.h"
 #include "qemu/error-report.h"
 #include "qemu/units.h"
+#include "qemu/xxhash.h"
 #include "qapi/error.h"
 #include "qapi/visitor.h"
 #include "hw/acpi/aml-build.h"
@@ -308,6 +309,26 @@ static bool xen_nvdimm_place_data(XenNvdimmState *s, Error **errp)
     return true;
 }
 
+/*
+ * The serial number of the DIMM's NFIT control region, which Linux makes
+ * part of the NVDIMM's unique id: from uuid= if set, else from where the
+ * data lives in host memory, so the same configuration always gets the
+ * same identity.  Never 0, which would mean "derive from the slot".
+ */
+static uint32_t xen_nvdimm_serial(XenNvdimmState *s)
+{
+    XenNvdimmExtent *e = &g_array_index(s->extents, XenNvdimmExtent, 0);
+    uint32_t serial;
+
+    if (!qemu_uuid_is_null(&s->uuid)) {
+        serial = qemu_xxhash4(ldq_be_p(s->uuid.data),
+                              ldq_be_p(s->uuid.data + 8));
+    } else {
+        serial = qemu_xxhash4(e->spa, s->data_size);
+    }
+    return serial ?: 1;
+}
+
 /* Everything about the command line that can be checked up front. */
 static bool xen_nvdimm_check_config(XenNvdimmState *s, Error **errp)
 {
@@ -413,6 +434,7 @@ static GArray *xen_nvdimm_nfit_descs(void)
             .size = s->data_size,
             .node = s->node,
             .unarmed = s->unarmed,
+            .serial = s->serial,
         };
         g_array_append_val(descs, d);
     }
@@ -692,6 +714,7 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
         goto fail;
     }
 
+    s->serial = xen_nvdimm_serial(s);
     if (!xen_nvdimm_place_data(s, errp)) {
         goto fail;
     }

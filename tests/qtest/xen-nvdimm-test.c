@@ -517,6 +517,11 @@ static char *xs(const char *cmd, const char *key, const char *value)
     return g_strchomp(out);
 }
 
+static void xs_rm(const char *key)
+{
+    g_free(xs("xenstore-rm", key, NULL));
+}
+
 static uint64_t xs_read_u64(unsigned domid, const char *leaf)
 {
     g_autofree char *key = g_strdup_printf(
@@ -663,6 +668,54 @@ static void test_publish_acpi_merge(void)
     qtest_quit(qts);
     g_unsetenv("XENSTORED_PATH");
     unlink(ram);
+    fixture_free(f);
+}
+
+/* The NFIT control region's serial number of a device on @img. */
+static uint32_t nfit_serial(Fixture *f, const char *img, const char *props)
+{
+    g_autofree char *args = g_strdup_printf(
+        "-xen-domid 23 "
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv0,memdev=pm0%s", img, props);
+    QTestState *qts = start(f, args);
+    uint8_t dcr[80];
+    uint32_t serial;
+
+    /* Header, then the device's SPA range and memory device structures. */
+    qtest_memread(qts, ACPI_GPA + 40 + 56 + 48, dcr, sizeof(dcr));
+    qtest_quit(qts);
+    xs_rm("/local/domain/23");
+    g_assert_cmpuint(lduw_le_p(dcr), ==, 4);
+    serial = ldl_le_p(dcr + 24);
+    g_assert_cmphex(serial, !=, 0);
+    return serial;
+}
+
+/*
+ * uuid= gives the DIMM its identity; without it, the same configuration
+ * keeps the same identity across restarts, and another backend gets
+ * another.
+ */
+static void test_nfit_serial(void)
+{
+    const char *uuid1 = ",uuid=6e7d3c47-0a5b-4d7e-9a55-2d2e7d6d1a01";
+    const char *uuid2 = ",uuid=6e7d3c47-0a5b-4d7e-9a55-2d2e7d6d1a02";
+    Fixture *f;
+
+    if (!have_xenstore()) {
+        return;
+    }
+    f = fixture_new();
+    g_assert_cmphex(nfit_serial(f, f->img[0], ""), ==,
+                    nfit_serial(f, f->img[0], ""));
+    g_assert_cmphex(nfit_serial(f, f->img[0], ""), !=,
+                    nfit_serial(f, f->img[1], ""));
+    g_assert_cmphex(nfit_serial(f, f->img[0], uuid1), ==,
+                    nfit_serial(f, f->img[1], uuid1));
+    g_assert_cmphex(nfit_serial(f, f->img[0], uuid1), !=,
+                    nfit_serial(f, f->img[0], uuid2));
+    g_unsetenv("XENSTORED_PATH");
     fixture_free(f);
 }
 
@@ -1028,11 +1081,6 @@ static void xs_write(const char *key, const char *value)
     g_assert_nonnull(out);
 }
 
-static void xs_rm(const char *key)
-{
-    g_free(xs("xenstore-rm", key, NULL));
-}
-
 /*
  * A domain whose device model is gone still has its mappings: its
  * xenstore record blocks the host memory until the domain is gone (or its
@@ -1322,6 +1370,7 @@ int main(int argc, char **argv)
     qtest_add_func("/xen-nvdimm/fault-injection", test_fault_injection);
     qtest_add_func("/xen-nvdimm/publish-acpi", test_publish_acpi);
     qtest_add_func("/xen-nvdimm/publish-acpi-merge", test_publish_acpi_merge);
+    qtest_add_func("/xen-nvdimm/nfit-serial", test_nfit_serial);
     qtest_add_func("/xen-nvdimm/publish-acpi-refused",
                    test_publish_acpi_refused);
     qtest_add_func("/xen-nvdimm/dsm-labels", test_dsm_labels);

@@ -48,6 +48,7 @@ struct XenNvdimmState {
     uint32_t node;
     /* Report the DIMM as unable to persist writes (NFIT "not armed"). */
     bool unarmed;
+    /* The DIMM's identity: its NFIT serial number derives from it. */
     QemuUUID uuid;
     /* Map host memory with known media errors anyway. */
     bool allow_badblocks;
@@ -71,6 +72,7 @@ struct XenNvdimmState {
     uint64_t label_offset;      /* where the label area starts */
     uint64_t gpa;               /* guest-physical base of the data area */
     int slot;                   /* its NFIT slot; handle is slot + 1 */
+    uint32_t serial;            /* its NFIT serial number */
     GArray *extents;            /* XenNvdimmExtent, in backend order */
     unsigned permitted;         /* extents[0..permitted) have iomem access */
     unsigned mapped;            /* extents[0..mapped) are mapped */
