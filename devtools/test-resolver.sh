@@ -23,14 +23,14 @@ truncate -s 1G "$work/nv.img"
     -object memory-backend-file,id=mem1,share=on,mem-path="$work/nv.img",size=1G \
     -device nvdimm,id=nv1,memdev=mem1,label-size=128K \
     -kernel "$work/vmlinux" -initrd "$work/initrd.img" \
-    -append "console=ttyS0 quiet panic=-1"
+    -append "console=ttyS0 quiet panic=-1 memmap=128M!1G"
 
 /usr/bin/python3 - "$work/serial.log" "$work/nv.img" <<'PY'
 import re, sys
 log = [l.rstrip("\r\n") for l in open(sys.argv[1], errors="replace")]
 img = open(sys.argv[2], "rb")
 base = size = None
-cases, refusals, out = {}, {}, {}
+cases, refusals, out, holds, attacks = {}, {}, {}, [], {}
 for l in log:
     w = l.split(" ", 3)
     if w[0] == "REGION":
@@ -39,6 +39,10 @@ for l in log:
         cases[w[1]] = (int(w[2], 16), w[3].encode())
     elif w[0] == "REFUSE":
         refusals[w[1]] = l.split(" ", 2)[2]
+    elif w[0] == "HOLD":
+        holds.append(w[1])
+    elif w[0] == "ATTACK":
+        attacks.setdefault(w[1], []).append((int(w[2]), w[3]))
     elif w[0] == "RESOLVE":
         out.setdefault(w[1], []).append(l.split(" ", 2)[2])
     elif l.startswith("FAILED"):
@@ -71,10 +75,50 @@ for name, want in refusals.items():
     ok = said.startswith("error:") and want in said
     bad += not ok
     print(f"{'ok  ' if ok else 'FAIL'} {name} refused: {said}")
+# Held: every attack failed, and the extents did not move.
+for name in holds:
+    lines = out.get(name, [])
+    before = [r.split()[1:] for r in lines if r.startswith("extent ")]
+    after = [r.split()[1:] for r in lines if r.startswith("after ")]
+    got = attacks.get(name, [])
+    for rc, cmd in got:
+        if rc == 0 and not cmd.startswith("?"):
+            print(f"FAIL {name}: '{cmd}' succeeded while the backend was held")
+            bad += 1
+    ok = before and before == after and got
+    bad += not ok
+    print(f"{'ok  ' if ok else 'FAIL'} {name}: {len(got)} attack(s) refused, "
+          f"{len(before)} extent(s) unmoved" if ok else
+          f"FAIL {name}: resolver said {lines}")
+# The control: xfs_fsr does move a fragmented file's blocks, if not held.
+lines = out.get("xfs-control", [])
+before = [r.split()[1:] for r in lines if r.startswith("extent ")]
+after = [r.split()[1:] for r in lines if r.startswith("after ")]
+ok = len(before) > 1 and after and before != after
+bad += not ok
+print(f"{'ok  ' if ok else 'FAIL'} xfs-control: xfs_fsr moved an unheld file "
+      f"from {len(before)} to {len(after)} extent(s)")
+# The disk's known bad media, at the host address of its sector 16.
+ext = [tuple(int(x, 16) for x in r.split()[1:])
+       for r in out.get("raw-badblocks", []) if r.startswith("extent ")]
+bb = [tuple(int(x, 16) for x in r.split()[1:])
+      for r in out.get("raw-badblocks", []) if r.startswith("bad ")]
+ok = len(ext) == 1 and bb == [(ext[0][1] + 16 * 512, ext[0][1] + 24 * 512)]
+bad += not ok
+print(f"{'ok  ' if ok else 'FAIL'} raw-badblocks: bad ranges {bb}, "
+      f"extents {ext}")
 expected = {"raw", "partition", "file-nodax", "fsdax-ext4", "fsdax-blockdev",
-            "fsdax-fragmented", "fsdax-xfs", "devdax"}
+            "fsdax-fragmented", "fsdax-xfs", "devdax", "raw-badblocks"}
 if set(cases) != expected:
     print(f"FAIL cases run: {sorted(cases)}")
+    bad += 1
+want = {"short-file", "hole", "unwritten", "fsdax-mounted", "sector",
+        "tmpfs", "legacy-pmem"}
+if set(refusals) != want:
+    print(f"FAIL refusals run: {sorted(refusals)}")
+    bad += 1
+if set(holds) != {"raw-held", "ext4-file-held", "xfs-file-held"}:
+    print(f"FAIL holds run: {holds}")
     bad += 1
 sys.exit(1 if bad else 0)
 PY

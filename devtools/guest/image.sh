@@ -21,8 +21,8 @@ kpkg=$(apt-cache depends linux-image-amd64 |
        sed -n 's/.*Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)
 kver=${kpkg#linux-image-}
 [ -n "$kver" ] || die "cannot find the kernel package of linux-image-amd64"
-kdir=$CACHE/guest/kernel-$kver
-MODULES="nfit nd_pmem nd_btt dax_pmem device_dax ext4 xfs crc32c_generic"
+MODULES="nfit nd_pmem nd_btt nd_e820 dax_pmem device_dax ext4 xfs crc32c_generic"
+kdir=$CACHE/guest/kernel-$kver-$(echo "$MODULES" | md5sum | cut -c1-8)
 
 if [ ! -f "$kdir/vmlinux" ]; then
     log "fetching Debian kernel $kver"
@@ -71,13 +71,19 @@ tools="ndctl daxctl mke2fs mkfs.xfs sfdisk kmod"
 for t in $tools; do
     cp "$(command -v "$t")" "$root/bin/"
 done
+# Tools that busybox also has, at their own paths: the real ones are meant.
+mkdir -p "$root/usr/bin" "$root/etc"
+for t in fallocate e4defrag xfs_fsr; do
+    cp "$(command -v "$t")" "$root/usr/bin/"
+done
+ln -s /proc/mounts "$root/etc/mtab"
 ln -s mke2fs "$root/bin/mkfs.ext4"
 for m in modprobe insmod depmod; do
     ln -s kmod "$root/bin/$m"
 done
 cp "$@" "$root/test/"
 # Shared libraries at the paths the loader expects (host = Debian 12 too).
-for f in "$root"/bin/* "$root"/test/*; do
+for f in "$root"/bin/* "$root"/usr/bin/* "$root"/test/*; do
     [ -f "$f" ] && [ ! -L "$f" ] || continue
     { ldd "$f" 2>/dev/null || true; } |    # static busybox: no libraries
         awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }'

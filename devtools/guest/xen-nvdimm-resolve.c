@@ -4,7 +4,12 @@
  * test guest, and write test patterns.
  *
  *   xen-nvdimm-resolve resolve PATH SIZE
- *       prints "extent OFFSET SPA SIZE" per extent, or "error: ..."
+ *       prints "extent OFFSET SPA SIZE" per extent and "bad START END" per
+ *       known bad range, or "error: ..."; the extents must be persistent
+ *       memory by the firmware's E820 map and NFIT (Xen's view, emulated)
+ *   xen-nvdimm-resolve hold PATH SIZE COMMAND
+ *       the same, then runs COMMAND while holding PATH as QEMU would
+ *       (exclusively, a file pinned), then prints "after ..." lines
  *   xen-nvdimm-resolve write PATH OFFSET STRING
  *       writes STRING at OFFSET (mmap for a device-dax) and makes it durable
  *
@@ -20,32 +25,135 @@
 #include "qemu/units.h"
 #include "hw/xen/xen-nvdimm-ops.h"
 
-static int do_resolve(const char *path, uint64_t size)
+/*
+ * Xen's machine memory map, as well as a guest without Xen can know it:
+ * the firmware's E820 map (/sys/firmware/memmap: legacy pmem made with
+ * memmap= is still RAM there, as it is to Xen) and the firmware's NFIT.
+ */
+static bool machine_map(GArray *map, GArray *nfit, Error **errp)
+{
+    static const struct {
+        const char *name;
+        uint32_t type;
+    } types[] = {
+        { "System RAM", 1 }, { "Reserved", 2 }, { "ACPI Tables", 3 },
+        { "ACPI Non-volatile Storage", 4 }, { "Unusable memory", 5 },
+        { "Persistent Memory (legacy)", 12 }, { "Persistent Memory", 7 },
+    };
+    g_autofree char *table = NULL;
+    gsize len;
+
+    for (int i = 0;; i++) {
+        g_autofree char *dir = g_strdup_printf("/sys/firmware/memmap/%d", i);
+        g_autofree char *start = g_build_filename(dir, "start", NULL);
+        g_autofree char *end = g_build_filename(dir, "end", NULL);
+        g_autofree char *type = g_build_filename(dir, "type", NULL);
+        g_autofree char *s = NULL, *e = NULL, *t = NULL;
+        XenNvdimmMemRange r = { .type = 0 };
+
+        if (!g_file_get_contents(start, &s, NULL, NULL)) {
+            break;
+        }
+        if (!g_file_get_contents(end, &e, NULL, NULL) ||
+            !g_file_get_contents(type, &t, NULL, NULL)) {
+            error_setg(errp, "cannot read %s", dir);
+            return false;
+        }
+        r.start = g_ascii_strtoull(s, NULL, 0);
+        r.end = g_ascii_strtoull(e, NULL, 0) + 1;
+        g_strstrip(t);
+        for (size_t j = 0; j < ARRAY_SIZE(types); j++) {
+            if (!strcmp(t, types[j].name)) {
+                r.type = types[j].type;
+            }
+        }
+        g_array_append_val(map, r);
+    }
+    if (!g_file_get_contents("/sys/firmware/acpi/tables/NFIT", &table, &len,
+                             NULL)) {
+        return true;
+    }
+    return xen_nvdimm_parse_nfit_pmem((uint8_t *)table, len, nfit, errp);
+}
+
+/* Resolve, pin and check as xen-nvdimm does; print extents and bad ranges. */
+static bool resolve(int fd, const char *path, uint64_t size,
+                    const char *prefix, bool *pinned)
 {
     g_autoptr(GArray) extents = g_array_new(false, false,
                                             sizeof(XenNvdimmExtent));
     g_autoptr(GArray) bad = g_array_new(false, false, sizeof(XenNvdimmRange));
-    bool pinned = false;
+    g_autoptr(GArray) map = g_array_new(false, false,
+                                        sizeof(XenNvdimmMemRange));
+    g_autoptr(GArray) nfit = g_array_new(false, false,
+                                         sizeof(XenNvdimmRange));
     Error *err = NULL;
-    int fd = open(path, O_RDWR);
+
+    if (!xen_nvdimm_resolve_spa(fd, path, size, extents, bad, pinned,
+                                &err) ||
+        !xen_nvdimm_extents_check(extents, size, &err) ||
+        !machine_map(map, nfit, &err)) {
+        goto fail;
+    }
+    for (guint i = 0; i < extents->len; i++) {
+        XenNvdimmExtent *e = &g_array_index(extents, XenNvdimmExtent, i);
+        XenNvdimmRange r = { e->spa, e->spa + e->size };
+
+        if (!xen_nvdimm_check_pmem(r, (XenNvdimmMemRange *)map->data,
+                                   map->len, (XenNvdimmRange *)nfit->data,
+                                   nfit->len, &err)) {
+            goto fail;
+        }
+    }
+    for (guint i = 0; i < extents->len; i++) {
+        XenNvdimmExtent *e = &g_array_index(extents, XenNvdimmExtent, i);
+
+        printf("%s 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64 "\n", prefix,
+               e->offset, e->spa, e->size);
+    }
+    for (guint i = 0; i < bad->len; i++) {
+        XenNvdimmRange *r = &g_array_index(bad, XenNvdimmRange, i);
+
+        printf("bad 0x%" PRIx64 " 0x%" PRIx64 "\n", r->start, r->end);
+    }
+    return true;
+
+fail:
+    printf("error: %s\n", error_get_pretty(err));
+    error_free(err);
+    return false;
+}
+
+/*
+ * Open @path as memory-backend-xen-pmem does (O_EXCL holds a block
+ * device), resolve it, then run @cmd (if any) while holding it, resolve
+ * again ("after" lines), and let go.
+ */
+static int do_resolve(const char *path, uint64_t size, const char *cmd)
+{
+    bool pinned = false;
+    bool ok;
+    int fd = open(path, O_RDWR | O_EXCL);
 
     if (fd < 0) {
         printf("error: cannot open %s: %s\n", path, strerror(errno));
         return 1;
     }
-    if (!xen_nvdimm_resolve_spa(fd, path, size, extents, bad, &pinned, &err) ||
-        !xen_nvdimm_extents_check(extents, size, &err)) {
-        printf("error: %s\n", error_get_pretty(err));
-        error_free(err);
-        return 1;
-    }
-    for (guint i = 0; i < extents->len; i++) {
-        XenNvdimmExtent *e = &g_array_index(extents, XenNvdimmExtent, i);
+    fflush(stdout);
+    ok = resolve(fd, path, size, "extent", &pinned);
+    if (ok && cmd) {
+        int rc;
 
-        printf("extent 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64 "\n",
-               e->offset, e->spa, e->size);
+        fflush(stdout);
+        rc = system(cmd);
+        printf("held %s: command exited %d\n", path, WEXITSTATUS(rc));
+        ok = resolve(fd, path, size, "after", &pinned);
     }
-    return 0;
+    if (pinned) {
+        xen_nvdimm_file_unpin(fd, path);
+    }
+    close(fd);
+    return !ok;
 }
 
 static int do_write(const char *path, uint64_t off, const char *text)
@@ -90,13 +198,17 @@ int main(int argc, char **argv)
 
     if (argc == 4 && !strcmp(argv[1], "resolve") &&
         !qemu_strtosz(argv[3], NULL, &a)) {
-        return do_resolve(argv[2], a);
+        return do_resolve(argv[2], a, NULL);
+    }
+    if (argc == 5 && !strcmp(argv[1], "hold") &&
+        !qemu_strtosz(argv[3], NULL, &a)) {
+        return do_resolve(argv[2], a, argv[4]);
     }
     if (argc == 5 && !strcmp(argv[1], "write") &&
         !qemu_strtosz(argv[3], NULL, &a)) {
         return do_write(argv[2], a, argv[4]);
     }
-    fprintf(stderr, "usage: %s resolve PATH SIZE | write PATH OFFSET TEXT\n",
-            argv[0]);
+    fprintf(stderr, "usage: %s resolve PATH SIZE | hold PATH SIZE COMMAND | "
+            "write PATH OFFSET TEXT\n", argv[0]);
     return 2;
 }

@@ -8,16 +8,25 @@
 # Output: REGION base size
 #         CASE name offset pattern   (then the resolver's lines, prefixed)
 #         REFUSE name expected-text  (the resolver must fail saying that)
+#         HOLD name                  (the resolver held it while commands
+#         ATTACK name command rc      tried to take it away; they must fail)
 R=/test/xen-nvdimm-resolve
 
-echo "REGION $(cat /sys/bus/nd/devices/region0/resource) $(cat /sys/bus/nd/devices/region0/size)"
+# The NVDIMM's region (ACPI NFIT), and the legacy pmem that memmap= made.
+for r in /sys/bus/nd/devices/region*; do
+    case $(readlink -f "$r") in *ACPI0012*) REGION=$(basename "$r") ;; esac
+done
+for b in /sys/block/pmem*; do
+    case $(readlink -f "$b") in *e820*) LEGACY=/dev/$(basename "$b") ;; esac
+done
+echo "REGION $(cat /sys/bus/nd/devices/$REGION/resource) $(cat /sys/bus/nd/devices/$REGION/size)"
 ndctl disable-region all >/dev/null
 ndctl init-labels -f all >/dev/null
 ndctl enable-region all >/dev/null
 
 # mk MODE SIZE: create a namespace; sets DEV to its block or char device.
 mk() {
-    ndctl create-namespace -r region0 -m "$1" -s "$2" >/tmp/ns.json || {
+    ndctl create-namespace -r "$REGION" -m "$1" -s "$2" >/tmp/ns.json || {
         cat /tmp/ns.json; echo "FAILED create-namespace $*"; exit 1; }
     DEV=$(sed -n 's/.*"\(blockdev\|chardev\)":"\([^"]*\)".*/\2/p' /tmp/ns.json | head -n 1)
     echo "NAMESPACE $1 $2 /dev/$DEV"
@@ -37,10 +46,22 @@ refuse() {
     $R resolve "$2" "$3" | sed "s/^/RESOLVE $1 /"
 }
 
+# hold NAME PATH SIZE ATTACKS: while the resolver holds PATH as QEMU does,
+# run each attack (one command per line); each must fail (but for those
+# marked "?", which may skip the file quietly), and the extents must be
+# the same afterwards.
+hold() {
+    echo "HOLD $1"
+    printf '%s\n' "$4" >/tmp/attacks
+    $R hold "$2" "$3" "while read -r a; do sh -c \"\${a#\\?}\" >/tmp/said 2>&1; echo \"ATTACK $1 \$? \$a\"; head -n 2 /tmp/said; done </tmp/attacks" |
+        sed "s/^\(extent\|after\|error\|held\)/RESOLVE $1 \1/"
+}
+
 # Raw namespace with two partitions: the disk, a partition, and a file on
 # a filesystem without DAX (raw mode has no struct pages).
 mk raw 128M
 RAW=/dev/$DEV
+cp /tmp/ns.json /tmp/raw.json
 printf 'start=2048, size=32768, type=83\nstart=34816, size=196608, type=83\n' |
     sfdisk -q "$RAW" >/dev/null
 case_ raw "$RAW" 128M 0x3000
@@ -56,6 +77,14 @@ refuse hole /mnt/plain/sparse 8M "are a hole"
 fallocate -l 8M /mnt/plain/unwritten
 refuse unwritten /mnt/plain/unwritten 8M "FIEMAP flags 0x801"
 umount /mnt/plain
+# A namespace in use cannot be mounted, made a filesystem or destroyed.
+NS=$(sed -n 's/.*"dev":"\([^"]*\)".*/\1/p' /tmp/raw.json | head -n 1)
+hold raw-held "$RAW" 64M "mount -t ext4 ${RAW}p2 /mnt/plain
+mkfs.ext4 -q -F $RAW
+ndctl destroy-namespace -f $NS"
+# Known bad media on the disk: 8 sectors from sector 16 of it.
+echo "16 8" >/sys/block/$(basename "$RAW")/badblocks
+case_ raw-badblocks "$RAW" 128M 0x7000
 
 # fsdax with ext4 and xfs, DAX on.
 mk fsdax 256M
@@ -64,7 +93,8 @@ mkdir -p /mnt/ext4
 mount -t ext4 -o dax "/dev/$DEV" /mnt/ext4 || echo "FAILED mount ext4 dax"
 dd if=/dev/zero of=/mnt/ext4/f bs=1M count=16 2>/dev/null
 case_ fsdax-ext4 /mnt/ext4/f 16M 0x9a7000
-case_ fsdax-blockdev "/dev/$DEV" 64M 0x3f00000
+# Mounted: held by the filesystem, so no backend can have it.
+refuse fsdax-mounted "/dev/$DEV" 64M "Device or resource busy"
 # Two files grown in turn, synced each time: interleaved extents.
 for i in 1 2 3 4 5 6 7 8; do
     dd if=/dev/zero bs=64k count=1 2>/dev/null >>/mnt/ext4/a
@@ -72,7 +102,16 @@ for i in 1 2 3 4 5 6 7 8; do
     sync
 done
 case_ fsdax-fragmented /mnt/ext4/a 512K 0x51234
+# A file pinned: nothing can move or free its blocks while it is held,
+# although it is fragmented and defragmenting it would move them.
+hold ext4-file-held /mnt/ext4/a 512K "truncate -s 64K /mnt/ext4/a
+/usr/bin/fallocate -p -o 0 -l 64K /mnt/ext4/a
+/usr/bin/fallocate -c -o 0 -l 64K /mnt/ext4/a
+/usr/bin/e4defrag /mnt/ext4/a
+cp /mnt/ext4/b /mnt/ext4/a
+rm -f /mnt/ext4/a"
 umount /mnt/ext4
+case_ fsdax-blockdev "/dev/$DEV" 64M 0x3f00000
 
 mk fsdax 384M
 mkfs.xfs -q -f -m reflink=0 "/dev/$DEV" >/dev/null
@@ -80,6 +119,19 @@ mkdir -p /mnt/xfs
 mount -t xfs -o dax "/dev/$DEV" /mnt/xfs || echo "FAILED mount xfs dax"
 dd if=/dev/zero of=/mnt/xfs/f bs=1M count=16 2>/dev/null
 case_ fsdax-xfs /mnt/xfs/f 16M 0x456000
+for i in 1 2 3 4 5 6 7 8; do
+    dd if=/dev/zero bs=64k count=1 2>/dev/null >>/mnt/xfs/a
+    dd if=/dev/zero bs=64k count=1 2>/dev/null >>/mnt/xfs/b
+    sync
+done
+hold xfs-file-held /mnt/xfs/a 512K "truncate -s 64K /mnt/xfs/a
+/usr/bin/fallocate -p -o 0 -l 64K /mnt/xfs/a
+?/usr/bin/xfs_fsr -v /mnt/xfs/a
+cp /mnt/xfs/b /mnt/xfs/a"
+# The control: not held, the same kind of file is defragmented.
+$R resolve /mnt/xfs/b 512K | sed "s/^/RESOLVE xfs-control /"
+/usr/bin/xfs_fsr -v /mnt/xfs/b
+$R resolve /mnt/xfs/b 512K | sed "s/^extent/RESOLVE xfs-control after/"
 umount /mnt/xfs
 
 # device-dax, and BTT, which has no linear address.
@@ -91,3 +143,5 @@ refuse sector "/dev/$DEV" 16M "sector mode (BTT)"
 # Not pmem at all.
 dd if=/dev/zero of=/tmp/f bs=1M count=4 2>/dev/null
 refuse tmpfs /tmp/f 4M "is not on a pmem block device"
+# Legacy pmem (memmap=): RAM in the firmware's map, and so to Xen.
+refuse legacy-pmem "$LEGACY" 16M "is RAM (E820 type 1, "
