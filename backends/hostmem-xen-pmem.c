@@ -3,7 +3,9 @@
  *
  * Under Xen every RAM memory region is populated as guest RAM, so
  * memory-backend-file cannot stand for pmem that the hypervisor maps into
- * the guest by host address.  This backend only opens the device or file.
+ * the guest by host address.  This backend only opens the device or file;
+ * having no memory, it is not a TYPE_MEMORY_BACKEND, so that no consumer
+ * of RAM backends takes it for one.
  *
  * Copyright (c) 2026 The xen-nvdimm authors
  *
@@ -15,6 +17,7 @@
 #include <linux/fs.h>
 #include "qapi/error.h"
 #include "qemu/cutils.h"
+#include "qapi/visitor.h"
 #include "qom/object_interfaces.h"
 #include "system/hostmem-xen-pmem.h"
 
@@ -59,7 +62,6 @@ static bool xen_pmem_get_size(int fd, const char *path, uint64_t *size,
 
 static void xen_pmem_complete(UserCreatable *uc, Error **errp)
 {
-    HostMemoryBackend *backend = MEMORY_BACKEND(uc);
     HostMemoryBackendXenPmem *pm = MEMORY_BACKEND_XEN_PMEM(uc);
     const char *id = object_get_canonical_path_component(OBJECT(uc));
     uint64_t size;
@@ -69,43 +71,43 @@ static void xen_pmem_complete(UserCreatable *uc, Error **errp)
                    id);
         return;
     }
-    /*
-     * O_EXCL holds a block device exclusively (Linux ignores it for other
-     * files): nobody can mount, mkfs or reconfigure the namespace while a
-     * guest has it, nor can another backend open it.
-     */
-    pm->fd = qemu_open(pm->mem_path,
-                       (pm->readonly ? O_RDONLY : O_RDWR) | O_EXCL, errp);
+    pm->fd = qemu_open(pm->mem_path, pm->readonly ? O_RDONLY : O_RDWR, errp);
     if (pm->fd < 0) {
-        if (errno == EBUSY) {
-            error_append_hint(errp, "A pmem block device must not be "
-                              "mounted, nor be in use by anything else.\n");
-        }
         return;
     }
     if (!xen_pmem_get_size(pm->fd, pm->mem_path, &size, errp)) {
         goto fail;
     }
-    if (backend->size > size) {
+    if (pm->size > size) {
         error_setg(errp, "memory-backend-xen-pmem '%s': size 0x%" PRIx64
                    " is larger than '%s' (0x%" PRIx64 ")",
-                   id, backend->size, pm->mem_path, size);
+                   id, pm->size, pm->mem_path, size);
         goto fail;
     }
-    if (!backend->size ||
-        !QEMU_IS_ALIGNED(backend->size, qemu_real_host_page_size())) {
+    if (!pm->size ||
+        !QEMU_IS_ALIGNED(pm->size, qemu_real_host_page_size())) {
         error_setg(errp, "memory-backend-xen-pmem '%s': size 0x%" PRIx64
                    " is not a non-zero multiple of the page size",
-                   id, backend->size);
+                   id, pm->size);
         goto fail;
     }
-    /* Not RAM: nothing is allocated, populated or mapped. */
-    memory_region_init(&backend->mr, OBJECT(backend), id, backend->size);
+    pm->complete = true;
     return;
 
 fail:
     close(pm->fd);
     pm->fd = -1;
+}
+
+/* Properties are set before the object is complete, never after. */
+static bool xen_pmem_can_set(Object *obj, const char *name, Error **errp)
+{
+    if (MEMORY_BACKEND_XEN_PMEM(obj)->complete) {
+        error_setg(errp, "cannot change property '%s' of %s", name,
+                   object_get_typename(obj));
+        return false;
+    }
+    return true;
 }
 
 static char *xen_pmem_get_mem_path(Object *obj, Error **errp)
@@ -117,13 +119,10 @@ static void xen_pmem_set_mem_path(Object *obj, const char *value, Error **errp)
 {
     HostMemoryBackendXenPmem *pm = MEMORY_BACKEND_XEN_PMEM(obj);
 
-    if (host_memory_backend_mr_inited(MEMORY_BACKEND(obj))) {
-        error_setg(errp, "cannot change property 'mem-path' of %s",
-                   object_get_typename(obj));
-        return;
+    if (xen_pmem_can_set(obj, "mem-path", errp)) {
+        g_free(pm->mem_path);
+        pm->mem_path = g_strdup(value);
     }
-    g_free(pm->mem_path);
-    pm->mem_path = g_strdup(value);
 }
 
 static bool xen_pmem_get_readonly(Object *obj, Error **errp)
@@ -133,12 +132,30 @@ static bool xen_pmem_get_readonly(Object *obj, Error **errp)
 
 static void xen_pmem_set_readonly(Object *obj, bool value, Error **errp)
 {
-    if (host_memory_backend_mr_inited(MEMORY_BACKEND(obj))) {
-        error_setg(errp, "cannot change property 'readonly' of %s",
-                   object_get_typename(obj));
-        return;
+    if (xen_pmem_can_set(obj, "readonly", errp)) {
+        MEMORY_BACKEND_XEN_PMEM(obj)->readonly = value;
     }
-    MEMORY_BACKEND_XEN_PMEM(obj)->readonly = value;
+}
+
+static void xen_pmem_prop_get_size(Object *obj, Visitor *v,
+                                   const char *name, void *opaque,
+                                   Error **errp)
+{
+    uint64_t value = MEMORY_BACKEND_XEN_PMEM(obj)->size;
+
+    visit_type_size(v, name, &value, errp);
+}
+
+static void xen_pmem_prop_set_size(Object *obj, Visitor *v,
+                                   const char *name, void *opaque,
+                                   Error **errp)
+{
+    uint64_t value;
+
+    if (xen_pmem_can_set(obj, name, errp) &&
+        visit_type_size(v, name, &value, errp)) {
+        MEMORY_BACKEND_XEN_PMEM(obj)->size = value;
+    }
 }
 
 static void xen_pmem_instance_init(Object *obj)
@@ -156,16 +173,26 @@ static void xen_pmem_instance_finalize(Object *obj)
     g_free(pm->mem_path);
 }
 
+/* A device uses it: it cannot go away meanwhile. */
+static bool xen_pmem_can_be_deleted(UserCreatable *uc)
+{
+    return !MEMORY_BACKEND_XEN_PMEM(uc)->in_use;
+}
+
 static void xen_pmem_class_init(ObjectClass *oc, void *data)
 {
     UserCreatableClass *ucc = USER_CREATABLE_CLASS(oc);
 
-    /* No alloc(): the generic code would treat the region as RAM. */
     ucc->complete = xen_pmem_complete;
+    ucc->can_be_deleted = xen_pmem_can_be_deleted;
     object_class_property_add_str(oc, "mem-path", xen_pmem_get_mem_path,
                                   xen_pmem_set_mem_path);
     object_class_property_set_description(oc, "mem-path",
         "pmem device (/dev/pmemN, /dev/daxX.Y) or file on a pmem filesystem");
+    object_class_property_add(oc, "size", "size", xen_pmem_prop_get_size,
+                              xen_pmem_prop_set_size, NULL, NULL);
+    object_class_property_set_description(oc, "size",
+        "how much of the pmem to use, from its start");
     object_class_property_add_bool(oc, "readonly", xen_pmem_get_readonly,
                                    xen_pmem_set_readonly);
     object_class_property_set_description(oc, "readonly",
@@ -174,11 +201,15 @@ static void xen_pmem_class_init(ObjectClass *oc, void *data)
 
 static const TypeInfo xen_pmem_info = {
     .name = TYPE_MEMORY_BACKEND_XEN_PMEM,
-    .parent = TYPE_MEMORY_BACKEND,
+    .parent = TYPE_OBJECT,
     .instance_size = sizeof(HostMemoryBackendXenPmem),
     .instance_init = xen_pmem_instance_init,
     .instance_finalize = xen_pmem_instance_finalize,
     .class_init = xen_pmem_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { TYPE_USER_CREATABLE },
+        { }
+    },
 };
 
 static void xen_pmem_register_types(void)

@@ -137,6 +137,7 @@ device_model_args_hvm = [
     "-object", "memory-backend-xen-pmem,id=pm0,mem-path=/dev/pmem0,size=$((SIZE / 1048576))M",
     "-device", "xen-nvdimm,id=nv0,memdev=pm0,label-size=$((LABEL / 1024))K",
     "-trace", "xen_nvdimm_*", "-trace", "nvdimm_xen_dsm",
+    "-monitor", "unix:/run/xtmon-$1.sock,server=on,wait=off",
 ]
 CFG
 }
@@ -364,6 +365,69 @@ if run_guest_retry xtguest2 2 'acpi_firmware = "/xt/extra.aml"' "${reads2%,}" 3;
     [ "$got" = NAMESPACE_INDEX ]
     verdict $? "the label area, /dev/pmem0 at $(hex $((SIZE - LABEL))) (backend size - label size), holds the guest's index block: '$got'"
     echo "HOSTCHECK $(hex $((SPA - REGION_BASE + SIZE - LABEL))) NAMESPACE_INDEX"
+fi
+
+# --- scenario 3: one host, one pmem, two guests.  While a guest holds
+# /dev/pmem0, another on the same pmem is refused, naming the holder; the
+# holder keeps running with its data.  After kill -9 of the holder's QEMU
+# its domain still maps the pmem: still refused, until xl destroy.
+# try_refused NAME WHY: xl create NAME must fail, QEMU saying WHY.
+try_refused() {
+    guest_cfg "$1" 2 "" "" >"/tmp/$1.cfg"
+    timeout 300 xl create "/tmp/$1.cfg" >"/tmp/xl-create-$1.log" 2>&1
+    rc=$?
+    said=$(grep -m1 -o "xen-nvdimm 'pm0'.*" "/var/log/xen/qemu-dm-$1.log")
+    [ $rc != 0 ] && grep -qF "$2" "/var/log/xen/qemu-dm-$1.log"
+    verdict $? "$1: xl create on the same /dev/pmem0 fails (rc $rc): $said"
+    xl destroy "$1" >/dev/null 2>&1
+}
+guest_patterns_intact() {
+    ok=0
+    for off in $GUEST_OFFS; do
+        [ "$(readat "$off" 64 | tr -d '\0')" = "$(pattern GUEST "$off")" ] || ok=1
+    done
+    verdict $ok "$1: the guest data on /dev/pmem0 is intact"
+}
+if run_guest_retry xtguest3 2 "" "${reads2%,}" 2; then
+    A=$DOMID
+    APID=$(xenstore-read "/local/domain/$A/image/device-model-pid")
+    try_refused xtguest3b "is already mapped by the device model of domain $A (QEMU pid $APID)"
+    xl domid xtguest3 >/dev/null 2>&1
+    verdict $? "xtguest3: still running after the refusal"
+    guest_patterns_intact xtguest3
+    # QEMU reading the guest's pmem, as an emulated device's DMA would: it
+    # cannot reach it on Xen, and says so instead of reading nothing.
+    /xt/xtest-hmp /run/xtmon-xtguest3.sock "xp /2gx $(hex $((GPA + 0x1000)))" >/tmp/xp.txt
+    cat /tmp/xp.txt
+    grep -q "xen-nvdimm 'pm0': an emulated device read the guest's pmem at $(hex $((GPA + 0x1000))), which QEMU cannot reach on Xen: the access failed" \
+        "/var/log/xen/qemu-dm-xtguest3.log" &&
+        qtrace xen_nvdimm_dma_refused | grep -q "pm0: data area 0x1000 size 8 write 0"
+    verdict $? "xtguest3: QEMU's own read of the guest's pmem (HMP xp, like a device's DMA) fails and is reported: $(grep -o "xen-nvdimm 'pm0': an emulated.*" "/var/log/xen/qemu-dm-xtguest3.log" | head -n 1)"
+    kill -9 "$APID"
+    sleep 2
+    ! kill -0 "$APID" 2>/dev/null && xl domid xtguest3 >/dev/null 2>&1
+    verdict $? "xtguest3: its QEMU (pid $APID) is killed with SIGKILL; domain $A lives on"
+    rec=$(xenstore-read "/local/domain/0/device-model/$A/xen-nvdimm/nv0")
+    [ "$rec" = "$(hex "$SPA")+$(hex "$DATA")" ]
+    verdict $? "xtguest3: domain $A's claim record is still in xenstore: '$rec'"
+    try_refused xtguest3c "is still mapped into domain $A (xenstore /local/domain/0/device-model/$A/xen-nvdimm/nv0)"
+    NAME=xtguest3
+    timeout 300 xl destroy xtguest3
+    wait_gone
+    verdict $? "xtguest3: xl destroy of domain $A, whose QEMU is gone"
+    guest_cfg xtguest3d 2 "" "" >/tmp/xtguest3d.cfg
+    timeout 300 xl create /tmp/xtguest3d.cfg >/tmp/xl-create-xtguest3d.log 2>&1
+    rc=$?
+    verdict $rc "xtguest3d: once domain $A is gone, a guest on /dev/pmem0 starts (rc $rc)"
+    [ $rc = 0 ] || sed 's/^/  qemu-dm: /' /var/log/xen/qemu-dm-xtguest3d.log
+    NAME=xtguest3d
+    timeout 300 xl destroy xtguest3d
+    wait_gone
+    verdict $? "xtguest3d: destroyed"
+    ! xenstore-exists "/local/domain/0/device-model/$A/xen-nvdimm" &&
+        xenstore-exists /local/domain/0
+    verdict $? "no claim record of domain $A is left"
+    guest_patterns_intact "after xtguest3d"
 fi
 
 # For the host: where each pattern must be in the outer NVDIMM's backing file.

@@ -59,6 +59,7 @@ find "$SRC/pc-bios/keymaps" -maxdepth 1 -type f ! -name 'meson.build' \
 cp "$TOP/devtools/xen/dom0-run.sh" "$work/xt/run.sh"
 cp "$work/guest/initrd.img" "$work/xt/guest-initrd.img"
 gcc -O2 -Wall -Werror -o "$work/xt/xtest-acpi" "$TOP/devtools/xen/xtest-acpi.c" -lxenforeignmemory
+gcc -O2 -Wall -Werror -o "$work/xt/xtest-hmp" "$TOP/devtools/xen/xtest-hmp.c"
 iasl -p "$work/xt/extra" "$TOP/devtools/xen/extra.asl" >"$work/iasl.log" 2>&1 ||
     { cat "$work/iasl.log"; die "iasl extra.asl failed"; }
 rm -f "$work/xt/extra.asl"

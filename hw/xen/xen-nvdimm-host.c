@@ -404,6 +404,34 @@ static bool record_write(XenNvdimmState *s, Error **errp)
     return true;
 }
 
+/*
+ * Hold a block device exclusively, as a mounted filesystem does: nobody can
+ * mount it, make a filesystem on it or reconfigure its namespace (ndctl
+ * checks with an exclusive open).  Done after the host-wide claim, so that
+ * a device model holding it already is named rather than just "busy".
+ */
+static bool host_hold_block(XenNvdimmState *s, Error **errp)
+{
+    g_autofree char *self = g_strdup_printf("/proc/self/fd/%d", s->pmem->fd);
+    struct stat st;
+
+    if (fstat(s->pmem->fd, &st) || !S_ISBLK(st.st_mode)) {
+        return true;
+    }
+    s->block_fd = open(self, (s->pmem->readonly ? O_RDONLY : O_RDWR) |
+                       O_EXCL | O_CLOEXEC);
+    if (s->block_fd < 0) {
+        error_setg_errno(errp, errno, "cannot hold %s exclusively",
+                         s->pmem->mem_path);
+        if (errno == EBUSY) {
+            error_append_hint(errp, "It is mounted, or in use by something "
+                              "else in dom0.\n");
+        }
+        return false;
+    }
+    return true;
+}
+
 bool xen_nvdimm_host_claim(XenNvdimmState *s, Error **errp)
 {
     if (!host_lock_open(s, errp) || !host_lock_extents(s, errp)) {
@@ -411,6 +439,9 @@ bool xen_nvdimm_host_claim(XenNvdimmState *s, Error **errp)
     }
     if (xen_nvdimm_have_xenstore() &&
         (!records_check(s, errp) || !record_write(s, errp))) {
+        return false;
+    }
+    if (!host_hold_block(s, errp)) {
         return false;
     }
     trace_xen_nvdimm_claim(s->name, s->extents->len);
@@ -430,10 +461,15 @@ void xen_nvdimm_host_release(XenNvdimmState *s)
         if (s->claim_fd >= 0 || s->claim_record) {
             trace_xen_nvdimm_claim_kept(s->name);
         }
-        /* Deliberately left open: the lock must outlive the device. */
+        /* Deliberately left open: the locks must outlive the device. */
         s->claim_fd = -1;
+        s->block_fd = -1;
         g_clear_pointer(&s->claim_record, g_free);
         return;
+    }
+    if (s->block_fd >= 0) {
+        close(s->block_fd);
+        s->block_fd = -1;
     }
     if (s->claim_record) {
         if (!xen_nvdimm_xs_rm(s->claim_record, &err)) {

@@ -120,6 +120,11 @@ static void xen_nvdimm_teardown(XenNvdimmState *s)
     XenNvdimmExtent *e;
     int rc;
 
+    if (s->dma_mapped) {
+        memory_region_del_subregion(get_system_memory(), &s->dma_mr);
+        object_unparent(OBJECT(&s->dma_mr));
+        s->dma_mapped = false;
+    }
     if (s->mapped || s->permitted) {
         trace_xen_nvdimm_teardown(s->name, s->mapped, s->permitted);
         stuck = g_new0(bool, s->permitted);
@@ -170,7 +175,7 @@ static void xen_nvdimm_teardown(XenNvdimmState *s)
     }
     g_clear_pointer(&s->extents, g_array_unref);
     if (s->pmem) {
-        host_memory_backend_set_mapped(s->hostmem, false);
+        s->pmem->in_use = false;
         s->pmem = NULL;
     }
     s->ops = NULL;
@@ -216,6 +221,59 @@ static bool xen_nvdimm_map_all(XenNvdimmState *s, Error **errp)
     }
     return true;
 }
+
+/*
+ * On Xen the data area is host memory that Xen maps into the guest; QEMU
+ * has no view of it.  An emulated device that DMAs to or from a buffer
+ * there would otherwise write nowhere or read nothing without a word:
+ * such accesses reach this region instead, fail, and are reported.
+ */
+static MemTxResult xen_nvdimm_dma_read(void *opaque, hwaddr addr,
+                                       uint64_t *data, unsigned size,
+                                       MemTxAttrs attrs)
+{
+    XenNvdimmState *s = opaque;
+
+    trace_xen_nvdimm_dma_refused(s->name, addr, size, false);
+    if (!s->dma_reported) {
+        s->dma_reported = true;
+        error_report("xen-nvdimm '%s': an emulated device read the guest's "
+                     "pmem at 0x%" PRIx64 ", which QEMU cannot reach on "
+                     "Xen: the access failed", s->name, s->gpa + addr);
+    }
+    *data = ~0ULL;
+    return MEMTX_ERROR;
+}
+
+static MemTxResult xen_nvdimm_dma_write(void *opaque, hwaddr addr,
+                                        uint64_t data, unsigned size,
+                                        MemTxAttrs attrs)
+{
+    XenNvdimmState *s = opaque;
+
+    trace_xen_nvdimm_dma_refused(s->name, addr, size, true);
+    if (!s->dma_reported) {
+        s->dma_reported = true;
+        error_report("xen-nvdimm '%s': an emulated device wrote the guest's "
+                     "pmem at 0x%" PRIx64 ", which QEMU cannot reach on "
+                     "Xen: the access failed", s->name, s->gpa + addr);
+    }
+    return MEMTX_ERROR;
+}
+
+static const MemoryRegionOps xen_nvdimm_dma_ops = {
+    .read_with_attrs = xen_nvdimm_dma_read,
+    .write_with_attrs = xen_nvdimm_dma_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+    },
+    .impl = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+    },
+};
 
 /*
  * The lowest guest-physical address the NVDIMMs may use: above RAM, the
@@ -344,19 +402,12 @@ static bool xen_nvdimm_check_config(XenNvdimmState *s, Error **errp)
     /* Kept: -objects lose their id before exit notifiers run. */
     g_free(s->name);
     s->name = g_strdup(object_get_canonical_path_component(OBJECT(s->hostmem)));
-    if (!object_dynamic_cast(OBJECT(s->hostmem),
-                             TYPE_MEMORY_BACKEND_XEN_PMEM)) {
-        error_setg(errp, "memdev '%s' is a %s; xen-nvdimm needs a "
-                   TYPE_MEMORY_BACKEND_XEN_PMEM, s->name,
-                   object_get_typename(OBJECT(s->hostmem)));
-        return false;
-    }
-    if (host_memory_backend_is_mapped(s->hostmem)) {
+    if (s->hostmem->in_use) {
         error_setg(errp, "can't use already busy memdev: %s",
                    s->name);
         return false;
     }
-    size = memory_region_size(host_memory_backend_get_memory(s->hostmem));
+    size = s->hostmem->size;
     if (s->label_size && s->label_size < XEN_NVDIMM_MIN_LABEL_SIZE) {
         error_setg(errp, "'" XEN_NVDIMM_LABEL_SIZE_PROP "' (0x%" PRIx64
                    ") must be 0 or at least 0x%" PRIx64,
@@ -388,14 +439,14 @@ static bool xen_nvdimm_check_config(XenNvdimmState *s, Error **errp)
      * device-dax character device only maps, and would need cache flushes
      * for durability.
      */
-    fd = MEMORY_BACKEND_XEN_PMEM(s->hostmem)->fd;
+    fd = s->hostmem->fd;
     if (s->label_size && (fstat(fd, &st) || S_ISCHR(st.st_mode))) {
         error_setg(errp, "memdev '%s': labels on a device-dax backend are "
                    "not supported: set '" XEN_NVDIMM_LABEL_SIZE_PROP "=0'",
                    s->name);
         return false;
     }
-    if (MEMORY_BACKEND_XEN_PMEM(s->hostmem)->readonly) {
+    if (s->hostmem->readonly) {
         if (xen_enabled()) {
             error_setg(errp, "memdev '%s' is read-only, but Xen can only map "
                        "host memory into an HVM guest read-write",
@@ -678,8 +729,8 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
     if (!xen_nvdimm_check_config(s, errp)) {
         return;
     }
-    s->pmem = MEMORY_BACKEND_XEN_PMEM(s->hostmem);
-    host_memory_backend_set_mapped(s->hostmem, true);
+    s->pmem = s->hostmem;
+    s->pmem->in_use = true;
     s->ops = xen_enabled() ? &xen_nvdimm_native_ops : &xen_nvdimm_emu_ops;
     trace_xen_nvdimm_realize(s->name, s->ops->name,
                              s->pmem->mem_path, s->data_size, s->label_size);
@@ -727,6 +778,12 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
     }
     if (!xen_nvdimm_map_all(s, errp)) {
         goto fail;
+    }
+    if (xen_enabled()) {
+        memory_region_init_io(&s->dma_mr, OBJECT(s), &xen_nvdimm_dma_ops, s,
+                              "xen-nvdimm.data", s->data_size);
+        memory_region_add_subregion(get_system_memory(), s->gpa, &s->dma_mr);
+        s->dma_mapped = true;
     }
     if (!xen_nvdimm_dsm_init(s, errp) || !xen_nvdimm_publish_acpi(s, errp)) {
         error_prepend(errp, "xen-nvdimm '%s': ", s->name);
@@ -785,7 +842,7 @@ static void xen_nvdimm_get_gpa(Object *obj, Visitor *v, const char *name,
 
 static const Property xen_nvdimm_properties[] = {
     DEFINE_PROP_LINK(XEN_NVDIMM_MEMDEV_PROP, XenNvdimmState, hostmem,
-                     TYPE_MEMORY_BACKEND, HostMemoryBackend *),
+                     TYPE_MEMORY_BACKEND_XEN_PMEM, HostMemoryBackendXenPmem *),
     DEFINE_PROP_UINT64(XEN_NVDIMM_ADDR_PROP, XenNvdimmState, addr, 0),
     DEFINE_PROP_SIZE(XEN_NVDIMM_LABEL_SIZE_PROP, XenNvdimmState, label_size, 0),
     DEFINE_PROP_UINT32(XEN_NVDIMM_NODE_PROP, XenNvdimmState, node, 0),
@@ -811,6 +868,7 @@ static void xen_nvdimm_instance_finalize(Object *obj)
 static void xen_nvdimm_instance_init(Object *obj)
 {
     XEN_NVDIMM(obj)->claim_fd = -1;
+    XEN_NVDIMM(obj)->block_fd = -1;
     object_property_add(obj, "size", "size", xen_nvdimm_get_size,
                         NULL, NULL, NULL);
     object_property_set_description(obj, "size",

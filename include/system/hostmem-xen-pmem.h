@@ -9,22 +9,27 @@
 #ifndef SYSTEM_HOSTMEM_XEN_PMEM_H
 #define SYSTEM_HOSTMEM_XEN_PMEM_H
 
-#include "system/hostmem.h"
+#include "qom/object.h"
 
 #define TYPE_MEMORY_BACKEND_XEN_PMEM "memory-backend-xen-pmem"
 OBJECT_DECLARE_SIMPLE_TYPE(HostMemoryBackendXenPmem, MEMORY_BACKEND_XEN_PMEM)
 
 /*
  * The backend opens the pmem device or file and keeps it open, but maps
- * nothing: neither guest RAM nor the pmem itself.  Its memory region is an
- * empty container of the backend's size; the consumer maps the data into
- * the guest by host physical address and reads the label area through @fd.
+ * nothing: neither guest RAM nor the pmem itself.  The consumer maps the
+ * data into the guest by host physical address and reads the label area
+ * through @fd.  It is no memory backend in QEMU's sense (it has no memory
+ * region), so consumers of those (pc-dimm, nvdimm, -numa memdev, ...)
+ * refuse it by type.
  */
 struct HostMemoryBackendXenPmem {
-    HostMemoryBackend parent_obj;
+    Object parent_obj;
 
     char *mem_path;
+    uint64_t size;
     bool readonly;
+    bool in_use;                /* a device has it */
+    bool complete;
     int fd;
 };
 

@@ -1208,8 +1208,22 @@ static const BadConfig bad_configs[] = {
     { "wrong-backend-type",
       "-object memory-backend-ram,id=pm0,size=64M "
       "-device xen-nvdimm,memdev=pm0",
-      "memdev 'pm0' is a memory-backend-ram; xen-nvdimm needs a "
+      "Invalid parameter type for 'memdev', expected: "
       "memory-backend-xen-pmem" },
+    /* Not RAM: the consumers of RAM backends refuse it by type. */
+    { "pmem-as-nvdimm",
+      "-machine nvdimm=on -m 256M,slots=2,maxmem=1G " PM0
+      "-device nvdimm,memdev=pm0",
+      "Invalid parameter type for 'memdev', expected: memory-backend" },
+    { "pmem-as-pc-dimm",
+      "-m 256M,slots=2,maxmem=1G " PM0 "-device pc-dimm,memdev=pm0",
+      "Invalid parameter type for 'memdev', expected: memory-backend" },
+    { "pmem-as-numa-node",
+      PM0 "-numa node,memdev=pm0",
+      "memdev=pm0 is ambiguous" },
+    { "pmem-as-machine-ram",
+      PM0 "-machine memory-backend=pm0",
+      "Memory backend 'pm0' not found" },
     { "busy-memdev",
       PM0 "-device xen-nvdimm,memdev=pm0 -device xen-nvdimm,memdev=pm0",
       "can't use already busy memdev: pm0" },

@@ -10,6 +10,7 @@
 #define HW_XEN_XEN_NVDIMM_H
 
 #include "hw/qdev-core.h"
+#include "exec/memory.h"
 #include "system/hostmem-xen-pmem.h"
 #include "qemu/notify.h"
 #include "qemu/queue.h"
@@ -39,7 +40,7 @@ struct XenNvdimmState {
     DeviceState parent_obj;
 
     /* Properties */
-    HostMemoryBackend *hostmem;
+    HostMemoryBackendXenPmem *hostmem;
     /* Guest-physical base of the data area; 0 picks one at realize. */
     uint64_t addr;
     /* Bytes at the end of the backend that hold namespace labels; 0: none. */
@@ -77,6 +78,7 @@ struct XenNvdimmState {
     unsigned permitted;         /* extents[0..permitted) have iomem access */
     unsigned mapped;            /* extents[0..mapped) are mapped */
     int claim_fd;               /* holds the host-wide locks, or -1 */
+    int block_fd;               /* holds a block device exclusively, or -1 */
     char *claim_record;         /* our xenstore record, if written */
     bool claim_kept;            /* the domain may still reach host memory */
     bool file_pinned;           /* a file backend made immutable */
@@ -85,6 +87,9 @@ struct XenNvdimmState {
     int64_t label_budget_at;    /* when the budget was last refilled */
     uint32_t label_syncs;       /* label syncs so far */
     Notifier exit_notifier;
+    MemoryRegion dma_mr;        /* on Xen: what QEMU's DMA finds there */
+    bool dma_mapped;
+    bool dma_reported;
     QTAILQ_ENTRY(XenNvdimmState) next;
 
     /* Emulated mode */
