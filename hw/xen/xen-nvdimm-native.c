@@ -118,20 +118,6 @@ char *xen_nvdimm_xs_read(const char *path, Error **errp)
     return copy;
 }
 
-bool xen_nvdimm_xs_write(const char *path, const char *value, Error **errp)
-{
-    struct xs_handle *xsh = native_xs(errp);
-
-    if (!xsh) {
-        return false;
-    }
-    if (!xs_write(xsh, XBT_NULL, path, value, strlen(value))) {
-        error_setg_errno(errp, errno, "cannot write xenstore %s", path);
-        return false;
-    }
-    return true;
-}
-
 bool xen_nvdimm_xs_write_all(const char *const *paths,
                              const char *const *values, unsigned n,
                              Error **errp)

@@ -228,37 +228,33 @@ static bool xen_nvdimm_map_all(XenNvdimmState *s, Error **errp)
  * there would otherwise write nowhere or read nothing without a word:
  * such accesses reach this region instead, fail, and are reported.
  */
+static MemTxResult xen_nvdimm_dma_refuse(XenNvdimmState *s, hwaddr addr,
+                                         unsigned size, bool write)
+{
+    trace_xen_nvdimm_dma_refused(s->name, addr, size, write);
+    if (!s->dma_reported) {
+        s->dma_reported = true;
+        error_report("xen-nvdimm '%s': an emulated device %s the guest's "
+                     "pmem at 0x%" PRIx64 ", which QEMU cannot reach on "
+                     "Xen: the access failed", s->name,
+                     write ? "wrote" : "read", s->gpa + addr);
+    }
+    return MEMTX_ERROR;
+}
+
 static MemTxResult xen_nvdimm_dma_read(void *opaque, hwaddr addr,
                                        uint64_t *data, unsigned size,
                                        MemTxAttrs attrs)
 {
-    XenNvdimmState *s = opaque;
-
-    trace_xen_nvdimm_dma_refused(s->name, addr, size, false);
-    if (!s->dma_reported) {
-        s->dma_reported = true;
-        error_report("xen-nvdimm '%s': an emulated device read the guest's "
-                     "pmem at 0x%" PRIx64 ", which QEMU cannot reach on "
-                     "Xen: the access failed", s->name, s->gpa + addr);
-    }
     *data = ~0ULL;
-    return MEMTX_ERROR;
+    return xen_nvdimm_dma_refuse(opaque, addr, size, false);
 }
 
 static MemTxResult xen_nvdimm_dma_write(void *opaque, hwaddr addr,
                                         uint64_t data, unsigned size,
                                         MemTxAttrs attrs)
 {
-    XenNvdimmState *s = opaque;
-
-    trace_xen_nvdimm_dma_refused(s->name, addr, size, true);
-    if (!s->dma_reported) {
-        s->dma_reported = true;
-        error_report("xen-nvdimm '%s': an emulated device wrote the guest's "
-                     "pmem at 0x%" PRIx64 ", which QEMU cannot reach on "
-                     "Xen: the access failed", s->name, s->gpa + addr);
-    }
-    return MEMTX_ERROR;
+    return xen_nvdimm_dma_refuse(opaque, addr, size, true);
 }
 
 static const MemoryRegionOps xen_nvdimm_dma_ops = {
@@ -606,6 +602,7 @@ static bool xen_nvdimm_publish_acpi(XenNvdimmState *s, Error **errp)
     g_autofree char *len = NULL;
     g_autofree char *apath = NULL;
     g_autofree char *lpath = NULL;
+    const char *paths[2], *values[2];
     g_autoptr(GArray) descs = NULL;
     g_autoptr(GArray) blob = NULL;
     NvdimmXenDsmConf dsm = xen_nvdimm_dsm_conf();
@@ -641,8 +638,11 @@ static bool xen_nvdimm_publish_acpi(XenNvdimmState *s, Error **errp)
     len = g_strdup_printf("%u", blob->len);
     apath = g_strdup_printf("%s/address", dir);
     lpath = g_strdup_printf("%s/length", dir);
-    if (!xen_nvdimm_xs_write_all((const char *[]) { apath, lpath },
-                                 (const char *[]) { addr, len }, 2, errp)) {
+    paths[0] = apath;
+    paths[1] = lpath;
+    values[0] = addr;
+    values[1] = len;
+    if (!xen_nvdimm_xs_write_all(paths, values, 2, errp)) {
         return false;
     }
     trace_xen_nvdimm_publish_acpi(XEN_NVDIMM_ACPI_GPA, blob->len, tables);

@@ -81,7 +81,6 @@ typedef struct XenNvdimmOps {
  * NULL, without error, for a missing key.
  */
 char *xen_nvdimm_xs_read(const char *path, Error **errp);
-bool xen_nvdimm_xs_write(const char *path, const char *value, Error **errp);
 /* Write @n keys in one transaction: all of them or none. */
 bool xen_nvdimm_xs_write_all(const char *const *paths,
                              const char *const *values, unsigned n,
