@@ -71,8 +71,15 @@ static void xen_pmem_complete(UserCreatable *uc, Error **errp)
                    id);
         return;
     }
+    /* The consumer holds a block device exclusively once it claims it. */
     pm->fd = qemu_open(pm->mem_path, pm->readonly ? O_RDONLY : O_RDWR, errp);
     if (pm->fd < 0) {
+        if (errno == EPERM) {
+            error_append_hint(errp, "xen-nvdimm makes a file immutable while "
+                              "a guest maps it; if a QEMU was killed, clear "
+                              "the flag (chattr -i) once its domain is "
+                              "destroyed.\n");
+        }
         return;
     }
     if (!xen_pmem_get_size(pm->fd, pm->mem_path, &size, errp)) {
