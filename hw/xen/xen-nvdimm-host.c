@@ -98,8 +98,8 @@ bool xen_nvdimm_host_check(XenNvdimmState *s, GArray *bad, Error **errp)
         if (!xen_nvdimm_check_pmem(r, (XenNvdimmMemRange *)map->data,
                                    map->len, (XenNvdimmRange *)nfit->data,
                                    nfit->len, errp)) {
-            error_prepend(errp, "backend offset 0x%" PRIx64 ": ",
-                          e->offset + (r.start - e->spa));
+            error_prepend(errp, "the extent at backend offset 0x%" PRIx64
+                          ": ", e->offset);
             error_append_hint(errp, "Only persistent memory that Xen's "
                               "machine memory map (E820 type 7 or 12) or "
                               "the host's NFIT describes can be mapped; "
