@@ -4,7 +4,7 @@
 #   make demo     install deps, fetch and build QEMU, run the demo
 #   make check    the same set-up, then the whole test suite
 
-.PHONY: demo check build deps export clean
+.PHONY: demo check build deps export mutate clean
 
 demo: build
 	devtools/demo.sh
@@ -17,6 +17,10 @@ build: deps
 
 deps:
 	devtools/deps.sh
+
+# The mutation score of the fast tiers (unit tests and qtest): about 15 min.
+mutate: build
+	devtools/mutate.sh
 
 # The patch series as git format-patch files, in build/series/.
 export: build

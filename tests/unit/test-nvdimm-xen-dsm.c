@@ -174,6 +174,36 @@ static void test_label_refused(void)
     store.fail = false;
 }
 
+/* Exactly at the end of the label area: in; one byte more: out. */
+static void test_label_boundary(void)
+{
+    struct {
+        uint32_t func, off, len, status;
+    } cases[] = {
+        { 5, LABEL_SIZE - 16, 16, NVDIMM_XEN_DSM_SUCCESS },
+        { 6, LABEL_SIZE - 16, 16, NVDIMM_XEN_DSM_SUCCESS },
+        { 5, LABEL_SIZE - 16, 17, NVDIMM_XEN_DSM_INVALID },
+        { 6, LABEL_SIZE - 16, 17, NVDIMM_XEN_DSM_INVALID },
+        { 5, LABEL_SIZE, 0, NVDIMM_XEN_DSM_SUCCESS },
+        { 5, LABEL_SIZE, 1, NVDIMM_XEN_DSM_INVALID },
+        { 6, LABEL_SIZE + 1, 0, NVDIMM_XEN_DSM_INVALID },
+        { 5, 0, NVDIMM_XEN_DSM_MAX_XFER, NVDIMM_XEN_DSM_SUCCESS },
+        { 5, 1, NVDIMM_XEN_DSM_MAX_XFER + 1, NVDIMM_XEN_DSM_INVALID },
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        Reply r = label_io(1, cases[i].func, cases[i].off, cases[i].len,
+                           "z", 1);
+
+        if (r.status != cases[i].status) {
+            g_printerr("function %u at 0x%x, 0x%x bytes: status %u, want %u\n",
+                       cases[i].func, cases[i].off, cases[i].len, r.status,
+                       cases[i].status);
+        }
+        g_assert_cmpuint(r.status, ==, cases[i].status);
+    }
+}
+
 /*
  * Hostile pages: random requests, biased towards the interesting values.
  * The store asserts every access stays inside the label area; call()
@@ -216,6 +246,7 @@ int main(int argc, char **argv)
     g_test_add_func("/nvdimm-xen-dsm/label-size", test_label_size);
     g_test_add_func("/nvdimm-xen-dsm/label-rw", test_label_rw);
     g_test_add_func("/nvdimm-xen-dsm/label-refused", test_label_refused);
+    g_test_add_func("/nvdimm-xen-dsm/label-boundary", test_label_boundary);
     g_test_add_func("/nvdimm-xen-dsm/hostile", test_hostile);
     return g_test_run();
 }
