@@ -28,9 +28,22 @@ check() {
     fi
 }
 
-# One check per test program, through QEMU's own harness.
+# One check per test program, through QEMU's own harness.  A skipped
+# subtest fails the check: nothing here may pass by not running.
 meson_tests() {
-    "$QBUILD/pyvenv/bin/meson" test -C "$QBUILD" --no-rebuild --print-errorlogs "$@"
+    local out rc skipped
+    out=$("$QBUILD/pyvenv/bin/meson" test -C "$QBUILD" --no-rebuild \
+              --print-errorlogs --verbose "$@" 2>&1)
+    rc=$?
+    echo "$out" | grep -E '^(Ok|Fail|Skipped|Timeout):|subtests passed|^not ok'
+    skipped=$(echo "$out" | grep -E '^ *▶ .* SKIP *$|^ok .*# SKIP' || true)
+    if [ -n "$skipped" ]; then
+        echo "skipped, which counts as failed:"
+        echo "$skipped"
+        return 1
+    fi
+    [ $rc = 0 ] || echo "$out" | tail -n 40
+    return $rc
 }
 
 # Every file of this tree at a QEMU path must belong to a commit of the series.

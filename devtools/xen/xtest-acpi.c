@@ -8,7 +8,8 @@
  *
  *   QTABLE <index> <signature> <oem-table-id> <length> <hex bytes>
  *
- * Exits non-zero if the range is not a sequence of whole tables.  Built on
+ * Exits non-zero if the range is not a sequence of whole, checksummed
+ * tables.  Built on
  * the test host against the same Debian libraries as dom0 has.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -85,6 +86,16 @@ int main(int argc, char **argv)
             tlen > len - at) {
             fprintf(stderr, "xtest-acpi: no whole table at offset 0x%zx\n",
                     at);
+            return 1;
+        }
+        /* hvmloader copies tables verbatim: each must sum to zero. */
+        uint8_t sum = 0;
+        for (uint32_t k = 0; k < tlen; k++) {
+            sum += p[at + k];
+        }
+        if (sum) {
+            fprintf(stderr, "xtest-acpi: the table at offset 0x%zx does not "
+                    "sum to zero (0x%02x)\n", at, sum);
             return 1;
         }
         printf("QTABLE %d ", i);
