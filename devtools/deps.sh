@@ -58,7 +58,8 @@ fi
 # QEMU's build deps (lib32gcc for its x86 option ROMs), the Xen and NVDIMM
 # libraries (pixman for VNC, which libxl always asks for), firmware for
 # guests, tools for the series export, what the test guests' initramfs is
-# made of, and for the Xen test, debootstrap and the outer QEMU.
+# made of, for the Xen test, debootstrap and the outer QEMU, and strace,
+# which the qtest uses to watch and fail QEMU's label syncs.
 PKGS="build-essential pkg-config ninja-build python3-venv python3-setuptools
       flex bison ccache dpkg-dev git xz-utils lib32gcc-12-dev
       libglib2.0-dev zlib1g-dev
@@ -66,7 +67,7 @@ PKGS="build-essential pkg-config ninja-build python3-venv python3-setuptools
       seabios ipxe-qemu
       libpixman-1-dev
       busybox-static kmod ndctl daxctl e2fsprogs xfsprogs fdisk acpica-tools xenstore-utils
-      debootstrap qemu-system-x86"
+      debootstrap qemu-system-x86 strace"
 
 if [ ! -e "$stamp" ] || [ "$(cat "$stamp")" != "$(echo $PKGS)" ]; then
     $APT update

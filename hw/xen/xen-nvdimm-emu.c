@@ -145,6 +145,11 @@ static bool emu_resolve(XenNvdimmState *s, int fd, const char *path,
             .spa = s->emu_spa + (n - 1 - i) * step,
             .size = MIN(step, size - i * step),
         };
+
+        /* x-emu-alias: the last extent is the first's memory again. */
+        if (s->emu_alias && n > 1 && i == n - 1) {
+            e.spa = s->emu_spa + (n - 1) * step;
+        }
         g_array_append_val(extents, e);
     }
     /* x-emu-badblocks: sectors of the backend, as sysfs lists them. */
@@ -227,6 +232,9 @@ static bool emu_max_gpfn(XenNvdimmState *s, uint64_t *gpfn, Error **errp)
     uint64_t end = x86ms->above_4g_mem_size ?
         x86ms->above_4g_mem_start + x86ms->above_4g_mem_size :
         x86ms->below_4g_mem_size;
+
+    /* x-emu-max-gpa: the domain has more than QEMU's RAM, as on Xen. */
+    end = MAX(end, s->emu_max_gpa);
 
     if (emu_fail(s)) {
         error_setg_errno(errp, EIO, "cannot get the domain's maximum gpfn");

@@ -78,16 +78,9 @@ static ssize_t label_pwrite(XenNvdimmState *s, const void *buf, size_t len,
     do {
         r = pwrite(s->pmem->fd, buf, len, at);
     } while (r < 0 && errno == EINTR);
-    if (r > 0 && sync) {
-        if (++s->label_syncs == s->emu_fail_label_sync) {
-            trace_xen_nvdimm_label_io_error(s->name, "sync", at, EIO);
-            errno = EIO;
-            return -1;
-        }
-        if (qemu_fdatasync(s->pmem->fd)) {
-            trace_xen_nvdimm_label_io_error(s->name, "sync", at, errno);
-            return -1;
-        }
+    if (r > 0 && sync && qemu_fdatasync(s->pmem->fd)) {
+        trace_xen_nvdimm_label_io_error(s->name, "sync", at, errno);
+        return -1;
     }
     return r;
 }

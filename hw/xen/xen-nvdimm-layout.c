@@ -50,10 +50,15 @@ bool xen_nvdimm_extents_check(GArray *extents, uint64_t size, Error **errp)
     for (guint i = 0; i < extents->len; i++) {
         XenNvdimmExtent *e = EXTENT(extents, i);
 
+        if (e->offset < next) {
+            error_setg(errp, "extents overlap at backend offset 0x%" PRIx64,
+                       e->offset);
+            return false;
+        }
         if (e->offset != next) {
             error_setg(errp, "backend bytes 0x%" PRIx64 "..0x%" PRIx64
                        " have no host physical address", next,
-                       MAX(e->offset, next) - 1);
+                       e->offset - 1);
             return false;
         }
         if (!e->size || !QEMU_IS_ALIGNED(e->offset | e->spa | e->size,

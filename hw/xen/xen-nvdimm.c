@@ -806,6 +806,7 @@ static int xen_nvdimm_pre_save(void *opaque)
 {
     XenNvdimmState *s = opaque;
 
+    trace_xen_nvdimm_save_refused(s->name);
     error_report("xen-nvdimm '%s': the guest has host persistent memory "
                  "mapped directly; it cannot be saved or migrated",
                  s->name);
@@ -853,11 +854,11 @@ static const Property xen_nvdimm_properties[] = {
     DEFINE_PROP_UINT32("x-emu-fail-call", XenNvdimmState, emu_fail_call, 0),
     DEFINE_PROP_BOOL("x-emu-fail-unmap", XenNvdimmState, emu_fail_unmap,
                      false),
-    DEFINE_PROP_UINT32("x-emu-fail-label-sync", XenNvdimmState,
-                       emu_fail_label_sync, 0),
     DEFINE_PROP_SIZE("x-emu-extent-size", XenNvdimmState, emu_extent_size, 0),
     DEFINE_PROP_STRING("x-emu-host-memory", XenNvdimmState, emu_host_memory),
     DEFINE_PROP_STRING("x-emu-badblocks", XenNvdimmState, emu_badblocks),
+    DEFINE_PROP_UINT64("x-emu-max-gpa", XenNvdimmState, emu_max_gpa, 0),
+    DEFINE_PROP_BOOL("x-emu-alias", XenNvdimmState, emu_alias, false),
 };
 
 static void xen_nvdimm_instance_finalize(Object *obj)

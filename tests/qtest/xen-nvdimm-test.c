@@ -118,7 +118,7 @@ static uint64_t qom_get_uint(QTestState *qts, const char *path,
  * had to drop a mapping the device left behind.
  */
 typedef struct CallLog {
-    unsigned permits, maps, calls, failed, injected;
+    unsigned permits, maps, calls, failed, injected, realize_failed;
     GArray *live_maps;      /* 3 x uint64: gfn, mfn, nr */
     GArray *live_perms;     /* 2 x uint64: mfn, nr */
     GHashTable *live_by_dev;    /* memdev name -> grants + maps in force */
@@ -177,9 +177,15 @@ static CallLog read_call_log(Fixture *f)
         p = strstr(*l, "xen_nvdimm_realize_failed ");
         if (p) {
             g_autofree char *dev = trace_dev(p);
+            int live = GPOINTER_TO_INT(g_hash_table_lookup(log.live_by_dev,
+                                                           dev));
 
-            g_assert_cmpint(GPOINTER_TO_INT(g_hash_table_lookup(
-                                log.live_by_dev, dev)), ==, 0);
+            if (live) {
+                g_printerr("%s: %d grants and mappings still live\n", *l,
+                           live);
+            }
+            g_assert_cmpint(live, ==, 0);
+            log.realize_failed++;
             continue;
         }
         p = strstr(*l, "xen_nvdimm_iomem_permission ");
@@ -203,6 +209,10 @@ static CallLog read_call_log(Fixture *f)
                 uint64_t mfn = g_array_index(log.live_maps, uint64_t, i + 1);
                 uint64_t nr = g_array_index(log.live_maps, uint64_t, i + 2);
 
+                if (mfn < t[0] + t[1] && t[0] < mfn + nr) {
+                    g_printerr("%s: revoked while mfn 0x%" PRIx64 "+0x%" PRIx64
+                               " is still mapped\n", *l, mfn, nr);
+                }
                 g_assert_false(mfn < t[0] + t[1] && t[0] < mfn + nr);
             }
             remove_tuple(log.live_perms, t, 2);
@@ -216,6 +226,9 @@ static CallLog read_call_log(Fixture *f)
             log.calls++;
             if (rc) {
                 /* Only an injected fault may fail, never an unmap. */
+                if (!flag) {
+                    g_printerr("%s: an unmap failed\n", *l);
+                }
                 g_assert_true(flag);
                 log.failed++;
                 continue;
@@ -458,6 +471,7 @@ static void test_no_migration(void)
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
         "-device xen-nvdimm,id=nv0,memdev=pm0", f->img[0]);
     g_autofree char *state = g_build_filename(f->dir, "state", NULL);
+    g_autofree char *text = NULL;
     QTestState *qts = start(f, args);
     QDict *resp;
 
@@ -476,6 +490,9 @@ static void test_no_migration(void)
                                           "desc"), "hotplug"));
     qobject_unref(resp);
     qtest_quit(qts);
+    /* Refused by the device's pre_save (the QMP error is generic). */
+    g_assert_true(g_file_get_contents(f->trace, &text, NULL, NULL));
+    g_assert_nonnull(strstr(text, "xen_nvdimm_save_refused pm0"));
     unlink(state);
     fixture_free(f);
 }
@@ -936,34 +953,63 @@ static void test_dsm_unarmed(void)
 }
 
 /*
- * Once the host has failed to make a label write durable, every later
- * write fails too, even if the next sync would succeed; reads still work.
+ * A label write is on the backend before the guest hears it succeeded:
+ * QEMU runs under strace, which sees an fdatasync for each write and makes
+ * the second fail.  That write and every later one must fail (a later
+ * sync could succeed after the kernel dropped the data); reads still work.
  */
-static void test_dsm_label_sticky(void)
+static void test_dsm_label_durable(void)
 {
     Fixture *f = fixture_new();
     g_autofree char *args = g_strdup_printf(
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0,label-size=%" PRIu64 ","
-        "x-emu-fail-label-sync=2", f->img[0], (uint64_t)LABEL_SIZE);
+        "-device xen-nvdimm,id=nv0,memdev=pm0,label-size=%" PRIu64,
+        f->img[0], (uint64_t)LABEL_SIZE);
+    g_autofree char *qemu = g_strdup(g_getenv("QTEST_QEMU_BINARY"));
+    g_autofree char *syscalls = g_build_filename(f->dir, "strace.log", NULL);
+    g_autofree char *traced = g_strdup_printf(
+        "strace -f -qq -e trace=fdatasync -e inject=fdatasync:error=EIO:when=2 "
+        "-o %s %s", syscalls, qemu);
     uint8_t a[8] = "kept-it", b[8] = "lost-it", c[8] = "refused";
     uint8_t got[8];
-    QTestState *qts = start(f, args);
     g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    QTestState *qts;
+    unsigned syncs = 0;
 
+    g_setenv("QTEST_QEMU_BINARY", traced, true);
+    qts = start(f, args);
+    g_setenv("QTEST_QEMU_BINARY", qemu, true);
     g_assert_cmpuint(dsm_label(qts, 1, 6, 0, 8, a), ==, 0);
     /* NVDIMM_XEN_DSM_HW_ERROR: the host's I/O failed. */
     g_assert_cmpuint(dsm_label(qts, 1, 6, 4096, 8, b), ==, 4);
     g_assert_cmpuint(dsm_label(qts, 1, 6, 8192, 8, c), ==, 4);
     g_assert_cmpuint(dsm_label(qts, 1, 5, 0, 8, got), ==, 0);
     g_assert_cmpmem(got, 8, a, 8);
+    /* Quit from inside: strace then exits as QEMU does. */
+    qobject_unref(qtest_qmp(qts, "{ 'execute': 'quit' }"));
     qtest_quit(qts);
+
+    g_assert_true(g_file_get_contents(syscalls, &text, NULL, NULL));
+    lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        if (strstr(*l, "fdatasync(")) {
+            syncs++;
+            if (syncs == 2) {
+                g_assert_nonnull(strstr(*l, "EIO"));
+            }
+        }
+    }
+    /* One per write that reached the backend; none after the failure. */
+    if (syncs != 2) {
+        g_printerr("strace saw %u label syncs:\n%s", syncs, text);
+    }
+    g_assert_cmpuint(syncs, ==, 2);
     file_read(f->img[0], LABEL_BASE, got, 8);
     g_assert_cmpmem(got, 8, a, 8);
     file_read(f->img[0], LABEL_BASE + 8192, got, 8);
     g_assert_cmpint(memcmp(got, c, 8), !=, 0);
-    g_assert_true(g_file_get_contents(f->trace, &text, NULL, NULL));
-    g_assert_nonnull(strstr(text, "label sync at"));
+    unlink(syscalls);
     fixture_free(f);
 }
 
@@ -1204,7 +1250,15 @@ static const BadConfig bad_configs[] = {
     { "no-memdev", "-device xen-nvdimm",
       "'memdev' property is not set" },
     { "unknown-memdev", "-device xen-nvdimm,memdev=nosuch",
-      "nosuch" },
+      "-device xen-nvdimm,memdev=nosuch: Device 'nosuch' not found" },
+    { "domain-populated-above",
+      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-max-gpa=0x8000000000000",
+      "guest address 0x4180000000 is not above the domain's memory "
+      "(max gpfn 0x7fffffffff)" },
+    { "extents-alias",
+      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-extent-size=16M,"
+      "x-emu-alias=on",
+      "backend offsets 0x0 and 0x3000000 resolve to the same host memory" },
     { "wrong-backend-type",
       "-object memory-backend-ram,id=pm0,size=64M "
       "-device xen-nvdimm,memdev=pm0",
@@ -1364,6 +1418,8 @@ static void test_fault_injection(void)
 
         log = assert_startup_error(f, bad, "Input/output error");
         g_assert_cmpuint(log.injected, ==, 1);
+        /* Undone by realize itself, not only by the exit that follows. */
+        g_assert_cmpuint(log.realize_failed, ==, 1);
         assert_balanced(&log);
     }
     fixture_free(f);
@@ -1389,7 +1445,7 @@ int main(int argc, char **argv)
                    test_publish_acpi_refused);
     qtest_add_func("/xen-nvdimm/dsm-labels", test_dsm_labels);
     qtest_add_func("/xen-nvdimm/dsm-unarmed", test_dsm_unarmed);
-    qtest_add_func("/xen-nvdimm/dsm-label-sticky", test_dsm_label_sticky);
+    qtest_add_func("/xen-nvdimm/dsm-label-durable", test_dsm_label_durable);
     qtest_add_func("/xen-nvdimm/host-memory-accepted",
                    test_host_memory_accepted);
     qtest_add_func("/xen-nvdimm/claim-two-processes",

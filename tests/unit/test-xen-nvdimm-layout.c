@@ -75,6 +75,9 @@ static void test_check(void)
         { "have no host physical address",
           { { 4 * KiB, 0x1000, 4 * KiB }, { 0, 0x9000, 4 * KiB } },
           2, 8 * KiB },
+        { "extents overlap at backend offset 0x1000",
+          { { 0, 0x1000, 8 * KiB }, { 4 * KiB, 0x9000, 4 * KiB } },
+          2, 8 * KiB },
         { "have no host physical address", { { 0, 0x1000, 4 * KiB } },
           1, 8 * KiB },
         { "run 0x1000 bytes past the end", { { 0, 0x1000, 8 * KiB } },
@@ -95,6 +98,10 @@ static void test_check(void)
             g_assert_true(ok);
             g_assert_null(err);
             continue;
+        }
+        if (ok || !strstr(error_get_pretty(err), cases[i].error)) {
+            g_printerr("case %zu: want '%s', got '%s'\n", i, cases[i].error,
+                       ok ? "success" : error_get_pretty(err));
         }
         g_assert_false(ok);
         g_assert_nonnull(strstr(error_get_pretty(err), cases[i].error));
@@ -166,7 +173,11 @@ static void test_check_gpa(void)
         const char *error;
     } cases[] = {
         { 270 * GiB, NULL },
-        { 300 * GiB - 64 * MiB, NULL },
+        { 260 * GiB, NULL },                            /* the floor itself */
+        { 300 * GiB - 64 * MiB, NULL },                 /* touches busy */
+        { 301 * GiB, NULL },                            /* touches busy */
+        { XEN_NVDIMM_GPA_LIMIT - 64 * MiB, NULL },      /* fits exactly */
+        { 260 * GiB - 4 * KiB, "64-bit BAR window" },
         { 270 * GiB + 0x800, "not page aligned" },
         { 8 * GiB, "64-bit BAR window" },
         { 300 * GiB - 32 * MiB, "overlaps another xen-nvdimm" },
@@ -180,6 +191,11 @@ static void test_check_gpa(void)
         bool ok = xen_nvdimm_check_gpa(cases[i].gpa, 260 * GiB, 64 * MiB,
                                        busy, ARRAY_SIZE(busy), &err);
 
+        if (ok != !cases[i].error) {
+            g_printerr("gpa 0x%" PRIx64 ": want %s, got %s\n", cases[i].gpa,
+                       cases[i].error ?: "success",
+                       ok ? "success" : error_get_pretty(err));
+        }
         g_assert_cmpint(ok, ==, !cases[i].error);
         if (cases[i].error) {
             g_assert_nonnull(strstr(error_get_pretty(err), cases[i].error));
@@ -255,6 +271,18 @@ static void test_check_pmem(void)
                             "host memory 0x281000000 is in no persistent"));
         g_assert_true(pmem(0x281000000, 0x282000000, map, m, lie, 1, ""));
     }
+    /* An NFIT range across a reserved entry: the entry still counts. */
+    {
+        const XenNvdimmMemRange holed[] = {
+            { 0x480000000, 0x481000000, 2 },
+            { 0x600000000, 0x700000000, 7 },
+        };
+        const XenNvdimmRange wide[] = { { 0x400000000, 0x500000000 } };
+
+        g_assert_false(pmem(0x400000000, 0x500000000, holed, 2, wide, 1,
+                            "host memory 0x480000000 is reserved"));
+        g_assert_true(pmem(0x481000000, 0x500000000, holed, 2, wide, 1, ""));
+    }
     /* No map at all: only the NFIT speaks. */
     g_assert_true(pmem(0x400000000, 0x400001000, NULL, 0, nfit, n, ""));
     g_assert_false(pmem(0x0, 0x1000, NULL, 0, NULL, 0, "in no persistent"));
@@ -321,6 +349,10 @@ static void test_parse_nfit(void)
                                               r, &err));
     error_free_or_abort(&err);
     g_assert_false(xen_nvdimm_parse_nfit_pmem((uint8_t *)"NFIT", 4, r, &err));
+    error_free_or_abort(&err);
+    /* More bytes than the header says, though whole structures. */
+    stl_le_p(good->data + 4, good->len - 56);
+    g_assert_false(xen_nvdimm_parse_nfit_pmem(good->data, good->len, r, &err));
     error_free_or_abort(&err);
 }
 

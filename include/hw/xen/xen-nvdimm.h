@@ -55,12 +55,14 @@ struct XenNvdimmState {
     bool allow_badblocks;
     /* Emulated mode, for tests: make the k-th hypervisor call fail. */
     uint32_t emu_fail_call;
-    /* For tests: make the k-th label sync fail. */
-    uint32_t emu_fail_label_sync;
     /* Emulated mode, for tests: make every unmap fail. */
     bool emu_fail_unmap;
     /* Emulated mode, for tests: scatter the pmem in extents of this size. */
     uint64_t emu_extent_size;
+    /* Emulated mode, for tests: the domain's memory reaches this far. */
+    uint64_t emu_max_gpa;
+    /* Emulated mode, for tests: two extents on the same host memory. */
+    bool emu_alias;
     /* Emulated mode, for tests: what the host says of its memory. */
     char *emu_host_memory;
     char *emu_badblocks;
@@ -85,7 +87,6 @@ struct XenNvdimmState {
     bool label_failed;          /* a label write was lost: fail them all */
     int64_t label_budget_ns;    /* time label writes may still take */
     int64_t label_budget_at;    /* when the budget was last refilled */
-    uint32_t label_syncs;       /* label syncs so far */
     Notifier exit_notifier;
     MemoryRegion dma_mr;        /* on Xen: what QEMU's DMA finds there */
     bool dma_mapped;
