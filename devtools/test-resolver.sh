@@ -60,12 +60,21 @@ for name, (off, pat) in cases.items():
     # Every extent inside the NVDIMM's region: the driver's view held.
     outside = [e for e in ext if not (base <= e[1] and e[1] + e[2] <= base + size)]
     hit = [e for e in ext if e[0] <= off < e[0] + e[2]]
-    spa = hit[0][1] + off - hit[0][0] if hit else None
-    img.seek(spa - base if spa is not None else 0)
+    if not hit or outside:
+        print(f"FAIL {name}: offset {off:#x} is in none of the {len(ext)} "
+              f"extent(s)" if not hit else
+              f"FAIL {name}: extents outside the NVDIMM's region: {outside}")
+        bad += 1
+        continue
+    spa = hit[0][1] + off - hit[0][0]
+    img.seek(spa - base)
     got = img.read(len(pat))
-    ok = hit and not outside and got == pat
+    ok = got == pat
     if name == "fsdax-fragmented" and len(ext) < 2:
         print(f"FAIL {name}: the file was not fragmented")
+        ok = False
+    if name.startswith("fsdax-many") and len(ext) <= 256:
+        print(f"FAIL {name}: {len(ext)} extents, not more than one FIEMAP call's 256")
         ok = False
     bad += not ok
     print(f"{'ok  ' if ok else 'FAIL'} {name}: {len(ext)} extent(s), offset "
@@ -107,7 +116,9 @@ bad += not ok
 print(f"{'ok  ' if ok else 'FAIL'} raw-badblocks: bad ranges {bb}, "
       f"extents {ext}")
 expected = {"raw", "partition", "file-nodax", "fsdax-ext4", "fsdax-blockdev",
-            "fsdax-fragmented", "fsdax-xfs", "devdax", "raw-badblocks"}
+            "fsdax-fragmented", "fsdax-xfs", "devdax", "raw-badblocks",
+            "fsdax-many-first", "fsdax-many-256th", "fsdax-many-257th",
+            "fsdax-many-last"}
 if set(cases) != expected:
     print(f"FAIL cases run: {sorted(cases)}")
     bad += 1

@@ -102,6 +102,20 @@ for i in 1 2 3 4 5 6 7 8; do
     sync
 done
 case_ fsdax-fragmented /mnt/ext4/a 512K 0x51234
+# More extents than one FIEMAP call returns (256): DAX allocates at once,
+# and with every file drawing on ext4's shared (group) preallocation, two
+# files grown in turn interleave block by block.  Patterns in the first
+# extent, the 256th, the 257th (the second call's first) and the last.
+echo 1000000 >"/sys/fs/ext4/$DEV/mb_stream_req"
+for i in $(seq 300); do
+    dd if=/dev/zero bs=4k count=1 2>/dev/null >>/mnt/ext4/m
+    dd if=/dev/zero bs=4k count=1 2>/dev/null >>/mnt/ext4/n
+done
+sync
+case_ fsdax-many-first /mnt/ext4/m 1200K 0x10
+case_ fsdax-many-256th /mnt/ext4/m 1200K 0xff020
+case_ fsdax-many-257th /mnt/ext4/m 1200K 0x100030
+case_ fsdax-many-last /mnt/ext4/m 1200K 0x12bf00
 # A file pinned: nothing can move or free its blocks while it is held,
 # although it is fragmented and defragmenting it would move them.
 hold ext4-file-held /mnt/ext4/a 512K "truncate -s 64K /mnt/ext4/a
