@@ -91,6 +91,10 @@ check(sorted(regions.values()) == sorted(placed),
       f"regions at QEMU's addresses: {regions} {placed}")
 for region, base in sorted(regions.items()):
     name = placed.get(base)
+    if name is None:
+        check(False, f"{region} at {base:#x} is at no address QEMU placed "
+              f"a device at ({placed})")
+        continue
     ext = [tuple(int(x, 16) for x in l.split()[3:6]) for l in log
            if l.startswith(f"RESOLVE {region} extent ")]
     data = content(region)
