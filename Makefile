@@ -18,7 +18,7 @@ build: deps
 deps:
 	devtools/deps.sh
 
-# The mutation score of the fast tiers (unit tests and qtest): about 15 min.
+# The mutation score of the fast tiers (unit tests and qtest): about 10 min.
 mutate: build
 	devtools/mutate.sh
 

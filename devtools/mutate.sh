@@ -45,7 +45,7 @@ fast_tiers() {
     for t in test-xen-nvdimm-layout test-nvdimm-xen-dsm qtest-x86_64/xen-nvdimm-test; do
         if ! timeout -k 5 "$PER_TEST" "$QBUILD/pyvenv/bin/meson" test -C "$QBUILD" \
                 --no-rebuild --print-errorlogs "$t" >"$work/test.log" 2>&1; then
-            why=$( { grep -m1 -E 'ERROR:\.\./|assertion|Bail out' "$work/test.log" ||
+            why=$( { grep -m1 -E 'ERROR:\.\./|assertion|Bail out|kill_qemu\(\)' "$work/test.log" ||
                      grep -m1 -E 'Timeout|killed by signal' "$work/test.log"; } |
                   sed 's/^ *▶ *[0-9\/]* *//; s/ *ERROR *$//' | cut -c1-160)
             echo "$t: ${why:-failed (timeout $PER_TEST s)}"
