@@ -123,7 +123,7 @@ if set(cases) != expected:
     print(f"FAIL cases run: {sorted(cases)}")
     bad += 1
 want = {"short-file", "hole", "unwritten", "fsdax-mounted", "sector",
-        "tmpfs", "legacy-pmem"}
+        "tmpfs", "legacy-pmem", "vfat-file"}
 if set(refusals) != want:
     print(f"FAIL refusals run: {sorted(refusals)}")
     bad += 1

@@ -21,7 +21,8 @@ kpkg=$(apt-cache depends linux-image-amd64 |
        sed -n 's/.*Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)
 kver=${kpkg#linux-image-}
 [ -n "$kver" ] || die "cannot find the kernel package of linux-image-amd64"
-MODULES="nfit nd_pmem nd_btt nd_e820 dax_pmem device_dax ext4 xfs crc32c_generic"
+MODULES="nfit nd_pmem nd_btt nd_e820 dax_pmem device_dax ext4 xfs crc32c_generic
+         vfat nls_cp437 nls_utf8 nls_ascii"
 kdir=$CACHE/guest/kernel-$kver-$(echo "$MODULES" | md5sum | cut -c1-8)
 
 if [ ! -f "$kdir/vmlinux" ]; then

@@ -159,3 +159,11 @@ dd if=/dev/zero of=/tmp/f bs=1M count=4 2>/dev/null
 refuse tmpfs /tmp/f 4M "is not on a pmem block device"
 # Legacy pmem (memmap=): RAM in the firmware's map, and so to Xen.
 refuse legacy-pmem "$LEGACY" 16M "is RAM (E820 type 1, "
+# A filesystem whose blocks xen-nvdimm cannot pin or trust: FAT.
+mk raw 32M
+mkdosfs "/dev/$DEV" >/dev/null
+mkdir -p /mnt/vfat
+mount -t vfat "/dev/$DEV" /mnt/vfat || echo "FAILED mount vfat"
+dd if=/dev/zero of=/mnt/vfat/f bs=1M count=4 2>/dev/null
+refuse vfat-file /mnt/vfat/f 4M "only files on ext2/3/4 and XFS can back a guest's pmem"
+umount /mnt/vfat
