@@ -103,7 +103,7 @@ bool xen_nvdimm_label_write(void *opaque, uint32_t off, const void *buf,
         return false;
     }
     for (uint32_t done = 0; done < len; done += r) {
-        /* The last piece syncs: all of the write is durable with it. */
+        /* Each piece is durable before the next (and before the reply). */
         r = label_pwrite(s, (const uint8_t *)buf + done, len - done,
                          at + done, true);
         if (r <= 0) {
