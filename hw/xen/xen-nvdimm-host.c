@@ -223,10 +223,12 @@ static bool host_lock_extents(XenNvdimmState *s, Error **errp)
  * Records
  */
 
-static char *record_dir(uint32_t domid)
+/* Where the records of domain @domid (a xenstore path component) live. */
+#define RECORDS_ROOT "/local/domain/0/device-model"
+
+static char *record_dir(const char *domid)
 {
-    return g_strdup_printf("/local/domain/0/device-model/%u/xen-nvdimm",
-                           domid);
+    return g_strdup_printf(RECORDS_ROOT "/%s/xen-nvdimm", domid);
 }
 
 /* Does the domain a record was written for still exist? */
@@ -282,10 +284,9 @@ static bool records_check(XenNvdimmState *s, Error **errp)
     ERRP_GUARD();
     g_auto(GStrv) domids = NULL;
 
-    domids = xen_nvdimm_xs_directory("/local/domain/0/device-model", errp);
+    domids = xen_nvdimm_xs_directory(RECORDS_ROOT, errp);
     for (char **d = domids; d && *d; d++) {
-        g_autofree char *dir = g_strdup_printf("/local/domain/0/device-model/"
-                                               "%s/xen-nvdimm", *d);
+        g_autofree char *dir = record_dir(*d);
         g_autofree char *vm_key = g_strdup_printf("%s/vm", dir);
         g_autofree char *vm = NULL;
         g_auto(GStrv) keys = xen_nvdimm_xs_directory(dir, errp);
@@ -380,7 +381,8 @@ static char *record_text(XenNvdimmState *s)
 static bool record_write(XenNvdimmState *s, Error **errp)
 {
     ERRP_GUARD();
-    g_autofree char *dir = record_dir(xen_domid);
+    g_autofree char *domid = g_strdup_printf("%u", xen_domid);
+    g_autofree char *dir = record_dir(domid);
     g_autofree char *dom_vm = g_strdup_printf("/local/domain/%u/vm",
                                               xen_domid);
     g_autofree char *vm = NULL;
