@@ -3,8 +3,9 @@
 # xen-nvdimm: Debian's QEMU 10.0 plus this tree.  Run as root on Debian 12.
 #   make demo     install deps, fetch and build QEMU, run the demo
 #   make check    the same set-up, then the whole test suite
+#   make deb      Debian's qemu-system-xen with the series (build/deb/)
 
-.PHONY: demo check build deps export mutate clean
+.PHONY: demo check build deps deb export mutate clean
 
 demo: build
 	devtools/demo.sh
@@ -17,6 +18,11 @@ build: deps
 
 deps:
 	devtools/deps.sh
+
+# Debian's qemu-system-xen package (trixie, Xen 4.20) with the series, built
+# in a clean trixie chroot: about N min cold.
+deb: deps
+	devtools/deb/build.sh
 
 # The mutation score of the fast tiers (unit tests and qtest): about 10 min.
 mutate: build

@@ -87,7 +87,9 @@ check "a Linux guest uses two xen-nvdimms (TCG, emulated mode)" "$TOP/devtools/t
 check "labels, fsdax and DAX writes across reboot and restart (TCG guest)" "$TOP/devtools/test-labels.sh"
 check "QEMU's own NFIT unchanged (expected NFIT.dimmpxm, TCG guest)" "$TOP/devtools/test-nfit-golden.sh"
 check "xenstore stand-in with libxenstore clients" "$TOP/devtools/test-xenstore-standin.sh"
-check "real Xen 4.17 nested under TCG: xl-created HVM guests with xen-nvdimm" "$TOP/devtools/xen/run.sh"
+check "real Xen 4.17 nested under TCG: xl-created HVM guests with xen-nvdimm" "$TOP/devtools/xen/run.sh" bookworm
+check "Debian's qemu-system-xen with the series builds in a trixie chroot, lintian clean" "$TOP/devtools/deb/build.sh"
+check "real Xen 4.20 nested under TCG: the package installed by apt, an ordinary guest with xen-nvdimm" "$TOP/devtools/xen/run.sh" trixie
 check "series lists every new file" series_lists_all_files
 check "checkpatch on the exported series" checkpatch
 

@@ -7,7 +7,7 @@
 #
 #   image.sh OUTDIR [FILE...]
 #
-# writes OUTDIR/vmlinux and OUTDIR/initrd.img; the FILEs go to /test in the
+# writes OUTDIR/vmlinux, OUTDIR/vmlinuz (the bzImage) and OUTDIR/initrd.img; the FILEs go to /test in the
 # guest, and /test/run.sh (one of them) is what the guest runs.
 set -euo pipefail
 . "$(dirname "$0")/../common.sh"
@@ -22,10 +22,10 @@ kpkg=$(apt-cache depends linux-image-amd64 |
 kver=${kpkg#linux-image-}
 [ -n "$kver" ] || die "cannot find the kernel package of linux-image-amd64"
 MODULES="nfit nd_pmem nd_btt nd_e820 dax_pmem device_dax ext4 xfs crc32c_generic
-         vfat nls_cp437 nls_utf8 nls_ascii"
+         vfat nls_cp437 nls_utf8 nls_ascii xen-blkfront xen-netfront"
 kdir=$CACHE/guest/kernel-$kver-$(echo "$MODULES" | md5sum | cut -c1-8)
 
-if [ ! -f "$kdir/vmlinux" ]; then
+if [ ! -f "$kdir/vmlinux" ] || [ ! -f "$kdir/vmlinuz" ]; then
     log "fetching Debian kernel $kver"
     tmp=$(mktemp -d)
     (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$kpkg" >/dev/null) ||
@@ -57,10 +57,13 @@ PY
     rm -rf "$kdir"
     mkdir -p "$kdir"
     mv "$tmp/vmlinux" "$tmp/mods" "$kdir/"
+    # The bzImage too, for guests whose firmware loads it (Xen HVM).
+    cp "$tmp/x/boot/vmlinuz-$kver" "$kdir/vmlinuz"
     echo "$kpkg $(dpkg-deb -f "$tmp"/*.deb Version)" >"$kdir/version"
     rm -rf "$tmp"
 fi
 cp "$kdir/vmlinux" "$out/vmlinux"
+cp "$kdir/vmlinuz" "$out/vmlinuz"
 
 # The initramfs is rebuilt every time (about a second): tests change.
 root=$(mktemp -d)

@@ -2,15 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # /xt/run.sh in the Xen test's dom0 (run by /sbin/xtest-init, see image.sh):
-# start the Xen tools, install our QEMU where `make install` would, find the
-# raw pmem and its host physical address, write patterns to it, then xl
-# create two HVM guests whose device model is our QEMU with a xen-nvdimm on
-# that pmem, and judge what QEMU, Xen and the guests did.  Prints one
+# start the Xen tools, install the device model (DM_MODE=override: our QEMU
+# where `make install` would, named by device_model_override; package:
+# make deb's qemu-system-xen by apt, libxl's default), find the raw pmem and
+# its host physical address, write patterns to it, then xl create HVM
+# guests with a xen-nvdimm on that pmem, and judge what QEMU, Xen and the
+# guests did.  With the package, the first guest is an ordinary one too: a
+# disk, a network on a dom0 bridge, the default display, a USB tablet.
+# Prints one
 # "PASS: "/"FAIL: " line per assertion,
 # "HOSTCHECK <file offset> <pattern>" for the host to find in the outer
 # backing file, and last "XTEST-RESULT: ..." ("ALL-PASSED" only if no FAIL).
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-4.17/bin
-. /xt/opts   # NONCE SIZE LABEL OUTER_NV_ADDR GUEST_TIMEOUT DM_SHIM GUEST_KVER
+. /xt/opts   # NONCE SIZE LABEL OUTER_NV_ADDR GUEST_TIMEOUT DM_SHIM XEN_VER DM_MODE
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-$XEN_VER/bin
 
 passed=0
 failed=0
@@ -47,21 +51,42 @@ xl info >/tmp/xl-info.txt 2>&1
 verdict $? "xl talks to Xen ($(awk '/^xen_version/ { print $3 }' /tmp/xl-info.txt), $(awk '/^virt_caps/ { $1 = $2 = ""; print }' /tmp/xl-info.txt))"
 grep -q 'virt_caps.*hvm' /tmp/xl-info.txt || fatal "Xen cannot run HVM guests here"
 
-ts "=== our QEMU, installed as make install would"
-mkdir -p /usr/local/bin /usr/local/share/qemu
-cp /xt/qemu/qemu-system-x86_64 /usr/local/bin/
-cp -r /xt/qemu/share/* /usr/local/share/qemu/
-/usr/local/bin/qemu-system-x86_64 --version >/tmp/qemu-version 2>&1
-grep -q '^QEMU emulator version' /tmp/qemu-version
-verdict $? "our QEMU runs in dom0: $(head -n 1 /tmp/qemu-version)"
-/usr/local/bin/qemu-system-x86_64 -device help 2>/dev/null | grep -q '"xen-nvdimm"' ||
-    fatal "our QEMU has no xen-nvdimm device"
-DM=/usr/local/bin/qemu-system-x86_64
-if [ "$DM_SHIM" = 1 ]; then
-    # libxl always passes "-vnc none"; a QEMU without VNC rejects it.
-    fail "our QEMU rejects libxl's '-vnc none' (built without VNC): the guests run through a shim that drops it"
-    mkdir -p /usr/local/lib/xtest
-    cat >/usr/local/lib/xtest/qemu-dm <<'SHIM'
+if [ "$DM_MODE" = package ]; then
+    ts "=== make deb's qemu-system-xen, installed by apt over Debian's"
+    stock=$(dpkg-query -W -f '${Version}' qemu-system-xen 2>/dev/null)
+    DM=/usr/libexec/xen-qemu-system-i386
+    $DM -device help 2>/dev/null | grep -q '"xen-nvdimm"'
+    [ $? != 0 ] && [ -n "$stock" ]
+    verdict $? "Debian's qemu-system-xen $stock is installed and has no xen-nvdimm"
+    deb=$(ls /xt/qemu-system-xen_*.deb)
+    apt-get install -y --no-download "$deb" >/tmp/apt-install.log 2>&1
+    rc=$?
+    cat /tmp/apt-install.log
+    new=$(dpkg-query -W -f '${Version}' qemu-system-xen 2>/dev/null)
+    [ $rc = 0 ] && [ "$new" != "$stock" ] && dpkg --compare-versions "$new" gt "$stock"
+    verdict $? "apt-get install ${deb##*/} replaces it (rc $rc): qemu-system-xen $stock -> $new"
+    $DM --version >/tmp/qemu-version 2>&1
+    grep -q "^QEMU emulator version .*(Debian $new)" /tmp/qemu-version
+    verdict $? "libxl's default device model $DM is the package's: $(head -n 1 /tmp/qemu-version)"
+    $DM -device help 2>/dev/null | grep -q '"xen-nvdimm"' ||
+        fatal "$DM has no xen-nvdimm device"
+    DM_OVERRIDE=
+else
+    ts "=== our QEMU, installed as make install would"
+    mkdir -p /usr/local/bin /usr/local/share/qemu
+    cp /xt/qemu/qemu-system-x86_64 /usr/local/bin/
+    cp -r /xt/qemu/share/* /usr/local/share/qemu/
+    /usr/local/bin/qemu-system-x86_64 --version >/tmp/qemu-version 2>&1
+    grep -q '^QEMU emulator version' /tmp/qemu-version
+    verdict $? "our QEMU runs in dom0: $(head -n 1 /tmp/qemu-version)"
+    /usr/local/bin/qemu-system-x86_64 -device help 2>/dev/null | grep -q '"xen-nvdimm"' ||
+        fatal "our QEMU has no xen-nvdimm device"
+    DM=/usr/local/bin/qemu-system-x86_64
+    if [ "$DM_SHIM" = 1 ]; then
+        # libxl always passes "-vnc none"; a QEMU without VNC rejects it.
+        fail "our QEMU rejects libxl's '-vnc none' (built without VNC): the guests run through a shim that drops it"
+        mkdir -p /usr/local/lib/xtest
+        cat >/usr/local/lib/xtest/qemu-dm <<'SHIM'
 #!/bin/sh
 for a; do
     shift
@@ -71,8 +96,10 @@ for a; do
 done
 exec /usr/local/bin/qemu-system-x86_64 "$@"
 SHIM
-    chmod 755 /usr/local/lib/xtest/qemu-dm
-    DM=/usr/local/lib/xtest/qemu-dm
+        chmod 755 /usr/local/lib/xtest/qemu-dm
+        DM=/usr/local/lib/xtest/qemu-dm
+    fi
+    DM_OVERRIDE="device_model_override = \"$DM\""
 fi
 
 ts "=== dom0's pmem"
@@ -111,9 +138,24 @@ for off in $DOM0_OFFS; do
 done
 verdict $ok "dom0 wrote its patterns to /dev/pmem0 at $DOM0_OFFS"
 
-KERNEL=/boot/vmlinuz-$GUEST_KVER
-[ -f "$KERNEL" ] || fatal "no $KERNEL in dom0 for the guest (its initramfs has $GUEST_KVER modules)"
+KERNEL=/xt/guest-vmlinuz
 join() { echo "$*" | tr ' ' ','; }
+
+# What an admin's guest has: a disk, a network on a dom0 bridge, a USB
+# tablet, and (by not saying otherwise) libxl's default display.
+ORDINARY=
+GUEST_IP=10.99.0.2
+DOM0_IP=10.99.0.1
+NC_PORT=7777
+DISK=/tmp/xtdisk.img
+ordinary_cfg() {
+    cat <<CFG
+disk = [ "format=raw, vdev=xvda, access=rw, target=$DISK" ]
+vif = [ "bridge=xenbr0, mac=00:16:3e:58:4e:01" ]
+usb = 1
+usbdevice = [ "tablet" ]
+CFG
+}
 
 # guest_cfg NAME SCENARIO EXTRA-CFG-LINE READ-LIST
 guest_cfg() {
@@ -124,16 +166,14 @@ memory = 256
 vcpus = 1
 kernel = "$KERNEL"
 ramdisk = "/xt/guest-initrd.img"
-cmdline = "console=ttyS0,115200 quiet panic=-1 xtest_scenario=$2 xtest_nonce=$NONCE xtest_read=$4 xtest_write=$(join $GUEST_OFFS)"
+cmdline = "console=ttyS0,115200 quiet panic=-1 xtest_scenario=$2 xtest_nonce=$NONCE xtest_read=$4 xtest_write=$(join $GUEST_OFFS)${ORDINARY:+ xtest_ordinary=$GUEST_IP,$DOM0_IP,$NC_PORT}"
 serial = "file:/tmp/$1-serial.log"
-vnc = 0
-sdl = 0
-vga = "none"
+$(if [ -n "$ORDINARY" ]; then ordinary_cfg; else printf 'vnc = 0\nsdl = 0\nvga = "none"\n'; fi)
 on_crash = "destroy"
 on_reboot = "destroy"
 $3
 device_model_version = "qemu-xen"
-device_model_override = "$DM"
+$DM_OVERRIDE
 device_model_args_hvm = [
     "-object", "memory-backend-xen-pmem,id=pm0,mem-path=/dev/pmem0,size=$((SIZE / 1048576))M",
     "-device", "xen-nvdimm,id=nv0,memdev=pm0,label-size=$((LABEL / 1024))K",
@@ -171,6 +211,28 @@ wait_gone() {
     ! xl domid "$NAME" >/dev/null 2>&1
 }
 
+# The admin's devices, seen from dom0 while the guest runs: the device
+# model's own view over its monitor, libxl's vif hotplug on the bridge.
+ordinary_running() {
+    hmp() { /xt/xtest-hmp "/run/xtmon-$NAME.sock" "$1" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' | tr -d '\r'; }
+    hmp "info usb" >/tmp/info-usb.txt
+    grep -q 'QEMU USB Tablet' /tmp/info-usb.txt
+    verdict $? "$NAME: the device model has the USB tablet: $(grep -m1 Tablet /tmp/info-usb.txt)"
+    hmp "info vnc" >/tmp/info-vnc.txt
+    grep -q 'Server: 127.0.0.1:5900' /tmp/info-vnc.txt
+    verdict $? "$NAME: the default display is served over VNC: $(grep -m1 'Server:' /tmp/info-vnc.txt)"
+    hmp "info block" >/tmp/info-block.txt
+    grep -q "$DISK" /tmp/info-block.txt
+    verdict $? "$NAME: the device model has the disk: $(grep -m1 "$DISK" /tmp/info-block.txt)"
+    # The guest sends one line over TCP once its network is up.
+    [ -z "$NC_PID" ] || kill "$NC_PID" 2>/dev/null
+    busybox nc -l -p "$NC_PORT" >"/tmp/nc-$NAME.txt" 2>&1 &
+    NC_PID=$!
+    ports=$(ip -o link show master xenbr0 | awk -F': ' '{ print $2 }' | sed 's/@.*//' | sort | tr '\n' ' ')
+    echo "$ports" | grep -q "vif$DOMID.0 " && echo "$ports" | grep -q "vif$DOMID.0-emu "
+    verdict $? "$NAME: libxl put the guest's PV and emulated NICs on xenbr0: $ports"
+}
+
 # run_guest NAME SCENARIO EXTRA-CFG-LINE READ-LIST TABLES
 run_guest() {
     NAME=$1 SCEN=$2
@@ -182,7 +244,7 @@ run_guest() {
     timeout 600 xl create "/tmp/$NAME.cfg" >"/tmp/xl-create-$NAME.log" 2>&1
     rc=$?
     cat "/tmp/xl-create-$NAME.log"
-    verdict $rc "$NAME: xl create with our QEMU as the device model and a xen-nvdimm (rc $rc, $(cut -d' ' -f1 /proc/uptime) - $t0 s)"
+    verdict $rc "$NAME: xl create with a xen-nvdimm, device model $DM (rc $rc, $(cut -d' ' -f1 /proc/uptime) - $t0 s)"
     if [ $rc != 0 ]; then
         ts "qemu-dm log:"; cat "/var/log/xen/qemu-dm-$NAME.log"
         ts "xl log:"; tail -n 40 "/var/log/xen/xl-$NAME.log"
@@ -191,7 +253,10 @@ run_guest() {
     fi
     DOMID=$(xl domid "$NAME")
     xl dmesg -c >"/tmp/xen-create-$NAME.log"
-    ps -o args= -C qemu-system-x86_64 | cut -c1-2000
+    DMPID=$(xenstore-read "/local/domain/$DOMID/image/device-model-pid")
+    tr '\0' ' ' <"/proc/$DMPID/cmdline" | tee "/tmp/dm-args-$NAME.txt" | cut -c1-3000
+    echo
+    [ -z "$ORDINARY" ] || ordinary_running
 
     # What QEMU says it resolved and did.
     qtrace 'xen_nvdimm_[a-z_]*' | sed 's/^/  qemu: /'
@@ -286,6 +351,14 @@ run_guest() {
         [ "$got" = "$(pattern "${ro%%:*}" "${ro#*:}")" ]
         verdict $? "$NAME: the guest read $(pattern "${ro%%:*}" "${ro#*:}") from its /dev/pmem0: '$got'"
     done
+    if [ -n "$ORDINARY" ]; then
+        [ "$(g GDISK)" = "XTEST-DISK-$NONCE" ]
+        verdict $? "$NAME: the guest read dom0's pattern from its disk /dev/xvda: '$(g GDISK)'"
+        g GPING | grep -q '^rc=0 '
+        verdict $? "$NAME: the guest pings dom0 over the bridge: $(g GPING)"
+        [ "$(cat /tmp/nc-$NAME.txt 2>/dev/null)" = "XTEST-NET-$NONCE" ]
+        verdict $? "$NAME: dom0 received the guest's message over TCP: '$(cat /tmp/nc-$NAME.txt 2>/dev/null)'"
+    fi
     ts "Xen console since xl create:"
     xl dmesg | grep -v 'memory_map:' | tail -n 40
     return 0
@@ -338,8 +411,25 @@ run_guest_retry() {
     return $rc
 }
 
+NC_PID=
+if [ "$DM_MODE" = package ]; then
+    ORDINARY=1
+    ts "=== dom0's bridge and the guest's disk"
+    modprobe -a bridge tun
+    ip link add xenbr0 type bridge &&
+        ip addr add "$DOM0_IP/24" dev xenbr0 &&
+        ip link set xenbr0 up
+    verdict $? "dom0 has the bridge xenbr0 at $DOM0_IP"
+    truncate -s 16M "$DISK"
+    printf 'XTEST-DISK-%s' "$NONCE" | dd of="$DISK" bs=4096 seek=256 conv=notrunc 2>/dev/null
+fi
 if run_guest_retry xtguest1 1 "" "${reads1%,}" 2; then
     after_guest
+    if [ -n "$ORDINARY" ]; then
+        got=$(dd if="$DISK" bs=4096 skip=512 count=1 2>/dev/null | head -c 64 | tr -d '\0')
+        [ "$got" = "XTEST-GDISK-$NONCE" ]
+        verdict $? "xtguest1: dom0 finds the guest's pattern in its disk image at 2 MiB: '$got'"
+    fi
     G1=$(g GWROTE | wc -l)
     [ "$G1" = 3 ]
     verdict $? "xtguest1: the guest wrote 3 patterns to its /dev/pmem0"
@@ -356,6 +446,9 @@ if run_guest_retry xtguest1 1 "" "${reads1%,}" 2; then
         verdict $? "dom0's pattern at $off is still there: '$got'"
     done
 fi
+
+ORDINARY=
+[ -z "$NC_PID" ] || kill "$NC_PID" 2>/dev/null
 
 # --- scenario 2: the admin's own ACPI table too; dom0 destroys the guest.
 [ -s /xt/extra.aml ] || fatal "no /xt/extra.aml for scenario 2"

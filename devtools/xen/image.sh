@@ -1,16 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# The dom0 of the nested Xen test, from Debian bookworm packages only: Xen
-# 4.17, its tools, the NVDIMM tools, Debian's kernel and the shared libraries
-# the QEMU built from this tree needs.  Cached in $CACHE/xen-dom0/KEY, where
-# KEY hashes the candidate versions of every package that goes in (the
-# dependency closure) and this script; rebuilt from scratch when absent.
+# The dom0 of the nested Xen test, from Debian packages only: Xen, its tools,
+# the NVDIMM tools and Debian's kernel, of either suite:
+#   bookworm  Xen 4.17, kernel 6.1, and the shared libraries of the QEMU
+#             built from this tree (which the test installs in /usr/local)
+#   trixie    Xen 4.20, kernel 6.12, and Debian's own qemu-system-xen (which
+#             the test replaces with make deb's package, by apt)
+# Cached in $CACHE/xen-dom0-SUITE/KEY, where KEY hashes every package that
+# goes in at the version apt picks (the dependency closure), this script and
+# the archive entries; rebuilt from scratch when absent.
 #
-#   image.sh            build if needed; print the image directory on stdout
+#   image.sh [SUITE]    build if needed; print the image directory on stdout
 #
-# XEN_TEST_QEMU names the QEMU binary whose libraries go in (default: the
-# build's).
+# XEN_TEST_QEMU names the QEMU binary whose libraries go in for bookworm
+# (default: the build's).
 #
 # The directory holds rootfs.img (ext4, sparse; boot it read-only or with
 # snapshot=on), xen (the multiboot ELF), vmlinuz, initrd.img, kernel-version
@@ -18,16 +22,16 @@
 # which runs /xt/run.sh from a tar on the second virtio disk, then powers off.
 set -euo pipefail
 . "$(dirname "$0")/../common.sh"
+. "$TOP/devtools/apt-suite.sh"
 QEMU=${XEN_TEST_QEMU:-$QEMU}    # another build of ours to test, if given
 exec 3>&1 1>&2          # progress on stderr; stdout carries only the result
 
 APT="apt-get -o DPkg::Lock::Timeout=600 -y -q"
 export DEBIAN_FRONTEND=noninteractive
-SUITE=bookworm
+SUITE=${1:-bookworm}
 
 # (Host tools, debootstrap and the outer QEMU among them: devtools/deps.sh.)
 [ -x /usr/sbin/debootstrap ] || die "no debootstrap: run make deps"
-[ -x "$QEMU" ] || die "$QEMU is not built (make build)"
 
 # The shared libraries of our QEMU, as the packages that ship them.
 qemu_lib_pkgs() {
@@ -39,58 +43,31 @@ qemu_lib_pkgs() {
         echo "${pkg%%:*}"
     done | sort -u
 }
-PKGS="xen-hypervisor-4.17-amd64 xen-utils-4.17 xenstore-utils ndctl daxctl
-      linux-image-amd64 busybox kmod udev iproute2 procps seabios
-      $(qemu_lib_pkgs | tr '\n' ' ')"
+# Bridges for the guests' network: iproute2 (Xen's vif-bridge uses ip).
+COMMON="xenstore-utils ndctl daxctl linux-image-amd64 busybox kmod udev iproute2 procps
+        seabios e2fsprogs"
+case $SUITE in
+    bookworm)
+        XEN_VER=4.17
+        [ -x "$QEMU" ] || die "$QEMU is not built (make build)"
+        PKGS="$(qemu_lib_pkgs | tr '\n' ' ')" ;;
+    trixie)
+        XEN_VER=4.20
+        PKGS="qemu-system-xen" ;;
+    *) die "no dom0 image for suite $SUITE (bookworm or trixie)" ;;
+esac
+PKGS="xen-hypervisor-$XEN_VER-amd64 xen-utils-$XEN_VER $COMMON $PKGS"
 
-# The Debian archive entries of this machine for bookworm, its updates and
-# security suites (deb822 stanzas or one-line entries), main only.
-host_sources() {
-    local f
-    for f in /etc/apt/sources.list.d/*.sources; do
-        [ -e "$f" ] || continue
-        awk -v suite="$SUITE" 'BEGIN { RS = ""; FS = "\n" }
-            {
-                types = uris = suites = signed = ""
-                for (i = 1; i <= NF; i++) {
-                    if ($i ~ /^Types:/) types = $i
-                    if ($i ~ /^URIs:/) uris = $i
-                    if ($i ~ /^Suites:/) suites = $i
-                    if ($i ~ /^Signed-By:/) signed = $i
-                }
-                if (types !~ /[ \t]deb([ \t]|$)/) next
-                n = split(suites, s, /[ \t]+/); keep = ""
-                for (i = 2; i <= n; i++)
-                    if (s[i] == suite || s[i] == suite "-updates" || s[i] == suite "-security")
-                        keep = keep " " s[i]
-                if (keep == "") next
-                printf "Types: deb\n%s\nSuites:%s\nComponents: main\n%s\n\n", uris, keep, signed
-            }' "$f"
-    done
-    cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-        awk -v suite="$SUITE" '$1 == "deb" && ($3 == suite || $3 == suite "-updates" ||
-                                                $3 == suite "-security") {
-            for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print "deb", $i, $3, "main"; next }
-        }' || true
-}
-sources=$(host_sources)
-mirror=$(printf '%s\n' "$sources" |
-         awk -v suite="$SUITE" '/^URIs:/ { u = $2 } /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == suite) { print u; exit } }
-              $1 == "deb" && $3 == suite { print $2; exit }')
-[ -n "$mirror" ] || die "cannot find the Debian $SUITE archive in the apt sources"
+sources=$(suite_sources "$SUITE")
+mirror=$(printf '%s\n' "$sources" | sed -n 's/^URIs: //p' | head -n 1)
 
-# Cache key: every package of the closure at its candidate version, this
-# script and the archive entries.
+# Cache key: every package apt would install, this script and the archive
+# entries.
+suite_apt "$SUITE"
 # shellcheck disable=SC2086
-closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
-              --no-breaks --no-replaces --no-enhances $PKGS |
-          grep -v '^[ <]' | sort -u)
-# shellcheck disable=SC2086
-versions=$(apt-cache policy $closure | awk '/^[^ ]/ { p = $1 } /Candidate:/ { print p, $2 }')
-echo "$versions" | grep -q ' (none)$' &&
-    die "no candidate for: $(echo "$versions" | awk '$2 == "(none)" { print $1 }' | tr '\n' ' ')"
+versions=$(suite_plan install $PKGS) || die "apt cannot install the $SUITE dom0: $PKGS"
 key=$( { echo "$versions"; cat "$0"; echo "$sources"; } | sha256sum | cut -c1-16)
-out=$CACHE/xen-dom0/$key
+out=$CACHE/xen-dom0-$SUITE/$key
 
 if [ -f "$out/rootfs.img" ] && [ -f "$out/xen" ] && [ -f "$out/manifest" ]; then
     log "dom0 image cached: $out"
@@ -98,10 +75,10 @@ if [ -f "$out/rootfs.img" ] && [ -f "$out/xen" ] && [ -f "$out/manifest" ]; then
     exit 0
 fi
 
-log "building the dom0 image $key ($(echo "$closure" | wc -w) packages in the closure)"
+log "building the $SUITE dom0 image $key ($(echo "$versions" | wc -l) packages)"
 t0=$SECONDS
-mkdir -p "$CACHE/xen-dom0"
-work=$(mktemp -d "$CACHE/xen-dom0/tmp.XXXXXX")
+mkdir -p "$CACHE/xen-dom0-$SUITE"
+work=$(mktemp -d "$CACHE/xen-dom0-$SUITE/tmp.XXXXXX")
 root=$work/rootfs
 cleanup() {
     local m
@@ -120,13 +97,10 @@ trap cleanup EXIT
 debootstrap --variant=minbase "$SUITE" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
     { tail -n 30 "$work/debootstrap.log"; die "debootstrap failed"; }
 
-# The rest with apt in the chroot, from the same suites as the host (with
-# updates and security), so what gets in is what the key was made of.
+# The rest with apt in the chroot, from the suite with its updates and
+# security, so what gets in is what the key was made of.
 rm -f "$root/etc/apt/sources.list"
-printf '%s\n' "$sources" >"$root/etc/apt/sources.list.d/host.sources"
-if ! grep -q '^Types:' "$root/etc/apt/sources.list.d/host.sources"; then
-    mv "$root/etc/apt/sources.list.d/host.sources" "$root/etc/apt/sources.list"
-fi
+printf '%s\n' "$sources" >"$root/etc/apt/sources.list.d/debian.sources"
 # No services start in the chroot.
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 chmod +x "$root/usr/sbin/policy-rc.d"
@@ -145,16 +119,20 @@ umount "$root/sys" "$root/proc"
 rm -f "$root/usr/sbin/policy-rc.d"
 rm -rf "$root"/var/lib/apt/lists/*
 
-# What we asked for must be what got in (a stale host list would differ).
+# What the key was made of must be what got in: the same version of every
+# package both name (apt may satisfy a virtual package in the key by
+# another provider, one that debootstrap had installed).
 while read -r p v; do
-    grep -qx "$p $v" "$work/manifest" || die "dom0 got $(grep "^$p " "$work/manifest" || echo "no $p"), the key says $v"
-done < <(echo "$versions" | grep -E "^($(echo $PKGS | tr ' ' '|')) ")
+    got=$(awk -v p="$p" '$1 == p { print $2 }' "$work/manifest")
+    [ -z "$got" ] || [ "$got" = "$v" ] || die "dom0 got $p $got, the key says $v"
+done <<<"$versions"
 
 # dom0's init: mount, unpack the test tar from the second disk to /xt, run
 # /xt/run.sh, power off (Xen then enters S5 and the outer QEMU exits).
-cat >"$root/sbin/xtest-init" <<'INIT'
-#!/bin/sh
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-4.17/bin
+{
+echo '#!/bin/sh'
+echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-$XEN_VER/bin"
+cat <<'INIT'
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
@@ -179,16 +157,18 @@ sync
 echo o >/proc/sysrq-trigger
 sleep 60
 INIT
+} >"$root/sbin/xtest-init"
 chmod 755 "$root/sbin/xtest-init"
 echo xtest-dom0 >"$root/etc/hostname"
 
 kver=$(cd "$root/boot" && ls vmlinuz-* | sed 's/^vmlinuz-//' | sort -V | tail -n 1)
 [ -n "$kver" ] || die "no kernel in the image"
-xengz=$(ls "$root"/boot/xen-4.17-amd64.gz 2>/dev/null || ls "$root"/boot/xen-*.gz | head -n 1)
+xengz=$root/boot/xen-$XEN_VER-amd64.gz
 zcat "$xengz" >"$work/xen"
 cp "$root/boot/vmlinuz-$kver" "$work/vmlinuz"
 cp "$root/boot/initrd.img-$kver" "$work/initrd.img"
 echo "$kver" >"$work/kernel-version"
+echo "$XEN_VER" >"$work/xen-version"
 
 # ext4 with room to spare for logs; sparse, about the size of the tree.
 mb=$(( $(du -sm "$root" | cut -f1) + 512 ))
@@ -199,8 +179,8 @@ rm -rf "$out"
 mv "$work" "$out"
 trap - EXIT
 # Only the newest image is kept.
-for old in "$CACHE"/xen-dom0/*; do
+for old in "$CACHE/xen-dom0-$SUITE"/*; do
     [ "$old" = "$out" ] || [ ! -d "$old" ] || case ${old##*/} in tmp.*) ;; *) rm -rf "$old" ;; esac
 done
-log "dom0 image $key built in $((SECONDS - t0)) s: Xen $(awk '$1 == "xen-hypervisor-4.17-amd64" { print $2 }' "$out/manifest"), kernel $kver, $(du -sh "$out" | cut -f1) on disk"
+log "$SUITE dom0 image $key built in $((SECONDS - t0)) s: Xen $(awk -v p="xen-hypervisor-$XEN_VER-amd64" '$1 == p { print $2 }' "$out/manifest"), kernel $kver, $(du -sh "$out" | cut -f1) on disk"
 echo "$out" >&3

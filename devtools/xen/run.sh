@@ -1,61 +1,83 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# xen-nvdimm on a real Xen: Debian's Xen 4.17 and a PV dom0 nested under the
+# xen-nvdimm on a real Xen: Debian's Xen and a PV dom0 nested under the
 # outer (Debian's) QEMU with TCG and an emulated NVDIMM; in dom0, xl creates
-# HVM guests whose device model is the QEMU built from this tree, with a
-# xen-nvdimm on dom0's raw /dev/pmem0 (dom0-run.sh says what is checked).
-# Afterwards the host finds dom0's and the guest's patterns in the outer
-# NVDIMM's backing file.
+# HVM guests with a xen-nvdimm on dom0's pmem (dom0-run.sh says what is
+# checked).  Afterwards the host finds dom0's and the guest's patterns in
+# the outer NVDIMM's backing file.
 #
-#   run.sh      (as root, after make build)
+#   run.sh [bookworm]   Xen 4.17: the device model is the QEMU built from
+#                       this tree, through device_model_override (as root,
+#                       after make build)
+#   run.sh trixie       Xen 4.20: the device model is Debian's
+#                       qemu-system-xen from make deb, installed by apt in
+#                       dom0 and started by libxl as its default; the first
+#                       guest also has a disk, a network, a display and a
+#                       USB tablet (as root, after make build and make deb)
 #
 # Environment: XEN_TEST_TIMEOUT (seconds for the whole nested run, default
 # 1800), XEN_TEST_CPU (outer -cpu, default qemu64,+svm,+npt), XEN_TEST_QEMU
 # (a qemu-system-x86_64 to test instead of this tree's build; the option
-# ROMs still come from the build).  Logs stay in $BUILD/test-xen.  Exits
-# non-zero unless every assertion passed.
+# ROMs still come from the build).  Logs stay in $BUILD/test-xen-SUITE.
+# Exits non-zero unless every assertion passed.
 set -euo pipefail
 . "$(dirname "$0")/../common.sh"
 QEMU=${XEN_TEST_QEMU:-$QEMU}    # another build of ours to test, if given
 
+SUITE=${1:-bookworm}
 limit=${XEN_TEST_TIMEOUT:-1800}
 cpu=${XEN_TEST_CPU:-qemu64,+svm,+npt}
-work=$BUILD/test-xen
+work=$BUILD/test-xen-$SUITE
 SIZE=$((512 << 20))             # the xen-nvdimm backend: part of dom0's pmem
 LABEL=$((128 << 10))
 OUTER_NV_ADDR=0x140000000       # where the outer NVDIMM goes (-m 4G: 5 GiB)
 start=$SECONDS
 
 [ -x "$QEMU" ] || die "$QEMU is not built (make build)"
+case $SUITE in
+    bookworm) dm_mode=override ;;
+    trixie)
+        dm_mode=package
+        deb=$(ls "$BUILD"/deb/qemu-system-xen_*_amd64.deb 2>/dev/null | tail -n 1)
+        [ -n "$deb" ] || die "no $BUILD/deb/qemu-system-xen_*.deb (make deb)" ;;
+    *) die "no Xen test for suite $SUITE (bookworm or trixie)" ;;
+esac
 rm -rf "$work"
 mkdir -p "$work/xt/qemu/share"
 
-img=$("$TOP/devtools/xen/image.sh")
+img=$("$TOP/devtools/xen/image.sh" "$SUITE")
 
-# The guest: Debian's kernel (the bzImage in dom0's /boot) and the test
-# initramfs with our report script; its modules must be that kernel's.
+# The guest: Debian's kernel and the test initramfs with our report script
+# (the same for every dom0: the guest brings its own kernel).
 "$TOP/devtools/guest/image.sh" "$work/guest" "$TOP/devtools/xen/guest/run.sh" >/dev/null
-rm -f "$work/guest/vmlinux"
-gkver=$(zcat "$work/guest/initrd.img" | busybox cpio -t 2>/dev/null |
-        awk -F/ '$1 == "lib" && $2 == "modules" && NF == 3 { print $3 }')
-dkver=$(cat "$img/kernel-version")
-[ -n "$gkver" ] && [ "$gkver" = "$dkver" ] ||
-    die "the guest initramfs has modules of $gkver but dom0's image has kernel $dkver (stale cache?)"
+cp "$work/guest/vmlinuz" "$work/xt/guest-vmlinuz"
 
-# The test tar: our QEMU with its data files (the option ROMs -kernel needs,
-# the keymaps), the dom0 script,
-# a helper built here against the same Debian libraries, the admin's table.
-cp "$QEMU" "$work/xt/qemu/"
-# (A binary copied while a build relinks it would be cut short.)
-devices=$("$work/xt/qemu/qemu-system-x86_64" -device help 2>/dev/null || true)
-grep -q '"xen-nvdimm"' <<<"$devices" ||
-    die "the copy of $QEMU does not run or has no xen-nvdimm (being rebuilt? retry)"
-cp -L "$QBUILD"/pc-bios/optionrom/*.bin "$work/xt/qemu/share/"
-# VNC (libxl always passes -vnc) loads a keymap even for "none".
-mkdir -p "$work/xt/qemu/share/keymaps"
-find "$SRC/pc-bios/keymaps" -maxdepth 1 -type f ! -name 'meson.build' \
-    -exec cp {} "$work/xt/qemu/share/keymaps/" \;
+# The test tar: the device model (our QEMU with its data files, the option
+# ROMs -kernel needs and the keymaps; or make deb's package), the dom0
+# script, helpers built here against the same Debian libraries, the
+# admin's table.
+dm_shim=0
+if [ "$dm_mode" = package ]; then
+    cp "$deb" "$work/xt/"
+else
+    cp "$QEMU" "$work/xt/qemu/"
+    # (A binary copied while a build relinks it would be cut short.)
+    devices=$("$work/xt/qemu/qemu-system-x86_64" -device help 2>/dev/null || true)
+    grep -q '"xen-nvdimm"' <<<"$devices" ||
+        die "the copy of $QEMU does not run or has no xen-nvdimm (being rebuilt? retry)"
+    chmod 755 "$work/xt/qemu/qemu-system-x86_64"
+    cp -L "$QBUILD"/pc-bios/optionrom/*.bin "$work/xt/qemu/share/"
+    # VNC (libxl always passes -vnc) loads a keymap even for "none".
+    mkdir -p "$work/xt/qemu/share/keymaps"
+    find "$SRC/pc-bios/keymaps" -maxdepth 1 -type f ! -name 'meson.build' \
+        -exec cp {} "$work/xt/qemu/share/keymaps/" \;
+    # libxl always passes "-vnc none"; see whether our QEMU takes it.
+    vnc=$("$QEMU" -vnc none -version 2>&1 || true)  # (-version exits once -vnc is parsed)
+    if grep -q -- '-vnc: invalid option' <<<"$vnc"; then
+        dm_shim=1
+    fi
+fi
 cp "$TOP/devtools/xen/dom0-run.sh" "$work/xt/run.sh"
 cp "$work/guest/initrd.img" "$work/xt/guest-initrd.img"
 gcc -O2 -Wall -Werror -o "$work/xt/xtest-acpi" "$TOP/devtools/xen/xtest-acpi.c" -lxenforeignmemory
@@ -63,12 +85,6 @@ gcc -O2 -Wall -Werror -o "$work/xt/xtest-hmp" "$TOP/devtools/xen/xtest-hmp.c"
 iasl -p "$work/xt/extra" "$TOP/devtools/xen/extra.asl" >"$work/iasl.log" 2>&1 ||
     { cat "$work/iasl.log"; die "iasl extra.asl failed"; }
 rm -f "$work/xt/extra.asl"
-# libxl always passes "-vnc none"; see whether our QEMU takes it.
-dm_shim=0
-vnc=$("$QEMU" -vnc none -version 2>&1 || true)     # (-version exits once -vnc is parsed)
-if grep -q -- '-vnc: invalid option' <<<"$vnc"; then
-    dm_shim=1
-fi
 cat >"$work/xt/opts" <<OPTS
 NONCE=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
 SIZE=$SIZE
@@ -76,9 +92,10 @@ LABEL=$LABEL
 OUTER_NV_ADDR=$OUTER_NV_ADDR
 GUEST_TIMEOUT=$((limit / 3))
 DM_SHIM=$dm_shim
-GUEST_KVER=$gkver
+XEN_VER=$(cat "$img/xen-version")
+DM_MODE=$dm_mode
 OPTS
-chmod 755 "$work/xt/run.sh" "$work/xt/qemu/qemu-system-x86_64"
+chmod 755 "$work/xt/run.sh"
 tar -cf "$work/xt.tar" -C "$work/xt" .
 
 # The outer NVDIMM's backing file: sparse, new every run.
@@ -153,5 +170,5 @@ if [ $bad != 0 ]; then
 fi
 report
 echo "$out" | grep '^XTEST-RESULT: ' || echo "no XTEST-RESULT: dom0's script did not finish"
-log "Xen test: $((SECONDS - start)) s wall ($nested s nested run), logs in $work"
+log "Xen $(cat "$img/xen-version") test: $((SECONDS - start)) s wall ($nested s nested run), logs in $work"
 [ $bad = 0 ]

@@ -7,6 +7,9 @@
 #                     (xtest_write=OFF,...); each pattern is
 #                     XTEST-<WHO>-<xtest_nonce>-<OFF>, WHO is DOM0 or GUEST
 #   xtest_scenario=2  read only, then wait for dom0 to xl destroy us
+#   xtest_ordinary=IP,DOM0_IP,PORT  also an admin's devices: read dom0's
+#                     pattern from the PV disk, write ours; ping dom0 over
+#                     the PV network and send it one line over TCP
 arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p"; }
 scenario=$(arg xtest_scenario)
 nonce=$(arg xtest_nonce)
@@ -47,6 +50,25 @@ if [ "$scenario" = 1 ]; then
         echo "GWROTE $off $(readat "$off" ${#pat})"
     done
     sync
+fi
+ordinary=$(arg xtest_ordinary)
+if [ -n "$ordinary" ]; then
+    ip=${ordinary%%,*} rest=${ordinary#*,}
+    peer=${rest%%,*} port=${rest#*,}
+    modprobe -a xen-blkfront xen-netfront
+    i=0
+    while { [ ! -b /dev/xvda ] || [ ! -e /sys/class/net/eth0 ]; } && [ $i -lt 30 ]; do
+        sleep 1; i=$((i + 1))
+    done
+    echo "GDISK $(dd if=/dev/xvda bs=4096 skip=256 count=1 2>/dev/null | head -c 64 | tr -d '\0')"
+    { printf 'XTEST-GDISK-%s' "$nonce"; head -c 4000 /dev/zero; } |
+        dd of=/dev/xvda bs=4096 seek=512 count=1 conv=sync,fsync 2>/dev/null
+    echo "GDISKWROTE rc=$?"
+    ip link set eth0 up && ip addr add "$ip/24" dev eth0
+    ping -c 3 -W 3 "$peer" >/tmp/ping.txt 2>&1
+    echo "GPING rc=$? $(grep -o '[0-9]* packets received' /tmp/ping.txt)"
+    echo "XTEST-NET-$nonce" | nc -w 5 "$peer" "$port"
+    echo "GNC rc=$?"
 fi
 # The labels, through _LSR/_LSW, so through QEMU's IOREQ server on Xen: the
 # last guest reads the never-written area, writes fresh label index blocks

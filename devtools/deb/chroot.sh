@@ -1,0 +1,93 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# A clean Debian trixie build chroot for qemu-system-xen: debootstrap's buildd
+# variant plus the build dependencies of Debian's qemu source (architecture
+# packages only), ccache and lintian.  Cached in $CACHE/deb-chroot/KEY, where
+# KEY hashes every package that goes in at its trixie version (resolved by apt
+# in a private configuration, against an empty system), the debootstrap
+# variant and the archive entries; rebuilt from scratch when absent.
+#
+#   chroot.sh DSC       build if needed; print the chroot directory on stdout
+set -euo pipefail
+. "$(dirname "$0")/../common.sh"
+. "$TOP/devtools/apt-suite.sh"
+exec 3>&1 1>&2          # progress on stderr; stdout carries only the result
+
+dsc=$(readlink -f "$1")
+SUITE=trixie
+# The build profiles of make deb (build.sh; pkg.qemu.omit-tools comes with
+# its packaging change), as far as they change the build dependencies.
+PROFILES=pkg.qemu.omit-system,pkg.qemu.omit-user,nocheck
+VARIANT=buildd
+EXTRA="build-essential fakeroot ccache lintian libndctl-dev libdaxctl-dev"
+export DEBIAN_FRONTEND=noninteractive
+
+[ -x /usr/sbin/debootstrap ] || die "no debootstrap: run make deps"
+sources=$(suite_sources "$SUITE")
+mirror=$(printf '%s\n' "$sources" | sed -n 's/^URIs: //p' | head -n 1)
+
+# What apt would install into an empty trixie system: the cache key.
+suite_apt "$SUITE"
+# shellcheck disable=SC2086
+plan=$( { suite_plan -P "$PROFILES" --arch-only build-dep "$dsc" &&
+          suite_plan install $EXTRA; } | sort -u) ||
+    die "apt cannot resolve the build dependencies of $dsc"
+key=$( { echo "$plan"; echo "$sources"; echo "$VARIANT"; } | sha256sum | cut -c1-16)
+out=$CACHE/deb-chroot/$key
+if [ -f "$out/.complete" ]; then
+    log "trixie build chroot cached: $out"
+    echo "$out" >&3
+    exit 0
+fi
+
+log "building the trixie build chroot $key ($(echo "$plan" | wc -l) packages)"
+t0=$SECONDS
+work=$(mktemp -d "$CACHE/deb-chroot/tmp.XXXXXX")
+root=$work/root
+cleanup() {
+    local m
+    for m in $(findmnt -rn -o TARGET | grep "^$root/" | sort -r); do
+        umount -l "$m" || true
+    done
+    findmnt -rn -o TARGET | grep -q "^$root/" ||  rm -rf "$work"
+}
+trap cleanup EXIT
+debootstrap --variant="$VARIANT" "$SUITE" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
+    { tail -n 30 "$work/debootstrap.log"; die "debootstrap $SUITE failed"; }
+rm -f "$root/etc/apt/sources.list"
+printf '%s\n' "$sources" >"$root/etc/apt/sources.list.d/debian.sources"
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod +x "$root/usr/sbin/policy-rc.d"
+cp "$dsc" "$root/tmp/"
+mount -t proc proc "$root/proc"
+APT="apt-get -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends"
+# shellcheck disable=SC2086
+if ! { chroot "$root" $APT update &&
+       chroot "$root" $APT dist-upgrade &&
+       chroot "$root" $APT -P "$PROFILES" --arch-only build-dep "/tmp/${dsc##*/}" &&
+       chroot "$root" $APT install $EXTRA; } >"$work/apt.log" 2>&1; then
+    tail -n 40 "$work/apt.log"
+    die "installing the build dependencies failed (log above)"
+fi
+chroot "$root" apt-get clean
+umount "$root/proc"
+rm -f "$root/tmp/${dsc##*/}"
+rm -rf "$root"/var/lib/apt/lists/*
+chroot "$root" dpkg-query -W -f '${Package} ${Version}\n' >"$work/manifest"
+# What the key was made of must be what got in: the same version of every
+# package both name (apt may satisfy a virtual package in the key by
+# another provider, one that debootstrap had installed).
+while read -r p v; do
+    got=$(awk -v p="$p" '$1 == p { print $2 }' "$work/manifest")
+    [ -z "$got" ] || [ "$got" = "$v" ] || die "the chroot got $p $got, the key says $v"
+done <<<"$plan"
+rm -rf "$out"
+mv "$work" "$out"
+trap - EXIT
+touch "$out/.complete"
+for old in "$CACHE"/deb-chroot/*; do
+    case ${old##*/} in tmp.*|"$key") ;; *) rm -rf "$old" ;; esac
+done
+log "trixie build chroot $key built in $((SECONDS - t0)) s, $(du -sh "$out" | cut -f1)"
+echo "$out" >&3
