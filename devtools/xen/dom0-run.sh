@@ -41,7 +41,10 @@ GUEST_OFFS="0x1000 $(hex $((DATA / 2 + 0x5000))) $(hex $((DATA - 0x2000)))"
 pattern() { echo "XTEST-$1-$NONCE-$2"; }
 
 ts "=== Xen tools"
-for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs; do modprobe "$m"; done
+# (Loopback up, as on any host: libxl's default VNC display listens there.)
+ip link set lo up
+# (The backends of guests' PV disks and networks too, as Debian's xen init script loads them.)
+for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback xen-netback loop; do modprobe "$m"; done
 mount -t xenfs xenfs /proc/xen
 mkdir -p /run/xenstored /var/run/xen /var/log/xen /var/lib/xen /var/lib/xen/dump /run/xen
 xenstored --pid-file /run/xenstore.pid
@@ -59,14 +62,17 @@ if [ "$DM_MODE" = package ]; then
     [ $? != 0 ] && [ -n "$stock" ]
     verdict $? "Debian's qemu-system-xen $stock is installed and has no xen-nvdimm"
     deb=$(ls /xt/qemu-system-xen_*.deb)
-    apt-get install -y --no-download "$deb" >/tmp/apt-install.log 2>&1
+    want=$(dpkg-deb -f "$deb" Version)
+    # (No package lists in this dom0: apt takes what the .deb needs from
+    # what is installed, as on a host that has Debian's package.)
+    apt-get install -y "$deb" >/tmp/apt-install.log 2>&1
     rc=$?
     cat /tmp/apt-install.log
     new=$(dpkg-query -W -f '${Version}' qemu-system-xen 2>/dev/null)
-    [ $rc = 0 ] && [ "$new" != "$stock" ] && dpkg --compare-versions "$new" gt "$stock"
+    [ $rc = 0 ] && [ "$new" = "$want" ] && dpkg --compare-versions "$new" gt "$stock"
     verdict $? "apt-get install ${deb##*/} replaces it (rc $rc): qemu-system-xen $stock -> $new"
     $DM --version >/tmp/qemu-version 2>&1
-    grep -q "^QEMU emulator version .*(Debian $new)" /tmp/qemu-version
+    grep -q "^QEMU emulator version .*(Debian $want)" /tmp/qemu-version
     verdict $? "libxl's default device model $DM is the package's: $(head -n 1 /tmp/qemu-version)"
     $DM -device help 2>/dev/null | grep -q '"xen-nvdimm"' ||
         fatal "$DM has no xen-nvdimm device"
@@ -103,7 +109,8 @@ SHIM
 fi
 
 ts "=== dom0's pmem"
-for m in nfit nd_pmem; do modprobe "$m"; done
+# (No udev here: the NVDIMM modules, device DAX included, by hand.)
+for m in nfit nd_pmem dax_pmem device_dax; do modprobe "$m"; done
 i=0
 while [ ! -b /dev/pmem0 ] && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
 ndctl list -DRN
@@ -157,6 +164,10 @@ usbdevice = [ "tablet" ]
 CFG
 }
 
+# The backend of the next guest, and where it writes.
+BK_PATH=/dev/pmem0 BK_SIZE=$SIZE BK_LABEL=$LABEL
+WRITE_OFFS=$GUEST_OFFS
+
 # guest_cfg NAME SCENARIO EXTRA-CFG-LINE READ-LIST
 guest_cfg() {
     cat <<CFG
@@ -166,7 +177,7 @@ memory = 256
 vcpus = 1
 kernel = "$KERNEL"
 ramdisk = "/xt/guest-initrd.img"
-cmdline = "console=ttyS0,115200 quiet panic=-1 xtest_scenario=$2 xtest_nonce=$NONCE xtest_read=$4 xtest_write=$(join $GUEST_OFFS)${ORDINARY:+ xtest_ordinary=$GUEST_IP,$DOM0_IP,$NC_PORT}"
+cmdline = "console=ttyS0,115200 quiet panic=-1 xtest_scenario=$2 xtest_nonce=$NONCE xtest_read=$4 xtest_write=$(join $WRITE_OFFS)${ORDINARY:+ xtest_ordinary=$GUEST_IP,$DOM0_IP,$NC_PORT}"
 serial = "file:/tmp/$1-serial.log"
 $(if [ -n "$ORDINARY" ]; then ordinary_cfg; else printf 'vnc = 0\nsdl = 0\nvga = "none"\n'; fi)
 on_crash = "destroy"
@@ -175,8 +186,8 @@ $3
 device_model_version = "qemu-xen"
 $DM_OVERRIDE
 device_model_args_hvm = [
-    "-object", "memory-backend-xen-pmem,id=pm0,mem-path=/dev/pmem0,size=$((SIZE / 1048576))M",
-    "-device", "xen-nvdimm,id=nv0,memdev=pm0,label-size=$((LABEL / 1024))K",
+    "-object", "memory-backend-xen-pmem,id=pm0,mem-path=$BK_PATH,size=$((BK_SIZE / 1048576))M",
+    "-device", "xen-nvdimm,id=nv0,memdev=pm0,label-size=$((BK_LABEL / 1024))K",
     "-trace", "xen_nvdimm_*", "-trace", "nvdimm_xen_dsm",
     "-monitor", "unix:/run/xtmon-$1.sock,server=on,wait=off",
 ]
@@ -548,6 +559,179 @@ if run_guest_retry xtguest3 2 "" "${reads2%,}" 2; then
     verdict $? "no claim record of domain $A is left"
     guest_patterns_intact "after xtguest3d"
 fi
+
+# --- scenario 4: backends that need struct page in dom0.  A PV dom0 gets
+# them with --map=mem (--map=dev needs PSE, which PV hides): an fsdax
+# namespace, a file on ext4 mounted -o dax on another, and a devdax
+# namespace.  dom0 writes patterns through each, a guest reads them and
+# writes its own, dom0 reads those back, and the host finds all of them in
+# the outer backing file where QEMU's extents put them.
+ts "=== scenario 4: fsdax, a file on ext4-DAX and devdax (--map=mem)"
+BK_SIZE=$((128 << 20)) BK_LABEL=0
+BK_DOM0_OFFS="0x0 0x3001000"
+BK_GUEST_OFFS="0x1000 0x5002000"
+BASE_NONCE=$NONCE
+ndctl disable-region region0 >/dev/null 2>&1
+ndctl init-labels -f nmem0 >/tmp/init-labels.log 2>&1
+verdict $? "dom0 writes labels to its NVDIMM: $(tr '\n' ' ' </tmp/init-labels.log)"
+ndctl enable-region region0 >/dev/null 2>&1
+# mkns MODE SIZE [OPTIONS]: create a namespace, print its JSON on one line.
+mkns() {
+    mode=$1 size=$2
+    shift 2
+    ndctl create-namespace -r region0 -m "$mode" --map=mem -s "$size" "$@" 2>/tmp/mkns.err | tr -d ' \n'
+}
+js() { echo "$1" | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p"; }
+NS_FSDAX=$(mkns fsdax 256M)
+NS_EXT4=$(mkns fsdax 320M)
+NS_DEVDAX=$(mkns devdax 256M --align=4K)
+[ -n "$(js "$NS_FSDAX" blockdev)" ] && [ -n "$(js "$NS_EXT4" blockdev)" ] &&
+    [ -n "$(js "$NS_DEVDAX" chardev)" ]
+verdict $? "in the PV dom0, ndctl creates fsdax (twice) and devdax namespaces with --map=mem: $(js "$NS_FSDAX" blockdev) $(js "$NS_EXT4" blockdev) $(js "$NS_DEVDAX" chardev) $(cat /tmp/mkns.err)"
+EXT4_DEV=/dev/$(js "$NS_EXT4" blockdev)
+mkdir -p /mnt/xtdax
+mkfs.ext4 -q -F -b 4096 "$EXT4_DEV" && mount -o dax "$EXT4_DEV" /mnt/xtdax &&
+    dd if=/dev/zero of=/mnt/xtdax/guest.img bs=1M count=$((BK_SIZE >> 20)) conv=fsync 2>/dev/null
+verdict $? "ext4 on $EXT4_DEV mounts with -o dax and holds a written-out $((BK_SIZE >> 20)) MiB file: $(grep xtdax /proc/mounts)"
+
+# The data start of a namespace in host physical memory, from sysfs: its
+# pfn or dax device's resource (past the info block and the memmap).
+data_start() {
+    for d in /sys/bus/nd/devices/pfn* /sys/bus/nd/devices/dax*; do
+        [ "$(cat "$d/namespace" 2>/dev/null)" = "$1" ] && { cat "$d/resource"; return; }
+    done
+}
+# QEMU's extents, one "BACKEND-OFFSET SPA SIZE" per line (decimal).
+extents() {
+    qtrace xen_nvdimm_extent | while read -r _ _ _ b _ a _ n; do
+        echo "$((b)) $((a)) $((n))"
+    done
+}
+# The host address QEMU's extents give a backend offset.
+spa_of() {
+    extents | while read -r b a n; do
+        if [ $(($1)) -ge "$b" ] && [ $(($1)) -lt $((b + n)) ]; then
+            hex $((a + $1 - b))
+            break
+        fi
+    done
+}
+# The filesystem block of a file offset, from FIEMAP as e2fsprogs reads it.
+fiemap_block() {
+    filefrag -v -b4096 "$1" | sed 's/\.\./ /g; s/:/ /g' |
+        awk -v l=$(($2 / 4096)) '$1 ~ /^[0-9]+$/ && NF >= 5 && l >= $2 && l <= $3 { print $4 + l - $2; exit }'
+}
+# bk_write KIND PATH OFF STRING / bk_read KIND PATH OFF LEN: through the
+# backend as dom0's users would: block I/O, file I/O, or a DAX mapping.
+bk_write() {
+    case $1 in
+        devdax) /xt/xtest-mmap "$2" 4096 "$3" write "$4" ;;
+        *) { printf '%s' "$4"; head -c $((4096 - ${#4})) /dev/zero; } |
+               dd of="$2" bs=4096 seek=$(($3 / 4096)) count=1 conv=notrunc,fsync 2>/dev/null ;;
+    esac
+}
+bk_read() {
+    case $1 in
+        devdax) /xt/xtest-mmap "$2" 4096 "$3" read "$4" ;;
+        fsdax) dd if="$2" bs=4096 skip=$(($3 / 4096)) count=1 iflag=direct 2>/dev/null |
+                   head -c "$4" | tr -d '\0'; echo ;;
+        *) dd if="$2" bs=4096 skip=$(($3 / 4096)) count=1 2>/dev/null | head -c "$4" | tr -d '\0'; echo ;;
+    esac
+}
+
+# backend_guest KIND PATH NAMESPACE-JSON
+backend_guest() {
+    kind=$1 BK_PATH=$2 ns=$3
+    NAME=xtguest4-$kind
+    NONCE=$BASE_NONCE$kind
+    for off in $BK_DOM0_OFFS; do
+        bk_write "$kind" "$BK_PATH" "$off" "$(pattern DOM0 "$off")"
+    done
+    ok=0
+    for off in $BK_DOM0_OFFS; do
+        [ "$(bk_read "$kind" "$BK_PATH" "$off" 64)" = "$(pattern DOM0 "$off")" ] || ok=1
+    done
+    verdict $ok "$NAME: dom0 wrote its patterns through $BK_PATH"
+    WRITE_OFFS=$BK_GUEST_OFFS
+    guest_cfg "$NAME" 1 "" "$(for o in $BK_DOM0_OFFS; do printf 'DOM0:%s,' "$o"; done | sed 's/,$//')" >"/tmp/$NAME.cfg"
+    timeout 600 xl create "/tmp/$NAME.cfg" >"/tmp/xl-create-$NAME.log" 2>&1
+    rc=$?
+    verdict $rc "$NAME: xl create with a xen-nvdimm on $kind $BK_PATH (rc $rc)"
+    if [ $rc != 0 ]; then
+        sed 's/^/  qemu-dm: /' "/var/log/xen/qemu-dm-$NAME.log"
+        cat "/tmp/xl-create-$NAME.log"
+        xl destroy "$NAME" 2>/dev/null
+        return
+    fi
+    DOMID=$(xl domid "$NAME")
+    qtrace xen_nvdimm_extent | sed 's/^/  qemu: /'
+    # Every extent lies in the namespace's data area, as sysfs has it.
+    nsname=$(js "$ns" dev)
+    start=$(data_start "$nsname")
+    nsend=$(( $(cat "/sys/bus/nd/devices/$nsname/resource") + $(cat "/sys/bus/nd/devices/$nsname/size") ))
+    bad=$(extents | while read -r b a n; do
+              [ "$a" -ge $((start)) ] && [ $((a + n)) -le "$nsend" ] || echo "$(hex "$a")+$(hex "$n")"
+          done)
+    [ -n "$(extents)" ] && [ -n "$start" ] && [ -z "$bad" ]
+    verdict $? "$NAME: QEMU's $(extents | wc -l) extents lie in $nsname's data area, $start..$(hex $nsend)${bad:+ (not: $bad)}"
+    if [ "$kind" != file ]; then
+        [ "$(spa_of 0)" = "$(hex $((start)))" ]
+        verdict $? "$NAME: the backend starts at the data start sysfs gives ($start): $(spa_of 0)"
+    else
+        ok=0
+        for off in $BK_DOM0_OFFS $BK_GUEST_OFFS; do
+            blk=$(fiemap_block "$BK_PATH" "$off")
+            want=$(hex $((start + ${blk:-0} * 4096 + off % 4096)))
+            [ -n "$blk" ] && [ "$(spa_of "$off")" = "$want" ] || ok=1
+            echo "  file offset $off: filefrag block $blk -> $want, QEMU $(spa_of "$off")"
+        done
+        verdict $ok "$NAME: QEMU's extents agree with filefrag on the host address of each pattern"
+    fi
+    xl dmesg | grep -q -E "memory_map:add: d(om)?$DOMID gfn="
+    verdict $? "$NAME: Xen logged the mapping for dom$DOMID"
+    SERIAL=/tmp/$NAME-serial.log
+    i=0
+    while ! grep -q '^GUEST-DONE' "$SERIAL" 2>/dev/null && xl domid "$NAME" >/dev/null 2>&1 &&
+          [ $i -lt "$GUEST_TIMEOUT" ]; do
+        sleep 5; i=$((i + 5))
+    done
+    grep -q '^GUEST-DONE' "$SERIAL" 2>/dev/null
+    verdict $? "$NAME: the guest booted and reported"
+    for off in $BK_DOM0_OFFS; do
+        got=$(g "GREAD DOM0:$off")
+        [ "$got" = "$(pattern DOM0 "$off")" ]
+        verdict $? "$NAME: the guest read $(pattern DOM0 "$off"): '$got'"
+    done
+    after_guest_light
+    for off in $BK_GUEST_OFFS; do
+        got=$(bk_read "$kind" "$BK_PATH" "$off" 64)
+        [ "$got" = "$(pattern GUEST "$off")" ]
+        verdict $? "$NAME: dom0 reads the guest's $(pattern GUEST "$off") through $BK_PATH: '$got'"
+    done
+    for off in $BK_DOM0_OFFS $BK_GUEST_OFFS; do
+        who=DOM0
+        case " $BK_GUEST_OFFS " in *" $off "*) who=GUEST ;; esac
+        a=$(spa_of "$off")
+        [ -n "$a" ] && echo "HOSTCHECK $(hex $((a - REGION_BASE))) $(pattern $who "$off")"
+    done
+}
+# after_guest_light: the domain's end, for backends whose extents vary.
+after_guest_light() {
+    wait_gone
+    verdict $? "$NAME: domain $DOMID is gone"
+    xl dmesg -c >"/tmp/xen-after-$NAME.log"
+    grep -q -E "memory_map:remove: d(om)?$DOMID " "/tmp/xen-after-$NAME.log" &&
+        ! grep -q -E "memory_map: error|memory_map:fail" "/tmp/xen-after-$NAME.log"
+    verdict $? "$NAME: Xen logged the removal of the mappings, no error"
+    xenstore-exists /local/domain/0 && ! xenstore-exists "/local/domain/$DOMID" &&
+        ! xenstore-exists "/local/domain/0/device-model/$DOMID"
+    verdict $? "$NAME: nothing left in xenstore for domain $DOMID"
+}
+xl dmesg -c >/dev/null
+backend_guest fsdax "/dev/$(js "$NS_FSDAX" blockdev)" "$NS_FSDAX"
+backend_guest file /mnt/xtdax/guest.img "$NS_EXT4"
+backend_guest devdax "/dev/$(js "$NS_DEVDAX" chardev)" "$NS_DEVDAX"
+NONCE=$BASE_NONCE
 
 # For the host: where each pattern must be in the outer NVDIMM's backing file.
 for off in $DOM0_OFFS; do
