@@ -21,6 +21,8 @@ LOCAL_SUFFIX=+xennvdimm1
 PROFILES=pkg.qemu.omit-system,pkg.qemu.omit-user,pkg.qemu.omit-tools,nocheck
 out=$BUILD/deb
 
+# (No package from an earlier build may outlive a failed one.)
+rm -rf "$out"
 "$TOP/devtools/qemu-source.sh" >&2
 version=$(qemu_source_version)
 dsc=$CACHE/qemu-source/qemu_${version#*:}.dsc
@@ -116,7 +118,6 @@ else
     done
     log "built $deb in $((SECONDS - t0)) s"
 fi
-rm -rf "$out"
 mkdir -p "$out"
 cp "$cached"/* "$out/"
 log "$out/$deb: $(dpkg-deb -f "$out/$deb" Version), lintian: $(grep -c '^W: ' "$out/lintian.txt" || true) warnings, 0 errors"

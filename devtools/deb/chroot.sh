@@ -43,6 +43,7 @@ fi
 
 log "building the trixie build chroot $key ($(echo "$plan" | wc -l) packages)"
 t0=$SECONDS
+mkdir -p "$CACHE/deb-chroot"
 work=$(mktemp -d "$CACHE/deb-chroot/tmp.XXXXXX")
 root=$work/root
 cleanup() {

@@ -575,6 +575,10 @@ ndctl disable-region region0 >/dev/null 2>&1
 ndctl init-labels -f nmem0 >/tmp/init-labels.log 2>&1
 verdict $? "dom0 writes labels to its NVDIMM: $(tr '\n' ' ' </tmp/init-labels.log)"
 ndctl enable-region region0 >/dev/null 2>&1
+# A raw namespace over the first 512 MiB keeps what the scenarios above
+# left there for the host to check (raw mode writes nothing to the media);
+# the namespaces of this scenario come after it.
+spacer=$(ndctl create-namespace -r region0 -m raw -s 512M 2>&1 | tr -d ' \n')
 # mkns MODE SIZE [OPTIONS]: create a namespace, print its JSON on one line.
 mkns() {
     mode=$1 size=$2
@@ -582,12 +586,16 @@ mkns() {
     ndctl create-namespace -r region0 -m "$mode" --map=mem -s "$size" "$@" 2>/tmp/mkns.err | tr -d ' \n'
 }
 js() { echo "$1" | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p"; }
-NS_FSDAX=$(mkns fsdax 256M)
-NS_EXT4=$(mkns fsdax 320M)
-NS_DEVDAX=$(mkns devdax 256M --align=4K)
-[ -n "$(js "$NS_FSDAX" blockdev)" ] && [ -n "$(js "$NS_EXT4" blockdev)" ] &&
+NS_FSDAX=$(mkns fsdax 160M)
+NS_EXT4=$(mkns fsdax 192M)
+NS_DEVDAX=$(mkns devdax 144M --align=4K)
+[ "$(js "$spacer" mode)" = raw ] && [ "$(js "$spacer" size)" = $((512 << 20)) ] &&
+    [ -n "$(js "$NS_FSDAX" blockdev)" ] && [ -n "$(js "$NS_EXT4" blockdev)" ] &&
     [ -n "$(js "$NS_DEVDAX" chardev)" ]
-verdict $? "in the PV dom0, ndctl creates fsdax (twice) and devdax namespaces with --map=mem: $(js "$NS_FSDAX" blockdev) $(js "$NS_EXT4" blockdev) $(js "$NS_DEVDAX" chardev) $(cat /tmp/mkns.err)"
+verdict $? "in the PV dom0, after a raw 512 MiB namespace ($(js "$spacer" dev)), ndctl creates fsdax (twice) and devdax namespaces with --map=mem: $(js "$NS_FSDAX" blockdev) $(js "$NS_EXT4" blockdev) $(js "$NS_DEVDAX" chardev) $(cat /tmp/mkns.err)"
+ns_start=$(cat "/sys/bus/nd/devices/$(js "$NS_FSDAX" dev)/resource" 2>/dev/null)
+[ "$((ns_start))" -ge $((REGION_BASE + SIZE)) ]
+verdict $? "the new namespaces start past the first scenarios' data: $ns_start >= $(hex $((REGION_BASE + SIZE)))"
 EXT4_DEV=/dev/$(js "$NS_EXT4" blockdev)
 mkdir -p /mnt/xtdax
 mkfs.ext4 -q -F -b 4096 "$EXT4_DEV" && mount -o dax "$EXT4_DEV" /mnt/xtdax &&
