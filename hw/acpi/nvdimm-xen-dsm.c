@@ -2,10 +2,12 @@
  * NVDIMM _DSM protocol for Xen guests
  *
  * The request/reply handling behind the guest's NVDIMM _DSM: the root
- * device's function 0, and the Intel DSM family's label functions of each
- * NVDIMM (0: supported functions, 4: get label size, 5: get label data,
+ * device's function 0 and its address range scrub (nvdimm-xen-ars.c), and
+ * the Intel DSM family's functions of each NVDIMM (0: supported functions,
+ * 1: get SMART and health info, 4: get label size, 5: get label data,
  * 6: set label data).  No device state and no guest memory here: the
- * caller copies the request page and supplies each NVDIMM's label area.
+ * caller copies the request page and supplies each NVDIMM's label area and
+ * what the host knows of its media.
  *
  * Copyright (c) 2026 The xen-nvdimm authors
  *
@@ -80,8 +82,54 @@ static uint32_t dsm_set_label_data(const NvdimmXenDsmDimm *d,
     return dsm_status(out, NVDIMM_XEN_DSM_SUCCESS);
 }
 
+/*
+ * Get SMART and Health Info: the host's view of the media, in the Intel
+ * family's layout, fields flagged valid only where the host gave them.
+ */
+static uint32_t dsm_smart(const NvdimmXenDsmDimm *d, uint8_t *out)
+{
+    NvdimmXenHealth h = { 0 };
+    uint8_t *p = out + 8;
+
+    if (!d->health(d->opaque, &h)) {
+        return dsm_status(out, NVDIMM_XEN_DSM_HW_ERROR);
+    }
+    memset(p, 0, NVDIMM_XEN_SMART_SIZE);
+    stl_le_p(p, h.flags & (NVDIMM_XEN_SMART_HEALTH_VALID |
+                           NVDIMM_XEN_SMART_SPARES_VALID |
+                           NVDIMM_XEN_SMART_USED_VALID |
+                           NVDIMM_XEN_SMART_MTEMP_VALID |
+                           NVDIMM_XEN_SMART_SHUTDOWN_COUNT_VALID |
+                           NVDIMM_XEN_SMART_SHUTDOWN_VALID));
+    p[8] = h.health;
+    p[9] = h.spares;
+    p[10] = h.life_used;
+    stw_le_p(p + 12, h.temperature);
+    stl_le_p(p + 16, h.shutdown_count);
+    p[31] = h.shutdown_state;
+    trace_nvdimm_xen_dsm_smart(d->handle, h.flags, h.health,
+                               h.shutdown_count);
+    stl_le_p(out, 8 + NVDIMM_XEN_SMART_SIZE);
+    stl_le_p(out + 4, NVDIMM_XEN_DSM_SUCCESS);
+    return 8 + NVDIMM_XEN_SMART_SIZE;
+}
+
+/* Function 0 of an NVDIMM: what it offers. */
+static uint32_t dsm_dimm_functions(const NvdimmXenDsmDimm *d)
+{
+    uint32_t mask = 0;
+
+    if (d && d->has_health) {
+        mask |= 1 << NVDIMM_XEN_DSM_SMART;
+    }
+    if (d && d->label_size) {
+        mask |= 1 << 4 | 1 << 5 | 1 << 6;
+    }
+    return mask ? mask | 1 : 0;
+}
+
 uint32_t nvdimm_xen_dsm(const uint8_t *in, const NvdimmXenDsmDimm *dimms,
-                        unsigned n, uint8_t *out)
+                        unsigned n, NvdimmXenArs *ars, uint8_t *out)
 {
     uint32_t handle = ldl_le_p(in);
     uint32_t revision = ldl_le_p(in + 4);
@@ -94,10 +142,12 @@ uint32_t nvdimm_xen_dsm(const uint8_t *in, const NvdimmXenDsmDimm *dimms,
         trace_nvdimm_xen_dsm_bad_revision(revision);
         return dsm_status(out, NVDIMM_XEN_DSM_UNSUPPORTED);
     }
-    /* The root device (handle 0) implements function 0 only. */
+    /* The root device (handle 0): address range scrub. */
     if (!handle) {
-        return function ? dsm_status(out, NVDIMM_XEN_DSM_UNSUPPORTED) :
-                          dsm_functions(out, 0);
+        return function ? nvdimm_xen_ars(function, arg3, dimms, n, ars, out) :
+               dsm_functions(out, 1 | 1 << NVDIMM_XEN_ARS_CAP |
+                             1 << NVDIMM_XEN_ARS_START |
+                             1 << NVDIMM_XEN_ARS_STATUS);
     }
     for (unsigned i = 0; i < n; i++) {
         if (dimms[i].handle == handle) {
@@ -105,12 +155,14 @@ uint32_t nvdimm_xen_dsm(const uint8_t *in, const NvdimmXenDsmDimm *dimms,
         }
     }
     if (!function) {
-        return dsm_functions(out, d && d->label_size ?
-                             1 | 1 << 4 | 1 << 5 | 1 << 6 : 0);
+        return dsm_functions(out, dsm_dimm_functions(d));
     }
     if (!d) {
         trace_nvdimm_xen_dsm_no_dimm(handle);
         return dsm_status(out, NVDIMM_XEN_DSM_NOMEMDEV);
+    }
+    if (function == NVDIMM_XEN_DSM_SMART && d->has_health) {
+        return dsm_smart(d, out);
     }
     if (d->label_size) {
         switch (function) {

@@ -127,11 +127,9 @@ void xen_nvdimm_emu_detach(XenNvdimmState *s)
  * in reverse order, or one extent when that is 0.
  */
 static bool emu_resolve(XenNvdimmState *s, int fd, const char *path,
-                        uint64_t size, GArray *extents, GArray *bad,
+                        uint64_t size, GArray *extents, GArray *sources,
                         Error **errp)
 {
-    g_autoptr(GArray) bad_offsets = g_array_new(false, false,
-                                                sizeof(XenNvdimmRange));
     uint64_t step = s->emu_extent_size ?: size;
     uint64_t n = DIV_ROUND_UP(size, step);
 
@@ -152,18 +150,37 @@ static bool emu_resolve(XenNvdimmState *s, int fd, const char *path,
         }
         g_array_append_val(extents, e);
     }
-    /* x-emu-badblocks: sectors of the backend, as sysfs lists them. */
-    if (s->emu_badblocks &&
-        !xen_nvdimm_parse_badblocks(s->emu_badblocks, 0, bad_offsets,
-                                    errp)) {
+    return true;
+}
+
+/*
+ * x-emu-badblocks: a file that lists bad sectors of the backend as sysfs
+ * lists a disk's, read whenever the native path reads sysfs.
+ */
+static bool emu_bad_ranges(XenNvdimmState *s, GArray *bad, Error **errp)
+{
+    g_autoptr(GArray) bad_offsets = g_array_new(false, false,
+                                                sizeof(XenNvdimmRange));
+    g_autofree char *text = NULL;
+    g_autoptr(GError) gerr = NULL;
+
+    if (!s->emu_badblocks) {
+        return true;
+    }
+    if (!g_file_get_contents(s->emu_badblocks, &text, NULL, &gerr) ||
+        !xen_nvdimm_parse_badblocks(text, 0, bad_offsets, errp)) {
+        if (gerr) {
+            error_setg(errp, "%s", gerr->message);
+        }
         error_prepend(errp, "x-emu-badblocks: ");
         return false;
     }
     for (guint i = 0; i < bad_offsets->len; i++) {
         XenNvdimmRange *b = &g_array_index(bad_offsets, XenNvdimmRange, i);
 
-        for (guint j = 0; j < extents->len; j++) {
-            XenNvdimmExtent *e = &g_array_index(extents, XenNvdimmExtent, j);
+        for (guint j = 0; j < s->extents->len; j++) {
+            XenNvdimmExtent *e = &g_array_index(s->extents, XenNvdimmExtent,
+                                                j);
             uint64_t lo = MAX(b->start, e->offset);
             uint64_t hi = MIN(b->end, e->offset + e->size);
 
@@ -175,6 +192,26 @@ static bool emu_resolve(XenNvdimmState *s, int fd, const char *path,
         }
     }
     return true;
+}
+
+/* x-emu-health: a file in xen_nvdimm_parse_health()'s format, or none. */
+static int emu_health(XenNvdimmState *s, NvdimmXenHealth *h, Error **errp)
+{
+    g_autofree char *text = NULL;
+    g_autoptr(GError) gerr = NULL;
+
+    if (!s->emu_health) {
+        return 0;
+    }
+    if (!g_file_get_contents(s->emu_health, &text, NULL, &gerr)) {
+        error_setg(errp, "x-emu-health: %s", gerr->message);
+        return -1;
+    }
+    if (!xen_nvdimm_parse_health(text, h, errp)) {
+        error_prepend(errp, "x-emu-health: ");
+        return -1;
+    }
+    return 1;
 }
 
 /*
@@ -459,6 +496,8 @@ static void *emu_guest_page(uint64_t gpa, Error **errp)
 const XenNvdimmOps xen_nvdimm_emu_ops = {
     .name = "emulated",
     .resolve = emu_resolve,
+    .bad_ranges = emu_bad_ranges,
+    .health = emu_health,
     .machine_map = emu_machine_map,
     .max_gpfn = emu_max_gpfn,
     .iomem_permission = emu_iomem_permission,

@@ -5,7 +5,8 @@
  * permissions are per domain, not exclusive: the device model is the only
  * guard of the host's memory.  Before any permission is granted, this file
  * checks that every extent is persistent memory in the machine memory map
- * and free of known media errors, and claims it host-wide, so that no
+ * (known bad media included: the guest is told of it), and claims it
+ * host-wide, so that no
  * other device model, nor another device of this one, maps the same
  * frames.
  *
@@ -108,19 +109,10 @@ bool xen_nvdimm_host_check(XenNvdimmState *s, GArray *bad, Error **errp)
             return false;
         }
     }
+    /* Known bad media is mapped: the guest's address range scrub says so. */
     if (xen_nvdimm_extents_meet(s->extents, (XenNvdimmRange *)bad->data,
                                 bad->len, &off, &len)) {
-        trace_xen_nvdimm_badblocks(s->name, off, len, s->allow_badblocks);
-        if (!s->allow_badblocks) {
-            error_setg(errp, "backend bytes 0x%" PRIx64 "+0x%" PRIx64 " are "
-                       "known bad media (badblocks): a guest read there "
-                       "raises a machine check; set '"
-                       XEN_NVDIMM_ALLOW_BADBLOCKS_PROP "=on' to map them "
-                       "anyway", off, len);
-            return false;
-        }
-        warn_report("xen-nvdimm '%s': mapping known bad media at backend "
-                    "bytes 0x%" PRIx64 "+0x%" PRIx64, s->name, off, len);
+        trace_xen_nvdimm_badblocks(s->name, off, len);
     }
     return true;
 }

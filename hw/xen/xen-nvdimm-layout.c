@@ -381,3 +381,112 @@ bool xen_nvdimm_extents_alias(GArray *extents, uint64_t *a, uint64_t *b)
     }
     return false;
 }
+
+void xen_nvdimm_bad_to_guest(GArray *extents, const XenNvdimmRange *bad,
+                             size_t n, uint64_t gpa, GArray *out)
+{
+    for (guint i = 0; i < extents->len; i++) {
+        XenNvdimmExtent *e = EXTENT(extents, i);
+
+        for (size_t j = 0; j < n; j++) {
+            uint64_t lo = MAX(e->spa, bad[j].start);
+            uint64_t hi = MIN(e->spa + e->size, bad[j].end);
+            NvdimmXenBadRange g = {
+                .addr = gpa + e->offset + (lo - e->spa),
+                .len = hi - lo,
+            };
+
+            if (lo < hi) {
+                g_array_append_val(out, g);
+            }
+        }
+    }
+}
+
+/* A SMART temperature (1/16 degree C, bit 15 the sign) as a number. */
+static int32_t health_temperature(uint16_t t)
+{
+    return t & 0x8000 ? -(int32_t)(t & 0x7fff) : t;
+}
+
+void xen_nvdimm_health_merge(NvdimmXenHealth *acc, const NvdimmXenHealth *h,
+                             bool first)
+{
+    if (first) {
+        *acc = *h;
+        return;
+    }
+    acc->flags &= h->flags;
+    acc->health |= h->health;
+    acc->spares = MIN(acc->spares, h->spares);
+    acc->life_used = MAX(acc->life_used, h->life_used);
+    if (health_temperature(h->temperature) >
+        health_temperature(acc->temperature)) {
+        acc->temperature = h->temperature;
+    }
+    acc->shutdown_count = h->shutdown_count > UINT32_MAX - acc->shutdown_count ?
+                          UINT32_MAX : acc->shutdown_count + h->shutdown_count;
+    acc->shutdown_state |= h->shutdown_state;
+}
+
+bool xen_nvdimm_parse_health(const char *text, NvdimmXenHealth *h,
+                             Error **errp)
+{
+    static const char *const states[] = { "ok", "non-critical", "critical",
+                                          "fatal" };
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+
+    *h = (NvdimmXenHealth) { 0 };
+    for (char **l = lines; *l; l++) {
+        g_auto(GStrv) kv = g_strsplit(g_strstrip(*l), " ", 2);
+        const char *key, *val;
+        int64_t n = 0;
+        bool num;
+
+        if (!kv[0]) {
+            continue;           /* an empty line */
+        }
+        key = kv[0];
+        val = kv[1];
+        num = val && !qemu_strtoi64(val, NULL, 10, &n);
+        if (!strcmp(key, "health") && val) {
+            for (int i = 0; i < ARRAY_SIZE(states); i++) {
+                if (!strcmp(val, states[i])) {
+                    h->health = i ? 1 << (i - 1) : 0;
+                    h->flags |= NVDIMM_XEN_SMART_HEALTH_VALID;
+                }
+            }
+            if (!(h->flags & NVDIMM_XEN_SMART_HEALTH_VALID)) {
+                goto bad;
+            }
+        } else if (!strcmp(key, "spares") && num && n >= 0 && n <= 100) {
+            h->spares = n;
+            h->flags |= NVDIMM_XEN_SMART_SPARES_VALID;
+        } else if (!strcmp(key, "life-used") && num && n >= 0 && n <= 100) {
+            h->life_used = n;
+            h->flags |= NVDIMM_XEN_SMART_USED_VALID;
+        } else if (!strcmp(key, "temperature") && num && n >= -273 &&
+                   n <= 2047) {
+            h->temperature = n < 0 ? 0x8000 | (-n * 16) : n * 16;
+            h->flags |= NVDIMM_XEN_SMART_MTEMP_VALID;
+        } else if (!strcmp(key, "shutdown-count") && num && n >= 0 &&
+                   n <= UINT32_MAX) {
+            h->shutdown_count = n;
+            h->flags |= NVDIMM_XEN_SMART_SHUTDOWN_COUNT_VALID;
+        } else if (!strcmp(key, "shutdown-state") && val &&
+                   (!strcmp(val, "clean") || !strcmp(val, "dirty"))) {
+            h->shutdown_state = !strcmp(val, "dirty");
+            h->flags |= NVDIMM_XEN_SMART_SHUTDOWN_VALID;
+        } else {
+            goto bad;
+        }
+        continue;
+bad:
+        error_setg(errp, "health line '%.40s' is not one of 'health "
+                   "ok|non-critical|critical|fatal', 'spares PERCENT', "
+                   "'life-used PERCENT', 'temperature CELSIUS', "
+                   "'shutdown-count N', 'shutdown-state clean|dirty'", *l);
+        return false;
+    }
+    return true;
+}

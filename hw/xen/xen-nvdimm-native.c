@@ -15,11 +15,22 @@
 #include "hw/xen/xen-nvdimm-ops.h"
 
 static bool native_resolve(XenNvdimmState *s, int fd, const char *path,
-                           uint64_t size, GArray *extents, GArray *bad,
+                           uint64_t size, GArray *extents, GArray *sources,
                            Error **errp)
 {
-    return xen_nvdimm_resolve_spa(fd, path, size, extents, bad,
+    return xen_nvdimm_resolve_spa(fd, path, size, extents, sources,
                                   &s->file_pinned, errp);
+}
+
+static bool native_bad_ranges(XenNvdimmState *s, GArray *bad, Error **errp)
+{
+    return xen_nvdimm_read_badblocks(s->bad_sources, bad, errp);
+}
+
+static int native_health(XenNvdimmState *s, NvdimmXenHealth *h,
+                         Error **errp)
+{
+    return xen_nvdimm_read_health(s->bad_sources, h, errp);
 }
 
 /* Xen's own E820 map of the machine: dom0's is pseudo-physical. */
@@ -312,6 +323,8 @@ static void *native_guest_page(uint64_t gpa, Error **errp)
 const XenNvdimmOps xen_nvdimm_native_ops = {
     .name = "native",
     .resolve = native_resolve,
+    .bad_ranges = native_bad_ranges,
+    .health = native_health,
     .machine_map = native_machine_map,
     .max_gpfn = native_max_gpfn,
     .iomem_permission = native_iomem_permission,

@@ -25,6 +25,7 @@
 #include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <ndctl/libndctl.h>
+#include <ndctl/ndctl.h>
 #include <daxctl/libdaxctl.h>
 #include "qapi/error.h"
 #include "qemu/cutils.h"
@@ -189,42 +190,131 @@ static bool spa_block_disk(dev_t dev, char *disk, size_t len,
 }
 
 /*
- * The media errors the host knows of: the region's (from the platform's
- * address range scrub) and, for a pmem disk, the disk's own list, which
- * also has what the driver or the admin added.  Both count in 512-byte
- * sectors: the region's from its start, the disk's from its data.
+ * Where the host keeps the media errors it knows of: the region's list
+ * (from the platform's address range scrub) and, for a pmem disk, the
+ * disk's own, which also has what the driver or the admin added.  Both
+ * count in 512-byte sectors: the region's from its start, the disk's from
+ * its data.  They are read now and whenever the guest scrubs.
  */
-static bool spa_badblocks(const PmemBlock *pb, bool disk, GArray *bad,
+static bool spa_add_source(GArray *sources, const char *dir, const char *name,
+                           uint64_t base, const PmemBlock *pb, Error **errp)
+{
+    XenNvdimmBadSource src = { .base = base };
+
+    if (snprintf(src.path, sizeof(src.path), "%s/%s/badblocks", dir,
+                 name) >= sizeof(src.path)) {
+        error_setg(errp, "%s: sysfs name too long", name);
+        return false;
+    }
+    pstrcpy(src.region, sizeof(src.region),
+            ndctl_region_get_devname(pb->region));
+    for (guint i = 0; i < sources->len; i++) {
+        if (!strcmp(g_array_index(sources, XenNvdimmBadSource, i).path,
+                    src.path)) {
+            return true;
+        }
+    }
+    g_array_append_val(sources, src);
+    return true;
+}
+
+static bool spa_badblocks(const PmemBlock *pb, bool disk, GArray *sources,
                           Error **errp)
 {
-    uint64_t region_base = ndctl_region_get_resource(pb->region);
-    struct badblock *bb;
+    return spa_add_source(sources, "/sys/bus/nd/devices",
+                          ndctl_region_get_devname(pb->region),
+                          ndctl_region_get_resource(pb->region), pb, errp) &&
+           (!disk || spa_add_source(sources, "/sys/block", pb->name,
+                                    pb->data_base, pb, errp));
+}
 
-    ndctl_region_badblock_foreach(pb->region, bb) {
-        XenNvdimmRange r = {
-            .start = region_base + bb->offset * 512,
-            .end = region_base + (bb->offset + bb->len) * 512,
-        };
-        g_array_append_val(bad, r);
-    }
-    if (disk) {
-        g_autofree char *path = g_strdup_printf("/sys/block/%s/badblocks",
-                                                pb->name);
+bool xen_nvdimm_read_badblocks(GArray *sources, GArray *bad, Error **errp)
+{
+    for (guint i = 0; i < sources->len; i++) {
+        XenNvdimmBadSource *src = &g_array_index(sources, XenNvdimmBadSource,
+                                                 i);
         g_autofree char *text = NULL;
         g_autoptr(GError) gerr = NULL;
+        guint before = bad->len;
 
-        if (!g_file_get_contents(path, &text, NULL, &gerr)) {
+        if (!g_file_get_contents(src->path, &text, NULL, &gerr)) {
             error_setg(errp, "cannot read the known media errors: %s",
                        gerr->message);
             return false;
         }
-        if (!xen_nvdimm_parse_badblocks(text, pb->data_base, bad, errp)) {
-            error_prepend(errp, "%s: ", path);
+        if (!xen_nvdimm_parse_badblocks(text, src->base, bad, errp)) {
+            error_prepend(errp, "%s: ", src->path);
             return false;
         }
+        trace_xen_nvdimm_spa_badblocks(src->path, bad->len - before);
     }
-    trace_xen_nvdimm_spa_badblocks(pb->name, bad->len);
     return true;
+}
+
+/*
+ * One DIMM's SMART and health data, as the host's driver gives it; false
+ * if it gives none.
+ */
+static bool spa_dimm_health(struct ndctl_dimm *dimm, NvdimmXenHealth *h)
+{
+    struct ndctl_cmd *cmd;
+    bool ok = false;
+
+    if (!ndctl_dimm_is_cmd_supported(dimm, ND_CMD_SMART)) {
+        return false;
+    }
+    cmd = ndctl_dimm_cmd_new_smart(dimm);
+    if (cmd && ndctl_cmd_submit_xlat(cmd) >= 0) {
+        h->flags = ndctl_cmd_smart_get_flags(cmd);
+        h->health = ndctl_cmd_smart_get_health(cmd);
+        h->spares = ndctl_cmd_smart_get_spares(cmd);
+        h->life_used = ndctl_cmd_smart_get_life_used(cmd);
+        h->temperature = ndctl_cmd_smart_get_media_temperature(cmd);
+        h->shutdown_count = ndctl_cmd_smart_get_shutdown_count(cmd);
+        h->shutdown_state = ndctl_cmd_smart_get_shutdown_state(cmd);
+        ok = true;
+    }
+    ndctl_cmd_unref(cmd);
+    return ok;
+}
+
+int xen_nvdimm_read_health(GArray *sources, NvdimmXenHealth *h,
+                           Error **errp)
+{
+    struct ndctl_ctx *ctx __attribute__((cleanup(ndctl_unrefp))) = NULL;
+    struct ndctl_bus *bus;
+    struct ndctl_region *region;
+    struct ndctl_dimm *dimm;
+    unsigned dimms = 0;
+
+    if (!spa_open_ndctl(&ctx, errp)) {
+        return -1;
+    }
+    ndctl_bus_foreach(ctx, bus) {
+        ndctl_region_foreach(bus, region) {
+            bool ours = false;
+
+            for (guint i = 0; i < sources->len; i++) {
+                ours |= !strcmp(ndctl_region_get_devname(region),
+                                g_array_index(sources, XenNvdimmBadSource,
+                                              i).region);
+            }
+            if (!ours) {
+                continue;
+            }
+            ndctl_dimm_foreach_in_region(region, dimm) {
+                NvdimmXenHealth one = { 0 };
+
+                if (!spa_dimm_health(dimm, &one)) {
+                    trace_xen_nvdimm_spa_no_health(
+                        ndctl_dimm_get_devname(dimm));
+                    return 0;
+                }
+                xen_nvdimm_health_merge(h, &one, !dimms++);
+            }
+        }
+    }
+    return dimms ? 1 : 0;
 }
 
 /* Add [offset, offset + size) at @spa, proven inside @pb's data range. */
@@ -250,7 +340,7 @@ static bool spa_add(GArray *extents, const PmemBlock *pb, uint64_t offset,
 /* A pmem block device or a partition of one. */
 static bool spa_resolve_blockdev(struct ndctl_ctx *ctx, dev_t rdev,
                                  const char *path, uint64_t size,
-                                 GArray *extents, GArray *bad, Error **errp)
+                                 GArray *extents, GArray *sources, Error **errp)
 {
     PmemBlock pb;
     uint64_t part_start, part_size;
@@ -265,7 +355,7 @@ static bool spa_resolve_blockdev(struct ndctl_ctx *ctx, dev_t rdev,
                    "backend", path, part_size);
         return false;
     }
-    return spa_badblocks(&pb, true, bad, errp) &&
+    return spa_badblocks(&pb, true, sources, errp) &&
            spa_add(extents, &pb, 0, part_start, size, errp);
 }
 
@@ -430,7 +520,7 @@ ssize_t xen_nvdimm_file_pwrite(int fd, const void *buf, size_t len,
 /* A file on a filesystem on a pmem block device. */
 static bool spa_resolve_file(struct ndctl_ctx *ctx, int fd, dev_t dev,
                              const char *path, uint64_t size,
-                             GArray *extents, GArray *bad, bool *pinned,
+                             GArray *extents, GArray *sources, bool *pinned,
                              Error **errp)
 {
     g_autofree struct fiemap *fm =
@@ -448,7 +538,7 @@ static bool spa_resolve_file(struct ndctl_ctx *ctx, int fd, dev_t dev,
                       major(dev), minor(dev));
         return false;
     }
-    if (!spa_badblocks(&pb, true, bad, errp) ||
+    if (!spa_badblocks(&pb, true, sources, errp) ||
         !xen_nvdimm_file_pin(fd, path, errp)) {
         return false;
     }
@@ -513,7 +603,7 @@ static bool spa_resolve_file(struct ndctl_ctx *ctx, int fd, dev_t dev,
 /* A device-dax: its mappings, or its one range on older kernels. */
 static bool spa_resolve_devdax(struct ndctl_ctx *ctx, dev_t rdev,
                                const char *path, uint64_t size,
-                               GArray *extents, GArray *bad, Error **errp)
+                               GArray *extents, GArray *sources, Error **errp)
 {
     struct ndctl_bus *bus;
     struct ndctl_region *region;
@@ -546,7 +636,7 @@ static bool spa_resolve_devdax(struct ndctl_ctx *ctx, dev_t rdev,
                     pb.data_size = ndctl_dax_get_size(dax);
                     trace_xen_nvdimm_spa_block(pb.name, pb.mode, pb.data_base,
                                                pb.data_size);
-                    if (!spa_badblocks(&pb, false, bad, errp)) {
+                    if (!spa_badblocks(&pb, false, sources, errp)) {
                         return false;
                     }
                     daxctl_mapping_foreach(dev, m) {
@@ -593,7 +683,7 @@ static bool spa_resolve_devdax(struct ndctl_ctx *ctx, dev_t rdev,
 }
 
 bool xen_nvdimm_resolve_spa(int fd, const char *path, uint64_t size,
-                            GArray *extents, GArray *bad, bool *pinned,
+                            GArray *extents, GArray *sources, bool *pinned,
                             Error **errp)
 {
     struct ndctl_ctx *ctx __attribute__((cleanup(ndctl_unrefp))) = NULL;
@@ -608,11 +698,11 @@ bool xen_nvdimm_resolve_spa(int fd, const char *path, uint64_t size,
     }
     if (S_ISBLK(st.st_mode)) {
         return spa_resolve_blockdev(ctx, st.st_rdev, path, size, extents,
-                                    bad, errp);
+                                    sources, errp);
     }
     if (S_ISCHR(st.st_mode)) {
-        return spa_resolve_devdax(ctx, st.st_rdev, path, size, extents, bad,
-                                  errp);
+        return spa_resolve_devdax(ctx, st.st_rdev, path, size, extents,
+                                  sources, errp);
     }
     if (S_ISREG(st.st_mode)) {
         if ((uint64_t)st.st_size < size) {
@@ -621,7 +711,7 @@ bool xen_nvdimm_resolve_spa(int fd, const char *path, uint64_t size,
             return false;
         }
         return spa_resolve_file(ctx, fd, st.st_dev, path, size, extents,
-                                bad, pinned, errp);
+                                sources, pinned, errp);
     }
     error_setg(errp, "%s is not a block device, device-dax or file", path);
     return false;

@@ -174,6 +174,7 @@ static void xen_nvdimm_teardown(XenNvdimmState *s)
         xen_nvdimm_emu_detach(s);
     }
     g_clear_pointer(&s->extents, g_array_unref);
+    g_clear_pointer(&s->bad_sources, g_array_unref);
     if (s->pmem) {
         s->pmem->in_use = false;
         s->pmem = NULL;
@@ -656,6 +657,7 @@ static bool xen_nvdimm_publish_acpi(XenNvdimmState *s, Error **errp)
  */
 static uint8_t *xen_nvdimm_dsm_page;
 static MemoryRegion xen_nvdimm_notify_mr;
+static NvdimmXenArs xen_nvdimm_ars;
 
 static void xen_nvdimm_notify_write(void *opaque, hwaddr addr, uint64_t val,
                                     unsigned size)
@@ -671,18 +673,11 @@ static void xen_nvdimm_notify_write(void *opaque, hwaddr addr, uint64_t val,
         return;
     }
     QTAILQ_FOREACH(s, &xen_nvdimms, next) {
-        dimms[n++] = (NvdimmXenDsmDimm) {
-            .handle = nvdimm_slot_to_handle(s->slot),
-            .label_size = s->label_size,
-            .label_writable = !s->unarmed && !s->pmem->readonly,
-            .opaque = s,
-            .read_label = xen_nvdimm_label_read,
-            .write_label = xen_nvdimm_label_write,
-        };
+        dimms[n++] = xen_nvdimm_media_dsm_dimm(s);
     }
     /* The guest may change the page meanwhile: work on a copy. */
     memcpy(in, xen_nvdimm_dsm_page, sizeof(in));
-    len = nvdimm_xen_dsm(in, dimms, n, out);
+    len = nvdimm_xen_dsm(in, dimms, n, &xen_nvdimm_ars, out);
     memcpy(xen_nvdimm_dsm_page, out, len);
 }
 
@@ -741,9 +736,9 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
     }
 
     s->extents = g_array_new(false, false, sizeof(XenNvdimmExtent));
-    bad = g_array_new(false, false, sizeof(XenNvdimmRange));
+    s->bad_sources = g_array_new(false, false, sizeof(XenNvdimmBadSource));
     if (!s->ops->resolve(s, s->pmem->fd, s->pmem->mem_path, s->data_size,
-                         s->extents, bad, errp)) {
+                         s->extents, s->bad_sources, errp)) {
         error_prepend(errp, "xen-nvdimm '%s': ", s->name);
         goto fail;
     }
@@ -759,14 +754,16 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
         trace_xen_nvdimm_extent(s->name, e->offset, e->spa,
                                 e->size);
     }
-    if (!xen_nvdimm_host_check(s, bad, errp)) {
+    bad = g_array_new(false, false, sizeof(XenNvdimmRange));
+    if (!s->ops->bad_ranges(s, bad, errp) ||
+        !xen_nvdimm_host_check(s, bad, errp)) {
         error_prepend(errp, "xen-nvdimm '%s': %s: ", s->name,
                       s->pmem->mem_path);
         goto fail;
     }
 
     s->serial = xen_nvdimm_serial(s);
-    if (!xen_nvdimm_place_data(s, errp)) {
+    if (!xen_nvdimm_media_init(s, errp) || !xen_nvdimm_place_data(s, errp)) {
         goto fail;
     }
     s->exit_notifier.notify = xen_nvdimm_exit_notify;
@@ -849,14 +846,13 @@ static const Property xen_nvdimm_properties[] = {
     DEFINE_PROP_UINT32(XEN_NVDIMM_NODE_PROP, XenNvdimmState, node, 0),
     DEFINE_PROP_BOOL(XEN_NVDIMM_UNARMED_PROP, XenNvdimmState, unarmed, false),
     DEFINE_PROP_UUID_NODEFAULT(XEN_NVDIMM_UUID_PROP, XenNvdimmState, uuid),
-    DEFINE_PROP_BOOL(XEN_NVDIMM_ALLOW_BADBLOCKS_PROP, XenNvdimmState,
-                     allow_badblocks, false),
     DEFINE_PROP_UINT32("x-emu-fail-call", XenNvdimmState, emu_fail_call, 0),
     DEFINE_PROP_BOOL("x-emu-fail-unmap", XenNvdimmState, emu_fail_unmap,
                      false),
     DEFINE_PROP_SIZE("x-emu-extent-size", XenNvdimmState, emu_extent_size, 0),
     DEFINE_PROP_STRING("x-emu-host-memory", XenNvdimmState, emu_host_memory),
     DEFINE_PROP_STRING("x-emu-badblocks", XenNvdimmState, emu_badblocks),
+    DEFINE_PROP_STRING("x-emu-health", XenNvdimmState, emu_health),
     DEFINE_PROP_UINT64("x-emu-max-gpa", XenNvdimmState, emu_max_gpa, 0),
     DEFINE_PROP_BOOL("x-emu-alias", XenNvdimmState, emu_alias, false),
 };

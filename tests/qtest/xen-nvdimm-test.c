@@ -60,8 +60,24 @@ static Fixture *fixture_new(void)
     return f;
 }
 
+/* A file of the emulated host's (badblocks, health) in the fixture. */
+static char *fixture_file(Fixture *f, const char *name, const char *text)
+{
+    char *path = g_build_filename(f->dir, name, NULL);
+
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    return path;
+}
+
 static void fixture_free(Fixture *f)
 {
+    const char *files[] = { "media", "health", "pmem0.img.media" };
+
+    for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+        g_autofree char *path = g_build_filename(f->dir, files[i], NULL);
+
+        unlink(path);
+    }
     unlink(f->trace);
     unlink(f->img[0]);
     unlink(f->img[1]);
@@ -868,9 +884,12 @@ static void test_dsm_labels(void)
     uint8_t out[4096], data[4076], back[4076];
     uint8_t before[4096], after[4096];
 
-    /* Function 0: the root has none; NVDIMM 1 has 0, 4, 5, 6; 2 none. */
+    /*
+     * Function 0: the root has the scrub; NVDIMM 1 has 0, 4, 5, 6 (no
+     * health without the host's); 2 none.
+     */
     g_assert_cmpuint(dsm_call(qts, 0, 0, NULL, 0, out), ==, 8);
-    g_assert_cmphex(ldl_le_p(out), ==, 0);
+    g_assert_cmphex(ldl_le_p(out), ==, 0xf);
     dsm_call(qts, 1, 0, NULL, 0, out);
     g_assert_cmphex(ldl_le_p(out), ==, 0x71);
     dsm_call(qts, 2, 0, NULL, 0, out);
@@ -1017,6 +1036,142 @@ static void test_dsm_label_durable(void)
  * The host's guards (xen-nvdimm-host.c)
  */
 
+/* Start ARS (2) over [addr, addr + len), or another root function. */
+static uint32_t dsm_ars(QTestState *qts, uint32_t function, uint64_t addr,
+                        uint64_t len, uint8_t *out)
+{
+    uint8_t arg[24] = { 0 };
+
+    stq_le_p(arg, addr);
+    stq_le_p(arg + 8, len);
+    stw_le_p(arg + 16, 2);                  /* persistent memory */
+    dsm_call(qts, 0, function, arg, sizeof(arg), out);
+    return ldl_le_p(out);
+}
+
+/* Query ARS Status: the records' guest ranges, "ADDR+LEN ..." */
+static char *dsm_ars_records(QTestState *qts, uint32_t handle)
+{
+    uint8_t out[4096];
+    GString *recs = g_string_new("");
+    uint32_t n;
+
+    g_assert_cmphex(dsm_ars(qts, 3, 0, 0, out), ==, 0);
+    n = ldl_le_p(out + 44);
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *r = out + 48 + 24 * i;
+
+        g_assert_cmpuint(ldl_le_p(r), ==, handle);
+        g_string_append_printf(recs, "%s0x%" PRIx64 "+0x%" PRIx64,
+                               i ? " " : "", ldq_le_p(r + 8),
+                               ldq_le_p(r + 16));
+    }
+    return g_string_free(recs, false);
+}
+
+/*
+ * What the emulated host knows of its media reaches the guest through
+ * the _DSM: its bad sectors as guest ranges through the scrub, read anew
+ * at each Start ARS, and its health through SMART.  A host that cannot
+ * tell gives an error status, and QEMU serves on.
+ */
+static void test_dsm_media(void)
+{
+    Fixture *f = fixture_new();
+    g_autofree char *media = fixture_file(f, "media", "40960 9\n");
+    g_autofree char *health = fixture_file(f, "health",
+                                           "health non-critical\n"
+                                           "spares 64\nlife-used 7\n"
+                                           "temperature 41\n"
+                                           "shutdown-count 3\n"
+                                           "shutdown-state clean\n");
+    g_autofree char *args = g_strdup_printf(
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv0,memdev=pm0,x-emu-extent-size=16M,"
+        "x-emu-badblocks=%s,x-emu-health=%s "
+        "-object memory-backend-xen-pmem,id=pm1,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv1,memdev=pm1",
+        f->img[0], media, health, f->img[1]);
+    QTestState *qts = start(f, args);
+    uint64_t gpa = qom_get_uint(qts, "/machine/peripheral/nv0",
+                                "guest-address");
+    uint64_t gpa1 = qom_get_uint(qts, "/machine/peripheral/nv1",
+                                 "guest-address");
+    g_autofree char *want = NULL;
+    g_autofree char *got = NULL;
+    uint8_t out[4096];
+
+    /* The root offers the scrub; only nv0's host gives health. */
+    dsm_call(qts, 0, 0, NULL, 0, out);
+    g_assert_cmphex(ldl_le_p(out), ==, 0xf);
+    dsm_call(qts, 1, 0, NULL, 0, out);
+    g_assert_cmphex(ldl_le_p(out), ==, 0x3);
+    dsm_call(qts, 2, 0, NULL, 0, out);
+    g_assert_cmphex(ldl_le_p(out), ==, 0);
+    g_assert_cmphex(dsm_ars(qts, 1, gpa, BACKEND_SIZE, out), ==, 0x20000);
+    g_assert_cmpuint(ldl_le_p(out + 4), ==, 4080);
+    g_assert_cmphex(dsm_ars(qts, 1, gpa, BACKEND_SIZE + 1, out), ==, 2);
+
+    /* Nothing scrubbed yet; then the host's list, as guest ranges. */
+    g_assert_cmphex(dsm_ars(qts, 3, 0, 0, out), ==, 0x20000);
+    g_assert_cmphex(dsm_ars(qts, 2, gpa, BACKEND_SIZE, out), ==, 0);
+    got = dsm_ars_records(qts, 1);
+    want = g_strdup_printf("0x%" PRIx64 "+0x1200", gpa + 0x1400000);
+    g_assert_cmpstr(got, ==, want);
+    g_clear_pointer(&got, g_free);
+    g_clear_pointer(&want, g_free);
+
+    /* Sectors that go bad later show at the next scrub, not before. */
+    g_assert_true(g_file_set_contents(media, "40960 9\n0 1\n32767 2\n",
+                                      -1, NULL));
+    got = dsm_ars_records(qts, 1);
+    g_assert_cmpuint(strlen(got), >, 0);
+    g_assert_null(strchr(got, ' '));
+    g_clear_pointer(&got, g_free);
+    g_assert_cmphex(dsm_ars(qts, 2, gpa, BACKEND_SIZE, out), ==, 0);
+    got = dsm_ars_records(qts, 1);
+    /* Sectors 32767-32768 straddle two host extents: one guest range. */
+    want = g_strdup_printf("0x%" PRIx64 "+0x200 0x%" PRIx64 "+0x400 "
+                           "0x%" PRIx64 "+0x1200", gpa, gpa + 0xfffe00,
+                           gpa + 0x1400000);
+    g_assert_cmpstr(got, ==, want);
+    g_clear_pointer(&got, g_free);
+    /* nv1 has no bad sectors; a range across both is refused. */
+    g_assert_cmphex(dsm_ars(qts, 2, gpa1, BACKEND_SIZE, out), ==, 0);
+    got = dsm_ars_records(qts, 2);
+    g_assert_cmpstr(got, ==, "");
+    g_clear_pointer(&got, g_free);
+
+    /* SMART: the host's values, read when asked. */
+    g_assert_cmpuint(dsm_call(qts, 1, 1, NULL, 0, out), ==, 4 + 132);
+    g_assert_cmpuint(ldl_le_p(out), ==, 0);
+    g_assert_cmphex(ldl_le_p(out + 4), ==, 0x42f);
+    g_assert_cmpuint(out[12], ==, 1);
+    g_assert_cmpuint(out[13], ==, 64);
+    g_assert_cmpuint(out[14], ==, 7);
+    g_assert_cmpuint(lduw_le_p(out + 16), ==, 41 * 16);
+    g_assert_cmpuint(ldl_le_p(out + 20), ==, 3);
+    g_assert_cmpuint(out[35], ==, 0);
+    g_assert_true(g_file_set_contents(health, "shutdown-count 4\n", -1,
+                                      NULL));
+    dsm_call(qts, 1, 1, NULL, 0, out);
+    g_assert_cmphex(ldl_le_p(out + 4), ==, 0x20);
+    g_assert_cmpuint(ldl_le_p(out + 20), ==, 4);
+    g_assert_cmpuint(dsm_call(qts, 2, 1, NULL, 0, out), ==, 8);
+    g_assert_cmpuint(ldl_le_p(out), ==, 1);
+
+    /* The host cannot tell: error statuses, and QEMU goes on. */
+    unlink(media);
+    unlink(health);
+    g_assert_cmphex(dsm_ars(qts, 2, gpa, BACKEND_SIZE, out), ==, 3);
+    dsm_call(qts, 1, 1, NULL, 0, out);
+    g_assert_cmpuint(ldl_le_p(out), ==, 4);
+    qtest_writeq(qts, gpa, 0x600d);
+    g_assert_cmphex(qtest_readq(qts, gpa), ==, 0x600d);
+    qtest_quit(qts);
+    fixture_free(f);
+}
+
 #define PM0_DEV(img, props) \
     "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=" img " " \
     "-device xen-nvdimm,id=nv0,memdev=pm0" props
@@ -1040,19 +1195,21 @@ static uint64_t traced_spa(Fixture *f)
 
 /*
  * Host memory that is pmem in the NFIT only (QEMU's NVDIMM, as in the
- * nested Xen test), legacy pmem (E820 type 12), and known bad media the
- * admin accepts, are all mapped.
+ * nested Xen test), legacy pmem (E820 type 12), and known bad media (the
+ * guest's scrub reports it), are all mapped.
  */
 static void test_host_memory_accepted(void)
 {
     const char *props[] = { ",x-emu-host-memory=nfit",
                             ",x-emu-host-memory=pram",
-                            ",x-emu-badblocks='0 1',allow-badblocks=on" };
+                            ",x-emu-badblocks=%s" };
 
     for (size_t i = 0; i < ARRAY_SIZE(props); i++) {
         Fixture *f = fixture_new();
+        g_autofree char *media = fixture_file(f, "media", "0 1\n");
+        g_autofree char *prop = g_strdup_printf(props[i], media);
         g_autofree char *args = g_strdup_printf(PM0_DEV("%s", "%s"),
-                                                f->img[0], props[i]);
+                                                f->img[0], prop);
         QTestState *qts = start(f, args);
         uint64_t gpa = qom_get_uint(qts, "/machine/peripheral/nv0",
                                     "guest-address");
@@ -1242,6 +1399,7 @@ typedef struct BadConfig {
     const char *name;
     const char *args;       /* %1$s, %2$s: two backing files */
     const char *error;
+    const char *media;      /* what the file %1$s.media says, if any */
 } BadConfig;
 
 #define PM0 "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%1$s "
@@ -1348,19 +1506,21 @@ static const BadConfig bad_configs[] = {
     { "host-memory-unknown",
       PM0 "-device xen-nvdimm,memdev=pm0,x-emu-host-memory=dram",
       "x-emu-host-memory must be pmem, pram, nfit, ram, reserved or hole" },
-    { "badblocks",
-      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-extent-size=16M,"
-      "x-emu-badblocks='40960 9'",
-      "xen-nvdimm 'pm0': %1$s: backend bytes 0x1400000+0x1200 are known bad "
-      "media (badblocks): a guest read there raises a machine check; set "
-      "'allow-badblocks=on' to map them anyway" },
     { "badblocks-malformed",
-      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-badblocks=40960",
-      "x-emu-badblocks: badblocks entry '40960' is not 'SECTOR COUNT'" },
+      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-badblocks=%1$s.media",
+      "x-emu-badblocks: badblocks entry '40960' is not 'SECTOR COUNT'",
+      "40960" },
     { "badblocks-overflow",
-      PM0 "-device xen-nvdimm,memdev=pm0,"
-      "x-emu-badblocks='36028797018963967 2'",
-      "badblocks entry 36028797018963967 2 is out of range" },
+      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-badblocks=%1$s.media",
+      "badblocks entry 36028797018963967 2 is out of range",
+      "36028797018963967 2" },
+    { "badblocks-missing",
+      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-badblocks=%1$s.none",
+      "x-emu-badblocks: Failed to open file" },
+    { "health-malformed",
+      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-health=%1$s.media",
+      "x-emu-health: health line 'health good' is not one of",
+      "spares 3\nhealth good\n" },
     { "same-file-twice",
       PM0 "-object memory-backend-xen-pmem,id=pm1,size=32M,mem-path=%1$s "
       "-device xen-nvdimm,memdev=pm0 -device xen-nvdimm,memdev=pm1",
@@ -1374,6 +1534,8 @@ static void test_bad_config(const void *data)
 {
     const BadConfig *c = data;
     Fixture *f = fixture_new();
+    g_autofree char *media = fixture_file(f, "pmem0.img.media",
+                                          c->media ?: "");
     g_autofree char *args = g_strdup_printf(c->args, f->img[0], f->img[1]);
     g_autofree char *error = g_strdup_printf(c->error, f->img[0], f->img[1]);
     CallLog log = assert_startup_error(f, args, error);
@@ -1446,6 +1608,7 @@ int main(int argc, char **argv)
     qtest_add_func("/xen-nvdimm/dsm-labels", test_dsm_labels);
     qtest_add_func("/xen-nvdimm/dsm-unarmed", test_dsm_unarmed);
     qtest_add_func("/xen-nvdimm/dsm-label-durable", test_dsm_label_durable);
+    qtest_add_func("/xen-nvdimm/dsm-media", test_dsm_media);
     qtest_add_func("/xen-nvdimm/host-memory-accepted",
                    test_host_memory_accepted);
     qtest_add_func("/xen-nvdimm/claim-two-processes",

@@ -41,11 +41,49 @@ static bool store_write(void *opaque, uint32_t off, const void *buf,
     return !s->fail;
 }
 
+/*
+ * What the "host" knows of the media: bad guest ranges as the device
+ * reports them (unsorted, overlapping, partly outside the device), and
+ * health.
+ */
+#define SPA1        0x100000000ULL
+#define SPA_SIZE    0x40000000ULL
+#define SPA2        (SPA1 + SPA_SIZE)
+static GArray *host_bad;
+static bool host_fails;
+static NvdimmXenHealth host_health;
+
+static bool media_bad_ranges(void *opaque, GArray *ranges)
+{
+    if (host_fails) {
+        return false;
+    }
+    g_array_append_vals(ranges, host_bad->data, host_bad->len);
+    return true;
+}
+
+static void host_bad_set(const NvdimmXenBadRange *r, size_t n)
+{
+    g_array_set_size(host_bad, 0);
+    g_array_append_vals(host_bad, r, n);
+}
+
+static bool media_health(void *opaque, NvdimmXenHealth *h)
+{
+    *h = host_health;
+    return !host_fails;
+}
+
 static Store store;
+static NvdimmXenArs ars;
 static NvdimmXenDsmDimm dimms[] = {
-    { .handle = 1, .label_size = LABEL_SIZE, .label_writable = true,
-      .opaque = &store, .read_label = store_read, .write_label = store_write },
-    { .handle = 2, .label_size = 0 },
+    { .handle = 1, .spa = SPA1, .spa_size = SPA_SIZE,
+      .label_size = LABEL_SIZE, .label_writable = true, .has_health = true,
+      .opaque = &store, .read_label = store_read, .write_label = store_write,
+      .bad_ranges = media_bad_ranges, .health = media_health },
+    { .handle = 2, .spa = SPA2, .spa_size = SPA_SIZE, .label_size = 0,
+      .has_health = true, .bad_ranges = media_bad_ranges,
+      .health = media_health },
     { .handle = 3, .label_size = LABEL_SIZE, .label_writable = false,
       .opaque = &store, .read_label = store_read, .write_label = store_write },
 };
@@ -66,7 +104,7 @@ static Reply call(uint32_t handle, uint32_t rev, uint32_t func,
     stl_le_p(in + 4, rev);
     stl_le_p(in + 8, func);
     memcpy(in + NVDIMM_XEN_DSM_ARG3, arg3, arg3_len);
-    r.len = nvdimm_xen_dsm(in, dimms, ARRAY_SIZE(dimms), r.out);
+    r.len = nvdimm_xen_dsm(in, dimms, ARRAY_SIZE(dimms), &ars, r.out);
     g_assert_cmpuint(r.len, >=, 8);
     g_assert_cmpuint(r.len, <=, NVDIMM_XEN_DSM_PAGE);
     g_assert_cmpuint(ldl_le_p(r.out), ==, r.len);
@@ -87,12 +125,18 @@ static Reply label_io(uint32_t handle, uint32_t func, uint32_t off,
 
 static void test_functions(void)
 {
-    /* Root: function 0 only; DIMMs: label functions when they have labels. */
-    g_assert_cmphex(call(0, 1, 0, NULL, 0).status, ==, 0);
+    /*
+     * Root: the scrub (1-3), not Clear Uncorrectable Error (4); DIMMs:
+     * SMART when the host gives health, label functions with labels.
+     */
+    g_assert_cmphex(call(0, 1, 0, NULL, 0).status, ==, 0xf);
     g_assert_cmpuint(call(0, 1, 4, NULL, 0).status, ==,
                      NVDIMM_XEN_DSM_UNSUPPORTED);
-    g_assert_cmphex(call(1, 1, 0, NULL, 0).status, ==, 0x71);
-    g_assert_cmphex(call(2, 1, 0, NULL, 0).status, ==, 0);
+    g_assert_cmphex(call(1, 1, 0, NULL, 0).status, ==, 0x73);
+    g_assert_cmphex(call(2, 1, 0, NULL, 0).status, ==, 0x3);
+    g_assert_cmphex(call(3, 1, 0, NULL, 0).status, ==, 0x71);
+    g_assert_cmpuint(call(3, 1, 1, NULL, 0).status, ==,
+                     NVDIMM_XEN_DSM_UNSUPPORTED);
     g_assert_cmphex(call(9, 1, 0, NULL, 0).status, ==, 0);
     g_assert_cmpuint(call(2, 1, 4, NULL, 0).status, ==,
                      NVDIMM_XEN_DSM_UNSUPPORTED);
@@ -211,12 +255,23 @@ static void test_label_boundary(void)
  */
 static void test_hostile(void)
 {
+    unsigned hostile_scrubs = 0;
     const uint32_t values[] = { 0, 1, 2, 3, 4, 5, 6, 7, 0x10000, 0xffffffff,
                                 LABEL_SIZE, LABEL_SIZE - 1, LABEL_SIZE + 1,
                                 NVDIMM_XEN_DSM_MAX_XFER,
                                 NVDIMM_XEN_DSM_MAX_XFER + 1, 0x80000000 };
+    /* Scrub ranges: edges of the devices, and values that overflow. */
+    const uint64_t ranges[] = { 0, 1, 512, SPA1, SPA1 - 1, SPA1 + 1, SPA2,
+                                SPA_SIZE, SPA_SIZE - 1, SPA_SIZE + 1,
+                                SPA2 + SPA_SIZE, UINT64_MAX,
+                                UINT64_MAX - SPA1 + 1 };
+    const NvdimmXenBadRange bad[] = {
+        { SPA1, 0x200 }, { SPA2 - 0x100, 0x200 }, { UINT64_MAX - 1, 2 },
+        { SPA2 + 0x1000, UINT64_MAX }, { 0, SPA1 + 0x200 },
+    };
     GRand *rand = g_rand_new_with_seed(20261121);
 
+    host_bad_set(bad, ARRAY_SIZE(bad));
     for (int i = 0; i < 200000; i++) {
         uint8_t in[NVDIMM_XEN_DSM_PAGE];
         uint8_t out[NVDIMM_XEN_DSM_PAGE];
@@ -231,22 +286,258 @@ static void test_hostile(void)
                                                          ARRAY_SIZE(values))]);
             }
         }
-        len = nvdimm_xen_dsm(in, dimms, ARRAY_SIZE(dimms), out);
+        /* A quarter of the requests go to the root's scrub functions. */
+        if (!g_rand_int_range(rand, 0, 4)) {
+            stl_le_p(in, 0);
+            stl_le_p(in + 4, 1);
+            stl_le_p(in + 8, g_rand_int_range(rand, 0, 5));
+        }
+        for (size_t j = 0; j < 16; j += 8) {
+            if (g_rand_boolean(rand)) {
+                stq_le_p(in + NVDIMM_XEN_DSM_ARG3 + j,
+                         ranges[g_rand_int_range(rand, 0,
+                                                 ARRAY_SIZE(ranges))]);
+            }
+        }
+        if (g_rand_boolean(rand)) {
+            stw_le_p(in + NVDIMM_XEN_DSM_ARG3 + 16, g_rand_int_range(rand, 0,
+                                                                     4));
+        }
+        len = nvdimm_xen_dsm(in, dimms, ARRAY_SIZE(dimms), &ars, out);
         g_assert_cmpuint(len, >=, 8);
         g_assert_cmpuint(len, <=, sizeof(out));
         g_assert_cmpuint(ldl_le_p(out), ==, len);
+        hostile_scrubs += !ldl_le_p(in) && ldl_le_p(in + 8) == 2 &&
+                          !ldl_le_p(out + 4);
     }
     g_rand_free(rand);
+    nvdimm_xen_ars_reset(&ars);
+    g_array_set_size(host_bad, 0);
+    /* The generator reaches the scrub, not only its refusals. */
+    g_assert_cmpuint(hostile_scrubs, >, 50);
+}
+
+static Reply ars_call(uint32_t func, uint64_t addr, uint64_t len,
+                      uint16_t type)
+{
+    uint8_t arg3[24] = { 0 };
+
+    stq_le_p(arg3, addr);
+    stq_le_p(arg3 + 8, len);
+    stw_le_p(arg3 + 16, type);
+    return call(0, 1, func, arg3, sizeof(arg3));
+}
+
+static void test_ars_cap(void)
+{
+    Reply r = ars_call(NVDIMM_XEN_ARS_CAP, SPA1, SPA_SIZE, 0);
+    const struct { uint64_t addr, len; } refused[] = {
+        { SPA1, 0 },                        /* empty */
+        { SPA1 - 1, 2 },                    /* starts before */
+        { SPA1 + SPA_SIZE - 1, 2 },         /* straddles two NVDIMMs */
+        { SPA1 + 4096, UINT64_MAX },        /* wraps */
+        { UINT64_MAX, 1 },
+        { 0, SPA1 },
+    };
+
+    g_assert_cmpuint(r.len, ==, 20);
+    g_assert_cmphex(r.status, ==, NVDIMM_XEN_ARS_PERSISTENT << 16);
+    g_assert_cmpuint(ldl_le_p(r.out + 8), ==, NVDIMM_XEN_ARS_MAX_OUT);
+    g_assert_cmpuint(ldl_le_p(r.out + 12), ==, 512);
+    g_assert_cmpuint(ldl_le_p(r.out + 16), ==, 0);
+    r = ars_call(NVDIMM_XEN_ARS_CAP, SPA2 + 4096, 4096, 0);
+    g_assert_cmphex(r.status, ==, NVDIMM_XEN_ARS_PERSISTENT << 16);
+    for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+        r = ars_call(NVDIMM_XEN_ARS_CAP, refused[i].addr, refused[i].len, 0);
+        g_assert_cmpuint(r.status, ==, NVDIMM_XEN_ROOT_INVALID);
+        r = ars_call(NVDIMM_XEN_ARS_START, refused[i].addr, refused[i].len,
+                     NVDIMM_XEN_ARS_PERSISTENT);
+        g_assert_cmpuint(r.status, ==, NVDIMM_XEN_ROOT_INVALID);
+    }
+    /* Clear Uncorrectable Error is refused, never carried out. */
+    r = ars_call(NVDIMM_XEN_ARS_CLEAR_ERROR, SPA1, 512, 0);
+    g_assert_cmpuint(r.status, ==, NVDIMM_XEN_DSM_UNSUPPORTED);
+}
+
+/* Check a Query ARS Status reply: header, then records. */
+static void assert_status(Reply *r, uint32_t ext, uint64_t addr, uint64_t len,
+                          const NvdimmXenBadRange *want, unsigned n)
+{
+    g_assert_cmpuint(r->len, ==, 4 + 48 + 24 * n);
+    g_assert_cmphex(r->status, ==, ext << 16);
+    g_assert_cmpuint(ldl_le_p(r->out + 8), ==, 44 + 24 * n);
+    g_assert_cmphex(ldq_le_p(r->out + 12), ==, addr);
+    g_assert_cmphex(ldq_le_p(r->out + 20), ==, len);
+    g_assert_cmpuint(lduw_le_p(r->out + 44), ==, addr ? 2 : 0);
+    g_assert_cmpuint(ldl_le_p(r->out + 48), ==, n);
+    for (unsigned i = 0; i < n; i++) {
+        const uint8_t *rec = r->out + 52 + 24 * i;
+
+        g_assert_cmpuint(ldl_le_p(rec), ==, addr < SPA2 ? 1 : 2);
+        g_assert_cmphex(ldq_le_p(rec + 8), ==, want[i].addr);
+        g_assert_cmphex(ldq_le_p(rec + 16), ==, want[i].len);
+    }
+}
+
+static void test_ars_scrub(void)
+{
+    /* Unsorted, overlapping, adjacent, and partly outside the range. */
+    const NvdimmXenBadRange bad[] = {
+        { SPA1 + 0x10000, 0x1000 },
+        { SPA1 - 0x200, 0x400 },
+        { SPA1 + 0x5000, 0x200 },
+        { SPA1 + 0x10800, 0x1000 },
+        { SPA1 + 0x11800, 0x200 },
+        { SPA1 + SPA_SIZE - 0x200, 0x400 },
+        { SPA2 + 0x1000, 0x200 },
+        { UINT64_MAX - 0x100, 0x200 },
+    };
+    const NvdimmXenBadRange want[] = {
+        { SPA1, 0x200 },
+        { SPA1 + 0x5000, 0x200 },
+        { SPA1 + 0x10000, 0x1a00 },
+        { SPA1 + SPA_SIZE - 0x200, 0x200 },
+    };
+    const NvdimmXenBadRange added = { SPA1 + 0x8000, 0x200 };
+    Reply r;
+
+    nvdimm_xen_ars_reset(&ars);
+    host_bad_set(bad, ARRAY_SIZE(bad));
+    /* Nothing scrubbed yet this boot. */
+    r = ars_call(NVDIMM_XEN_ARS_STATUS, 0, 0, 0);
+    assert_status(&r, NVDIMM_XEN_ARS_NONE, 0, 0, NULL, 0);
+    /* A volatile-only scrub is refused: there is no volatile range. */
+    r = ars_call(NVDIMM_XEN_ARS_START, SPA1, SPA_SIZE,
+                 NVDIMM_XEN_ARS_VOLATILE);
+    g_assert_cmpuint(r.status, ==, NVDIMM_XEN_ROOT_INVALID);
+    r = ars_call(NVDIMM_XEN_ARS_START, SPA1, SPA_SIZE,
+                 NVDIMM_XEN_ARS_PERSISTENT);
+    g_assert_cmpuint(r.len, ==, 12);
+    g_assert_cmpuint(r.status, ==, NVDIMM_XEN_DSM_SUCCESS);
+    r = ars_call(NVDIMM_XEN_ARS_STATUS, 0, 0, 0);
+    assert_status(&r, NVDIMM_XEN_ARS_DONE, SPA1, SPA_SIZE, want,
+                  ARRAY_SIZE(want));
+    /* A part of the range: only what lies in it. */
+    r = ars_call(NVDIMM_XEN_ARS_START, SPA1 + 0x10400, 0x1000,
+                 NVDIMM_XEN_ARS_PERSISTENT);
+    r = ars_call(NVDIMM_XEN_ARS_STATUS, 0, 0, 0);
+    assert_status(&r, NVDIMM_XEN_ARS_DONE, SPA1 + 0x10400, 0x1000,
+                  &(NvdimmXenBadRange) { SPA1 + 0x10400, 0x1000 }, 1);
+    /* The second device's, with its handle. */
+    r = ars_call(NVDIMM_XEN_ARS_START, SPA2, SPA_SIZE,
+                 NVDIMM_XEN_ARS_PERSISTENT | NVDIMM_XEN_ARS_VOLATILE);
+    r = ars_call(NVDIMM_XEN_ARS_STATUS, 0, 0, 0);
+    assert_status(&r, NVDIMM_XEN_ARS_DONE, SPA2, SPA_SIZE,
+                  (NvdimmXenBadRange[]) { { SPA2, 0x200 },
+                                          { SPA2 + 0x1000, 0x200 } }, 2);
+    /* What went bad since is found by the next scrub, not before. */
+    g_array_append_val(host_bad, added);
+    r = ars_call(NVDIMM_XEN_ARS_STATUS, 0, 0, 0);
+    g_assert_cmpuint(ldl_le_p(r.out + 48), ==, 2);
+    r = ars_call(NVDIMM_XEN_ARS_START, SPA1 + 0x8000, 0x1000,
+                 NVDIMM_XEN_ARS_PERSISTENT);
+    r = ars_call(NVDIMM_XEN_ARS_STATUS, 0, 0, 0);
+    assert_status(&r, NVDIMM_XEN_ARS_DONE, SPA1 + 0x8000, 0x1000, &added, 1);
+    /* The host cannot tell: an error, and the last results stay. */
+    host_fails = true;
+    r = ars_call(NVDIMM_XEN_ARS_START, SPA1, SPA_SIZE,
+                 NVDIMM_XEN_ARS_PERSISTENT);
+    g_assert_cmpuint(r.status, ==, NVDIMM_XEN_ROOT_HW_ERROR);
+    host_fails = false;
+    r = ars_call(NVDIMM_XEN_ARS_STATUS, 0, 0, 0);
+    assert_status(&r, NVDIMM_XEN_ARS_DONE, SPA1 + 0x8000, 0x1000, &added, 1);
+    nvdimm_xen_ars_reset(&ars);
+    g_array_set_size(host_bad, 0);
+}
+
+/*
+ * More records than one reply holds: the scrub stops at the first one
+ * left out, flagged overflow, and a scrub from there gets the rest.
+ */
+static void test_ars_overflow(void)
+{
+    unsigned n = NVDIMM_XEN_ARS_MAX_RECORDS + 30;
+    g_autofree NvdimmXenBadRange *bad = g_new(NvdimmXenBadRange, n);
+    uint64_t restart, restart_len;
+    Reply r;
+
+    for (unsigned i = 0; i < n; i++) {
+        bad[n - 1 - i] = (NvdimmXenBadRange) { SPA1 + i * 0x2000, 0x200 };
+    }
+    host_bad_set(bad, n);
+    r = ars_call(NVDIMM_XEN_ARS_START, SPA1, SPA_SIZE,
+                 NVDIMM_XEN_ARS_PERSISTENT);
+    r = ars_call(NVDIMM_XEN_ARS_STATUS, 0, 0, 0);
+    g_assert_cmpuint(r.len, <=, NVDIMM_XEN_DSM_PAGE);
+    g_assert_cmpuint(4 + ldl_le_p(r.out + 8), <=, NVDIMM_XEN_ARS_MAX_OUT);
+    g_assert_cmphex(r.status, ==, NVDIMM_XEN_ARS_STOPPED << 16);
+    g_assert_cmpuint(lduw_le_p(r.out + 46), ==, NVDIMM_XEN_ARS_OVERFLOW);
+    g_assert_cmpuint(ldl_le_p(r.out + 48), ==, NVDIMM_XEN_ARS_MAX_RECORDS);
+    restart = ldq_le_p(r.out + 28);
+    restart_len = ldq_le_p(r.out + 36);
+    g_assert_cmphex(restart, ==,
+                    SPA1 + NVDIMM_XEN_ARS_MAX_RECORDS * 0x2000);
+    g_assert_cmphex(restart + restart_len, ==, SPA1 + SPA_SIZE);
+    r = ars_call(NVDIMM_XEN_ARS_START, restart, restart_len,
+                 NVDIMM_XEN_ARS_PERSISTENT);
+    r = ars_call(NVDIMM_XEN_ARS_STATUS, 0, 0, 0);
+    g_assert_cmphex(r.status, ==, NVDIMM_XEN_ARS_DONE << 16);
+    g_assert_cmpuint(ldl_le_p(r.out + 48), ==, 30);
+    g_assert_cmphex(ldq_le_p(r.out + 52 + 8), ==, restart);
+    nvdimm_xen_ars_reset(&ars);
+    g_array_set_size(host_bad, 0);
+}
+
+static void test_smart(void)
+{
+    Reply r;
+
+    host_health = (NvdimmXenHealth) {
+        .flags = NVDIMM_XEN_SMART_HEALTH_VALID |
+                 NVDIMM_XEN_SMART_SPARES_VALID |
+                 NVDIMM_XEN_SMART_USED_VALID |
+                 NVDIMM_XEN_SMART_MTEMP_VALID |
+                 NVDIMM_XEN_SMART_SHUTDOWN_COUNT_VALID |
+                 NVDIMM_XEN_SMART_SHUTDOWN_VALID | 1 << 11,
+        .health = NVDIMM_XEN_HEALTH_NON_CRITICAL,
+        .spares = 87,
+        .life_used = 12,
+        .temperature = 0x8000 | 5 * 16,
+        .shutdown_count = 0x12345678,
+        .shutdown_state = 1,
+    };
+    r = call(2, 1, NVDIMM_XEN_DSM_SMART, NULL, 0);
+    /* Linux reads 132 bytes: status, then the 128-byte payload. */
+    g_assert_cmpuint(r.len, ==, 4 + 132);
+    g_assert_cmpuint(r.status, ==, NVDIMM_XEN_DSM_SUCCESS);
+    /* Only the flags of fields we fill: not the vendor data's (bit 11). */
+    g_assert_cmphex(ldl_le_p(r.out + 8), ==, 0x42f);
+    g_assert_cmpuint(r.out[16], ==, NVDIMM_XEN_HEALTH_NON_CRITICAL);
+    g_assert_cmpuint(r.out[17], ==, 87);
+    g_assert_cmpuint(r.out[18], ==, 12);
+    g_assert_cmphex(lduw_le_p(r.out + 20), ==, 0x8050);
+    g_assert_cmphex(ldl_le_p(r.out + 24), ==, 0x12345678);
+    g_assert_cmpuint(r.out[39], ==, 1);
+    g_assert_cmpuint(ldl_le_p(r.out + 40), ==, 0);
+    host_fails = true;
+    g_assert_cmpuint(call(1, 1, NVDIMM_XEN_DSM_SMART, NULL, 0).status, ==,
+                     NVDIMM_XEN_DSM_HW_ERROR);
+    host_fails = false;
 }
 
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    host_bad = g_array_new(false, false, sizeof(NvdimmXenBadRange));
     g_test_add_func("/nvdimm-xen-dsm/functions", test_functions);
     g_test_add_func("/nvdimm-xen-dsm/label-size", test_label_size);
     g_test_add_func("/nvdimm-xen-dsm/label-rw", test_label_rw);
     g_test_add_func("/nvdimm-xen-dsm/label-refused", test_label_refused);
     g_test_add_func("/nvdimm-xen-dsm/label-boundary", test_label_boundary);
+    g_test_add_func("/nvdimm-xen-dsm/ars-cap", test_ars_cap);
+    g_test_add_func("/nvdimm-xen-dsm/ars-scrub", test_ars_scrub);
+    g_test_add_func("/nvdimm-xen-dsm/ars-overflow", test_ars_overflow);
+    g_test_add_func("/nvdimm-xen-dsm/smart", test_smart);
     g_test_add_func("/nvdimm-xen-dsm/hostile", test_hostile);
     return g_test_run();
 }

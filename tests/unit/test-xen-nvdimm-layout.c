@@ -420,6 +420,111 @@ static void test_meet_and_alias(void)
     g_assert_false(xen_nvdimm_extents_alias(a, &x, &y));
 }
 
+/*
+ * Host bad ranges seen from the guest: per extent, at the extent's guest
+ * address, clipped to it; ranges between extents or outside all of them
+ * are nobody's.
+ */
+static void test_bad_to_guest(void)
+{
+    const XenNvdimmExtent ext[] = {
+        { .offset = 0, .spa = 0x900000000ULL, .size = 0x200000 },
+        { .offset = 0x200000, .spa = 0x500000000ULL, .size = 0x100000 },
+    };
+    const XenNvdimmRange bad[] = {
+        { 0x900000000ULL + 0x1000, 0x900000000ULL + 0x1200 },
+        { 0x500000000ULL - 0x200, 0x500000000ULL + 0x400 },
+        { 0x500000000ULL + 0xffe00, 0x500000000ULL + 0x100200 },
+        { 0x900000000ULL + 0x200000, 0x900000000ULL + 0x201000 },
+        { 0x100000000ULL, 0x100001000ULL },
+    };
+    const NvdimmXenBadRange want[] = {
+        { 0x240000000ULL + 0x1000, 0x200 },
+        { 0x240000000ULL + 0x200000, 0x400 },
+        { 0x240000000ULL + 0x2ffe00, 0x200 },
+    };
+    g_autoptr(GArray) e = g_array_new(false, false, sizeof(XenNvdimmExtent));
+    g_autoptr(GArray) out = g_array_new(false, false,
+                                        sizeof(NvdimmXenBadRange));
+
+    g_array_append_vals(e, ext, ARRAY_SIZE(ext));
+    xen_nvdimm_bad_to_guest(e, bad, ARRAY_SIZE(bad), 0x240000000ULL, out);
+    g_assert_cmpuint(out->len, ==, ARRAY_SIZE(want));
+    for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+        NvdimmXenBadRange *r = &g_array_index(out, NvdimmXenBadRange, i);
+
+        g_assert_cmphex(r->addr, ==, want[i].addr);
+        g_assert_cmphex(r->len, ==, want[i].len);
+    }
+}
+
+/* Several DIMMs make one: the worst of each, the sum of unsafe shutdowns. */
+static void test_health_merge(void)
+{
+    NvdimmXenHealth a = {
+        .flags = 0x42f, .health = 0, .spares = 90, .life_used = 3,
+        .temperature = 30 * 16, .shutdown_count = 4, .shutdown_state = 0,
+    };
+    NvdimmXenHealth b = {
+        .flags = 0x02f, .health = NVDIMM_XEN_HEALTH_CRITICAL, .spares = 40,
+        .life_used = 1, .temperature = 0x8000 | 10 * 16,
+        .shutdown_count = 7, .shutdown_state = 1,
+    };
+    NvdimmXenHealth c = { .temperature = 35 * 16,
+                          .shutdown_count = UINT32_MAX - 5 };
+    NvdimmXenHealth acc;
+
+    xen_nvdimm_health_merge(&acc, &a, true);
+    xen_nvdimm_health_merge(&acc, &b, false);
+    g_assert_cmphex(acc.flags, ==, 0x02f);
+    g_assert_cmpuint(acc.health, ==, NVDIMM_XEN_HEALTH_CRITICAL);
+    g_assert_cmpuint(acc.spares, ==, 40);
+    g_assert_cmpuint(acc.life_used, ==, 3);
+    /* 30 degrees beats -10, however the sign bit compares. */
+    g_assert_cmphex(acc.temperature, ==, 30 * 16);
+    g_assert_cmpuint(acc.shutdown_count, ==, 11);
+    g_assert_cmpuint(acc.shutdown_state, ==, 1);
+    xen_nvdimm_health_merge(&acc, &c, false);
+    g_assert_cmphex(acc.flags, ==, 0);
+    g_assert_cmphex(acc.temperature, ==, 35 * 16);
+    g_assert_cmpuint(acc.shutdown_count, ==, UINT32_MAX);
+}
+
+static void test_parse_health(void)
+{
+    const char *bad[] = {
+        "health good", "spares 101", "spares -1", "life-used x",
+        "temperature -274", "temperature 2048", "shutdown-count 4294967296",
+        "shutdown-state unknown", "voltage 3", "health", "spares 5 6",
+    };
+    NvdimmXenHealth h;
+    Error *err = NULL;
+
+    g_assert_true(xen_nvdimm_parse_health("health critical\nspares 77\n"
+                                          "life-used 9\ntemperature -3\n"
+                                          "shutdown-count 4294967295\n"
+                                          "shutdown-state dirty\n", &h,
+                                          &error_abort));
+    g_assert_cmphex(h.flags, ==, 0x42f);
+    g_assert_cmpuint(h.health, ==, NVDIMM_XEN_HEALTH_CRITICAL);
+    g_assert_cmpuint(h.spares, ==, 77);
+    g_assert_cmpuint(h.life_used, ==, 9);
+    g_assert_cmphex(h.temperature, ==, 0x8000 | 3 * 16);
+    g_assert_cmpuint(h.shutdown_count, ==, UINT32_MAX);
+    g_assert_cmpuint(h.shutdown_state, ==, 1);
+    /* Only what is given is valid. */
+    g_assert_true(xen_nvdimm_parse_health("\nhealth ok\n", &h,
+                                          &error_abort));
+    g_assert_cmphex(h.flags, ==, NVDIMM_XEN_SMART_HEALTH_VALID);
+    g_assert_cmpuint(h.health, ==, 0);
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        g_assert_false(xen_nvdimm_parse_health(bad[i], &h, &err));
+        g_assert_nonnull(err);
+        error_free(err);
+        err = NULL;
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -434,5 +539,8 @@ int main(int argc, char **argv)
     g_test_add_func("/xen-nvdimm/layout/parse-badblocks",
                     test_parse_badblocks);
     g_test_add_func("/xen-nvdimm/layout/meet-and-alias", test_meet_and_alias);
+    g_test_add_func("/xen-nvdimm/layout/bad-to-guest", test_bad_to_guest);
+    g_test_add_func("/xen-nvdimm/layout/health-merge", test_health_merge);
+    g_test_add_func("/xen-nvdimm/layout/parse-health", test_parse_health);
     return g_test_run();
 }

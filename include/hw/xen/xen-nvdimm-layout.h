@@ -12,6 +12,8 @@
 #ifndef HW_XEN_XEN_NVDIMM_LAYOUT_H
 #define HW_XEN_XEN_NVDIMM_LAYOUT_H
 
+#include "hw/acpi/nvdimm-xen-dsm.h"
+
 /* Units of the memory_mapping and iomem_permission hypercalls. */
 #define XEN_NVDIMM_PAGE_SHIFT   12
 #define XEN_NVDIMM_PAGE_SIZE    (1ULL << XEN_NVDIMM_PAGE_SHIFT)
@@ -119,5 +121,30 @@ bool xen_nvdimm_extents_meet(GArray *extents, const XenNvdimmRange *ranges,
  * the first such pair.
  */
 bool xen_nvdimm_extents_alias(GArray *extents, uint64_t *a, uint64_t *b);
+
+/*
+ * The guest's view of the host ranges @bad, for a device whose backend
+ * offset 0 is at guest address @gpa: the part of each extent that meets
+ * one, appended to @out (of NvdimmXenBadRange), in no particular order.
+ */
+void xen_nvdimm_bad_to_guest(GArray *extents, const XenNvdimmRange *bad,
+                             size_t n, uint64_t gpa, GArray *out);
+
+/*
+ * Merge one DIMM's health @h into @acc (or start with it if @first),
+ * conservatively: a field is known only if known for every DIMM, the worst
+ * health, spares and temperature count, and the unsafe shutdowns add up,
+ * so that the count grows whenever any DIMM's does.
+ */
+void xen_nvdimm_health_merge(NvdimmXenHealth *acc, const NvdimmXenHealth *h,
+                             bool first);
+
+/*
+ * Parse a health description, one "KEY VALUE" per line (health, spares,
+ * life-used, temperature in degrees C, shutdown-count, shutdown-state):
+ * the emulated host's DIMMs, for tests.
+ */
+bool xen_nvdimm_parse_health(const char *text, NvdimmXenHealth *h,
+                             Error **errp);
 
 #endif /* HW_XEN_XEN_NVDIMM_LAYOUT_H */

@@ -16,6 +16,17 @@
 
 #include "hw/xen/xen-nvdimm.h"
 #include "hw/xen/xen-nvdimm-layout.h"
+#include "hw/acpi/nvdimm-xen-dsm.h"
+
+/*
+ * A list of media errors the host keeps: a sysfs badblocks file whose
+ * sector 0 is at host address @base, for memory of NVDIMM region @region.
+ */
+typedef struct XenNvdimmBadSource {
+    char path[96];
+    uint64_t base;
+    char region[32];
+} XenNvdimmBadSource;
 
 typedef struct XenNvdimmOps {
     const char *name;
@@ -24,13 +35,26 @@ typedef struct XenNvdimmOps {
      * Find the host physical extents behind bytes [0, size) of the open
      * backend @fd (@path names it in messages), in backend order, and append
      * them to @extents (of XenNvdimmExtent).  Each must be proven to lie in
-     * the data range of the NVDIMM namespace that holds it.  Append to @bad
-     * (of XenNvdimmRange) the host ranges the host knows to have media
-     * errors (badblocks) in the namespaces and regions concerned.
+     * the data range of the NVDIMM namespace that holds it.  Append to
+     * @sources (of XenNvdimmBadSource) where the host lists the media
+     * errors of the namespaces and regions concerned.
      */
     bool (*resolve)(XenNvdimmState *s, int fd, const char *path,
-                    uint64_t size, GArray *extents, GArray *bad,
+                    uint64_t size, GArray *extents, GArray *sources,
                     Error **errp);
+
+    /*
+     * The host ranges with known media errors in the backend's namespaces
+     * and regions now, appended to @bad (of XenNvdimmRange).
+     */
+    bool (*bad_ranges)(XenNvdimmState *s, GArray *bad, Error **errp);
+
+    /*
+     * What the host knows of the health of the DIMMs behind the backend,
+     * merged over them (xen_nvdimm_health_merge()): returns 1, or 0 if the
+     * host gives no health data for one of them, or -1 with @errp set.
+     */
+    int (*health)(XenNvdimmState *s, NvdimmXenHealth *h, Error **errp);
 
     /*
      * The host's machine memory map as the hypervisor reports it (@map, of
@@ -97,8 +121,13 @@ extern const XenNvdimmOps xen_nvdimm_emu_ops;
  * native ops; no Xen involved.
  */
 bool xen_nvdimm_resolve_spa(int fd, const char *path, uint64_t size,
-                            GArray *extents, GArray *bad, bool *pinned,
+                            GArray *extents, GArray *sources, bool *pinned,
                             Error **errp);
+/* Read the media errors listed in @sources now, into @bad. */
+bool xen_nvdimm_read_badblocks(GArray *sources, GArray *bad, Error **errp);
+/* The SMART health of the DIMMs of the regions of @sources, as above. */
+int xen_nvdimm_read_health(GArray *sources, NvdimmXenHealth *h,
+                           Error **errp);
 
 /*
  * A file backend is pinned before its extents are read (*@pinned in
@@ -114,14 +143,22 @@ ssize_t xen_nvdimm_file_pwrite(int fd, const void *buf, size_t len,
 
 /*
  * The host's guards (xen-nvdimm-host.c): before any permission is granted,
- * check that every extent is persistent memory free of known media errors
- * and claim it host-wide; release the claim once nothing is mapped.
+ * check that every extent is persistent memory, note where it meets the
+ * known media errors @bad, and claim it host-wide; release the claim once
+ * nothing is mapped.
  */
 bool xen_nvdimm_host_check(XenNvdimmState *s, GArray *bad, Error **errp);
 bool xen_nvdimm_host_claim(XenNvdimmState *s, Error **errp);
 void xen_nvdimm_host_release(XenNvdimmState *s);
 /* The persistent-memory ranges of the host firmware's NFIT, from sysfs. */
 bool xen_nvdimm_host_nfit(GArray *nfit, Error **errp);
+/*
+ * What the guest learns of the host's media (xen-nvdimm-media.c): its
+ * NVDIMM's entry for the _DSM handler, with the scrub's and SMART's
+ * callbacks; whether the host gives health data is found at realize.
+ */
+bool xen_nvdimm_media_init(XenNvdimmState *s, Error **errp);
+NvdimmXenDsmDimm xen_nvdimm_media_dsm_dimm(XenNvdimmState *s);
 /* The label area, for the _DSM handler (xen-nvdimm-label.c). */
 bool xen_nvdimm_label_read(void *opaque, uint32_t off, void *buf,
                            uint32_t len);

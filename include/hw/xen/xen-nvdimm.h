@@ -26,7 +26,6 @@ OBJECT_DECLARE_SIMPLE_TYPE(XenNvdimmState, XEN_NVDIMM)
 #define XEN_NVDIMM_NODE_PROP        "node"
 #define XEN_NVDIMM_UNARMED_PROP     "unarmed"
 #define XEN_NVDIMM_UUID_PROP        "uuid"
-#define XEN_NVDIMM_ALLOW_BADBLOCKS_PROP "allow-badblocks"
 
 /* Linux and the UEFI label format need at least two 64 KiB index blocks. */
 #define XEN_NVDIMM_MIN_LABEL_SIZE   (128 * KiB)
@@ -51,8 +50,6 @@ struct XenNvdimmState {
     bool unarmed;
     /* The DIMM's identity: its NFIT serial number derives from it. */
     QemuUUID uuid;
-    /* Map host memory with known media errors anyway. */
-    bool allow_badblocks;
     /* Emulated mode, for tests: make the k-th hypervisor call fail. */
     uint32_t emu_fail_call;
     /* Emulated mode, for tests: make every unmap fail. */
@@ -65,7 +62,9 @@ struct XenNvdimmState {
     bool emu_alias;
     /* Emulated mode, for tests: what the host says of its memory. */
     char *emu_host_memory;
+    /* ... files: its bad sectors (as sysfs lists them), its health. */
     char *emu_badblocks;
+    char *emu_health;
 
     /* Set at realize */
     char *name;                 /* the memdev's id, for messages */
@@ -77,6 +76,8 @@ struct XenNvdimmState {
     int slot;                   /* its NFIT slot; handle is slot + 1 */
     uint32_t serial;            /* its NFIT serial number */
     GArray *extents;            /* XenNvdimmExtent, in backend order */
+    GArray *bad_sources;        /* XenNvdimmBadSource: the host's lists */
+    bool has_health;            /* the host gives the DIMMs' health */
     unsigned permitted;         /* extents[0..permitted) have iomem access */
     unsigned mapped;            /* extents[0..mapped) are mapped */
     int claim_fd;               /* holds the host-wide locks, or -1 */
