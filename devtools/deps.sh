@@ -59,7 +59,8 @@ fi
 # libraries (pixman for VNC, which libxl always asks for), firmware for
 # guests, tools for the series export, what the test guests' initramfs is
 # made of, for the Xen test, debootstrap and the outer QEMU, and strace,
-# which the qtest uses to watch and fail QEMU's label syncs.
+# which the qtest uses to watch and fail QEMU's label syncs, and PMDK's
+# libpmem2, a client of the guest's unsafe-shutdown count.
 PKGS="build-essential pkg-config ninja-build python3-venv python3-setuptools
       flex bison ccache dpkg-dev git xz-utils lib32gcc-12-dev
       libglib2.0-dev zlib1g-dev
@@ -67,7 +68,7 @@ PKGS="build-essential pkg-config ninja-build python3-venv python3-setuptools
       seabios ipxe-qemu
       libpixman-1-dev
       busybox-static kmod ndctl daxctl e2fsprogs xfsprogs fdisk acpica-tools xenstore-utils
-      debootstrap qemu-system-x86 strace"
+      debootstrap qemu-system-x86 strace libpmem2-dev"
 
 if [ ! -e "$stamp" ] || [ "$(cat "$stamp")" != "$(echo $PKGS)" ]; then
     $APT update

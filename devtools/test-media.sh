@@ -1,0 +1,155 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# What the host knows of its media reaches a Linux guest, in emulated mode:
+# the emulated host's bad sectors (x-emu-badblocks) through the address
+# range scrub, at boot and after "ndctl start-scrub" for a range the host
+# adds while the guest runs, and its DIMMs' health (x-emu-health) through
+# SMART.  The guest's ndctl, its pmem driver (reads of bad sectors fail)
+# and PMDK's libpmem2 (device id and unsafe shutdown count) are asked.
+# QEMU is then restarted with the same configuration, one more unsafe
+# shutdown on the host: libpmem2 must see the same id and the new count.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+work=$BUILD/test-media
+rm -rf "$work"
+mkdir -p "$work"
+BAD=40960           # backend sectors of nv0 the host knows bad at boot
+NEW=8192            # ... and the one it finds while the guest runs
+
+cc -Wall -O2 -o "$work/pmem2-usc" "$TOP/devtools/guest/pmem2-usc.c" -lpmem2
+"$TOP/devtools/guest/image.sh" "$work" "$TOP/devtools/guest/media/run.sh" \
+    "$work/pmem2-usc"
+truncate -s 64M "$work/pmem0.img"
+truncate -s 256M "$work/pmem1.img"
+echo "$BAD 8" >"$work/badblocks0"
+printf 'health non-critical\nspares 64\nlife-used 7\ntemperature 41\nshutdown-count 3\nshutdown-state clean\n' \
+    >"$work/health0"
+
+boot() {
+    local n=$1 watcher
+    # The host "finds" sector NEW bad once the guest is ready to scrub.
+    (
+        while ! grep -qs '^MEDIA-ADD-NOW' "$work/serial$n.log"; do
+            sleep 1
+        done
+        echo "$NEW 8" >>"$work/badblocks0"
+    ) &
+    watcher=$!
+    "$TOP/devtools/guest/boot.sh" "$work/serial$n.log" 900 \
+        -M pc -m 1G \
+        -object memory-backend-xen-pmem,id=pm0,size=64M,mem-path="$work/pmem0.img" \
+        -object memory-backend-xen-pmem,id=pm1,size=256M,mem-path="$work/pmem1.img" \
+        -device xen-nvdimm,id=nv0,memdev=pm0,x-emu-extent-size=16M,x-emu-badblocks="$work/badblocks0",x-emu-health="$work/health0" \
+        -device xen-nvdimm,id=nv1,memdev=pm1,x-emu-health="$work/health1" \
+        -trace "enable=xen_nvdimm_place,file=$work/trace$n.log" \
+        -trace "enable=nvdimm_xen_ars_*,file=$work/trace$n.log" \
+        -kernel "$work/vmlinux" -initrd "$work/initrd.img" \
+        -append "console=ttyS0 quiet panic=-1 xtboot=$n xtbad=$BAD xtnew=$NEW"
+    kill "$watcher" 2>/dev/null || true
+    wait "$watcher" 2>/dev/null || true
+}
+
+# Boot 1: the host's second DIMM has had 17 unsafe shutdowns.
+printf 'health ok\nspares 95\nlife-used 1\ntemperature 30\nshutdown-count 17\nshutdown-state dirty\n' \
+    >"$work/health1"
+boot 1
+# Boot 2: one more unsafe shutdown on the host, and nothing else changed.
+sed -i 's/^shutdown-count 17$/shutdown-count 18/' "$work/health1"
+echo "$BAD 8" >"$work/badblocks0"
+boot 2
+
+/usr/bin/python3 - "$work" "$BAD" "$NEW" <<'PY'
+import json, re, sys
+work, bad_sector, new_sector = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+fails = 0
+def check(ok, what):
+    global fails
+    fails += not ok
+    print(("ok   " if ok else "FAIL ") + what)
+def lines(n):
+    return [l.rstrip("\r\n") for l in open(f"{work}/serial{n}.log", errors="replace")]
+def field(log, key):
+    return [l[len(key) + 1:] for l in log if l.startswith(key + " ")]
+def as_list(j):
+    return j if isinstance(j, list) else [j]
+
+for n in (1, 2):
+    log = lines(n)
+    print(f"--- boot {n}")
+    dimms = {}
+    for text in field(log, "JSON-DH"):
+        for d in as_list(json.loads(text)):
+            dimms[d.get("handle")] = d
+    h1, h2 = dimms.get(1, {}).get("health", {}), dimms.get(2, {}).get("health", {})
+    want1 = {"health_state": "non-critical", "temperature_celsius": 41.0,
+             "spares_percentage": 64, "life_used_percentage": 7,
+             "shutdown_state": "clean", "shutdown_count": 3}
+    want2 = {"health_state": "ok", "temperature_celsius": 30.0,
+             "spares_percentage": 95, "life_used_percentage": 1,
+             "shutdown_state": "dirty", "shutdown_count": 16 + n}
+    for h, want, name in ((h1, want1, "nmem of handle 1"), (h2, want2, "nmem of handle 2")):
+        got = {k: h.get(k) for k in want}
+        check(got == want, f"ndctl list -DH, {name}: {got}")
+    dirty = {}
+    for l in log:
+        m = re.match(r"DIMM handle=(\S+) id=(\S+) dirty_shutdown=(\S+)", l)
+        if m:
+            dirty[m[1]] = (m[2], m[3])
+    check(dirty.get("0x2", ("", ""))[1] == str(16 + n),
+          f"the kernel's nfit/dirty_shutdown of handle 2 is the host's count: {dirty.get('0x2')}")
+    pm = [re.match(r"PMEM2 id=(\S+) usc=(\d+)$", l) for l in log if l.startswith("PMEM2")]
+    pm = [m for m in pm if m]
+    err = [l for l in log if l.startswith("PMEM2-ERROR") or l.startswith("FAILED")]
+    check(not err, f"no errors in the guest: {err}")
+    check(len(pm) == 1 and int(pm[0][2]) == 16 + n,
+          f"libpmem2's unsafe shutdown count is the host's ({16 + n}): {[m[0] for m in pm]}")
+    if pm:
+        check(pm[0][1] == dirty.get("0x2", ("?",))[0],
+              f"libpmem2's device id is the DIMM's NFIT id: {pm[0][1]}")
+        globals()[f"pmem2_id_{n}"] = pm[0][1]
+
+    if n != 1:
+        continue
+    def badblocks(key):
+        out = []
+        for text in field(log, key):
+            for ns in as_list(json.loads(text)):
+                for b in ns.get("badblocks", []):
+                    out.append((ns.get("blockdev"), b["offset"], b["length"]))
+        return out
+    baddev = field(log, "BADDEV")
+    boot_bb = badblocks("JSON-NM-BOOT")
+    check(boot_bb == [(baddev[0] if baddev else None, bad_sector, 8)],
+          f"ndctl list --media-errors at boot: the host's sectors {bad_sector}+8 of nv0, nowhere else: {boot_bb}")
+    reads = {int(m[1]): (m[2], m[3]) for m in (re.match(r"READ (\d+) rc=(\d+) ?(.*)", l) for l in log) if m}
+    r = reads.get(bad_sector, ("?", ""))
+    check(r[0] != "0" and "Input/output error" in r[1],
+          f"reading bad sector {bad_sector} fails with an I/O error: {r}")
+    r = reads.get(bad_sector + 20000, ("?", ""))
+    check(r[0] == "0", f"reading good sector {bad_sector + 20000} works: {r}")
+    scrub_bb = badblocks("JSON-NM-SCRUB")
+    check(sorted(scrub_bb) == sorted([(baddev[0], new_sector, 8), (baddev[0], bad_sector, 8)]),
+          f"after ndctl start-scrub, the sectors the host found later too: {scrub_bb}")
+    r = reads.get(new_sector, ("?", ""))
+    check(r[0] != "0" and "Input/output error" in r[1],
+          f"reading newly bad sector {new_sector} fails with an I/O error: {r}")
+    # QEMU's records were guest addresses inside nv0, never host ones.
+    place = {}
+    trace = open(f"{work}/trace1.log").read()
+    for m in re.finditer(r"xen_nvdimm_place (\w+): gpa (0x[0-9a-f]+) size (0x[0-9a-f]+)", trace):
+        place[m[1]] = (int(m[2], 16), int(m[3], 16))
+    starts = [(int(m[1], 16), int(m[2], 16), int(m[3])) for m in
+              re.finditer(r"nvdimm_xen_ars_start handle (0x[0-9a-f]+): (0x[0-9a-f]+)\+0x[0-9a-f]+: (\d+) bad", trace)]
+    gpa0 = place.get("pm0", (None,))[0]
+    check(any(h == 1 and a == gpa0 and k == 2 for h, a, k in starts),
+          f"a scrub of nv0 at its guest address {gpa0:#x} found two ranges: {starts}")
+
+check(globals().get("pmem2_id_1") is not None and
+      globals().get("pmem2_id_1") == globals().get("pmem2_id_2"),
+      f"libpmem2's device id is the same after QEMU restarts: "
+      f"{globals().get('pmem2_id_1')} {globals().get('pmem2_id_2')}")
+print(f"{fails} failed")
+sys.exit(1 if fails else 0)
+PY
