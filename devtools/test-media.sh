@@ -9,6 +9,8 @@
 # and PMDK's libpmem2 (device id and unsafe shutdown count) are asked.
 # QEMU is then restarted with the same configuration, one more unsafe
 # shutdown on the host: libpmem2 must see the same id and the new count.
+# Last, such a guest plays dom0 for xen-nvdimm's resolver, which must find
+# the media errors and health through the Linux driver and libndctl.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -59,6 +61,18 @@ boot 1
 sed -i 's/^shutdown-count 17$/shutdown-count 18/' "$work/health1"
 echo "$BAD 8" >"$work/badblocks0"
 boot 2
+
+# Boot 3: the resolver in a "dom0" whose NVDIMM is such a device.
+mkdir -p "$work/dom0"
+"$TOP/devtools/guest/resolver-tool.sh" "$work/dom0/xen-nvdimm-resolve"
+"$TOP/devtools/guest/image.sh" "$work/dom0" "$TOP/devtools/guest/media-dom0/run.sh" \
+    "$work/dom0/xen-nvdimm-resolve"
+"$TOP/devtools/guest/boot.sh" "$work/serial3.log" 600 \
+    -M pc -m 1G \
+    -object memory-backend-xen-pmem,id=pm0,size=64M,mem-path="$work/pmem0.img" \
+    -device xen-nvdimm,id=nv0,memdev=pm0,x-emu-badblocks="$work/badblocks0",x-emu-health="$work/health0" \
+    -kernel "$work/dom0/vmlinux" -initrd "$work/dom0/initrd.img" \
+    -append "console=ttyS0 quiet panic=-1"
 
 /usr/bin/python3 - "$work" "$BAD" "$NEW" <<'PY'
 import json, re, sys
@@ -145,6 +159,24 @@ for n in (1, 2):
     gpa0 = place.get("pm0", (None,))[0]
     check(any(h == 1 and a == gpa0 and k == 2 for h, a, k in starts),
           f"a scrub of nv0 at its guest address {gpa0:#x} found two ranges: {starts}")
+
+print("--- boot 3: the resolver in a dom0 with such an NVDIMM")
+log = lines(3)
+res = [l.split(" ", 1)[1] for l in log if l.startswith("RESOLVE ")]
+region = int(field(log, "REGION")[0], 16) if field(log, "REGION") else None
+ext = [tuple(int(x, 16) for x in r.split()[1:]) for r in res if r.startswith("extent ")]
+hbad = {tuple(int(x, 16) for x in r.split()[1:]) for r in res if r.startswith("bad ")}
+gbad = {tuple(int(x, 16) for x in r.split()[1:]) for r in res if r.startswith("guest ")}
+check(len(ext) == 1 and ext[0][:2] == (0, region),
+      f"one extent at the region's base {region and hex(region)}: {ext}")
+check(hbad == {(region + bad_sector * 512, region + (bad_sector + 8) * 512)},
+      f"the driver's media errors (from the scrub) at their host address: {hbad}")
+check(gbad == {(0x10000000000 + bad_sector * 512, 8 * 512)},
+      f"and where a guest would be told they are: {gbad}")
+hl = [r for r in res if r.startswith("health")]
+check(hl == ["health flags=0x42f health=1 spares=64 life=7 temp=0x290 usc=3 state=0"],
+      f"the DIMM's SMART health through libndctl: {hl}")
+check(not [r for r in res if r.startswith("error")], "the resolver found no error")
 
 check(globals().get("pmem2_id_1") is not None and
       globals().get("pmem2_id_1") == globals().get("pmem2_id_2"),

@@ -115,6 +115,29 @@ ok = len(ext) == 1 and bb == [(ext[0][1] + 16 * 512, ext[0][1] + 24 * 512)]
 bad += not ok
 print(f"{'ok  ' if ok else 'FAIL'} raw-badblocks: bad ranges {bb}, "
       f"extents {ext}")
+# What a guest with the disk at GUEST_BASE is told: backend offsets there.
+GUEST_BASE = 0x10000000000
+def lines_of(name, kind):
+    return [tuple(int(x, 16) for x in r.split()[1:])
+            for r in out.get(name, []) if r.startswith(kind + " ")]
+gb = lines_of("raw-badblocks", "guest")
+ok = gb == [(GUEST_BASE + 16 * 512, 8 * 512)]
+bad += not ok
+print(f"{'ok  ' if ok else 'FAIL'} raw-badblocks: a guest is told {gb}")
+# QEMU's NVDIMM has no SMART: no health, so none offered to a guest.
+hl = [r for r in out.get("raw-badblocks", []) if r.startswith("health")]
+ok = hl == ["health none"]
+bad += not ok
+print(f"{'ok  ' if ok else 'FAIL'} raw-badblocks: the host's health: {hl}")
+# Sectors that go bad while the disk is held are found when read again.
+later = "raw-badblocks-later"
+b0, b1 = lines_of(later, "bad"), lines_of(later, "after-bad")
+g1 = sorted(lines_of(later, "after-guest"))
+ok = (len(b0) == 1 and len(b1) == 2 and b0[0] in b1 and
+      g1 == [(GUEST_BASE + 16 * 512, 8 * 512), (GUEST_BASE + 40 * 512, 8 * 512)])
+bad += not ok
+print(f"{'ok  ' if ok else 'FAIL'} {later}: bad {b0} then {b1}, "
+      f"a guest is told {g1}")
 expected = {"raw", "partition", "file-nodax", "fsdax-ext4", "fsdax-blockdev",
             "fsdax-fragmented", "fsdax-xfs", "devdax", "raw-badblocks",
             "fsdax-many-first", "fsdax-many-256th", "fsdax-many-257th",

@@ -4,12 +4,16 @@
  * test guest, and write test patterns.
  *
  *   xen-nvdimm-resolve resolve PATH SIZE
- *       prints "extent OFFSET SPA SIZE" per extent and "bad START END" per
- *       known bad range, or "error: ..."; the extents must be persistent
- *       memory by the firmware's E820 map and NFIT (Xen's view, emulated)
+ *       prints "extent OFFSET SPA SIZE" per extent, "bad START END" per
+ *       known bad range, "guest ADDR LEN" per range a guest would be told
+ *       of with the backend at GUEST_BASE, and "health none" or "health
+ *       flags=... usc=..." for the DIMMs behind it; or "error: ...".  The
+ *       extents must be persistent memory by the firmware's E820 map and
+ *       NFIT (Xen's view, emulated)
  *   xen-nvdimm-resolve hold PATH SIZE COMMAND
  *       the same, then runs COMMAND while holding PATH as QEMU would
- *       (exclusively, a file pinned), then prints "after ..." lines
+ *       (exclusively, a file pinned), then prints "after ..." lines, and
+ *       the bad ranges and health read again, as "after-bad ..." etc.
  *   xen-nvdimm-resolve write PATH OFFSET STRING
  *       writes STRING at OFFSET (mmap for a device-dax) and makes it durable
  *
@@ -76,21 +80,36 @@ static bool machine_map(GArray *map, GArray *nfit, Error **errp)
     return xen_nvdimm_parse_nfit_pmem((uint8_t *)table, len, nfit, errp);
 }
 
-/* Resolve, pin and check as xen-nvdimm does; print extents and bad ranges. */
+/* A guest address to show the translation of bad ranges with. */
+#define GUEST_BASE 0x10000000000ULL
+
+/*
+ * Resolve, pin and check as xen-nvdimm does; print extents, bad ranges
+ * (as the host has them and as a guest would be told) and health.
+ */
 static bool resolve(int fd, const char *path, uint64_t size,
                     const char *prefix, bool *pinned)
 {
     g_autoptr(GArray) extents = g_array_new(false, false,
                                             sizeof(XenNvdimmExtent));
+    g_autoptr(GArray) sources = g_array_new(false, false,
+                                            sizeof(XenNvdimmBadSource));
     g_autoptr(GArray) bad = g_array_new(false, false, sizeof(XenNvdimmRange));
+    g_autoptr(GArray) guest = g_array_new(false, false,
+                                          sizeof(NvdimmXenBadRange));
+    /* Where "after" lines differ from the first resolve's. */
+    const char *again = strcmp(prefix, "extent") ? "after-" : "";
+    NvdimmXenHealth h = { 0 };
+    int health;
     g_autoptr(GArray) map = g_array_new(false, false,
                                         sizeof(XenNvdimmMemRange));
     g_autoptr(GArray) nfit = g_array_new(false, false,
                                          sizeof(XenNvdimmRange));
     Error *err = NULL;
 
-    if (!xen_nvdimm_resolve_spa(fd, path, size, extents, bad, pinned,
+    if (!xen_nvdimm_resolve_spa(fd, path, size, extents, sources, pinned,
                                 &err) ||
+        !xen_nvdimm_read_badblocks(sources, bad, &err) ||
         !xen_nvdimm_extents_check(extents, size, &err) ||
         !machine_map(map, nfit, &err)) {
         goto fail;
@@ -114,7 +133,29 @@ static bool resolve(int fd, const char *path, uint64_t size,
     for (guint i = 0; i < bad->len; i++) {
         XenNvdimmRange *r = &g_array_index(bad, XenNvdimmRange, i);
 
-        printf("bad 0x%" PRIx64 " 0x%" PRIx64 "\n", r->start, r->end);
+        printf("%sbad 0x%" PRIx64 " 0x%" PRIx64 "\n", again, r->start,
+               r->end);
+    }
+    /* What a guest would be told, were the backend mapped at GUEST_BASE. */
+    xen_nvdimm_bad_to_guest(extents, (XenNvdimmRange *)bad->data, bad->len,
+                            GUEST_BASE, guest);
+    for (guint i = 0; i < guest->len; i++) {
+        NvdimmXenBadRange *r = &g_array_index(guest, NvdimmXenBadRange, i);
+
+        printf("%sguest 0x%" PRIx64 " 0x%" PRIx64 "\n", again, r->addr,
+               r->len);
+    }
+    health = xen_nvdimm_read_health(sources, &h, &err);
+    if (health < 0) {
+        goto fail;
+    }
+    if (!health) {
+        printf("%shealth none\n", again);
+    } else {
+        printf("%shealth flags=0x%x health=%u spares=%u life=%u temp=0x%x "
+               "usc=%u state=%u\n", again, h.flags, h.health, h.spares,
+               h.life_used, h.temperature, h.shutdown_count,
+               h.shutdown_state);
     }
     return true;
 

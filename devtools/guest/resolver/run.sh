@@ -85,6 +85,9 @@ ndctl destroy-namespace -f $NS"
 # Known bad media on the disk: 8 sectors from sector 16 of it.
 echo "16 8" >/sys/block/$(basename "$RAW")/badblocks
 case_ raw-badblocks "$RAW" 128M 0x7000
+# ... and what goes bad while QEMU runs: read again when the guest scrubs.
+$R hold "$RAW" 128M "echo '40 8' >/sys/block/$(basename "$RAW")/badblocks" |
+    sed "s/^/RESOLVE raw-badblocks-later /"
 
 # fsdax with ext4 and xfs, DAX on.
 mk fsdax 256M
