@@ -59,8 +59,9 @@ fi
 # libraries (pixman for VNC, which libxl always asks for), firmware for
 # guests, tools for the series export, what the test guests' initramfs is
 # made of, for the Xen test, debootstrap and the outer QEMU, and strace,
-# which the qtest uses to watch and fail QEMU's label syncs, and PMDK's
-# libpmem2, a client of the guest's unsafe-shutdown count.
+# which the qtest uses to watch and fail QEMU's label syncs, PMDK's
+# libpmem2, a client of the guest's unsafe-shutdown count, and clang with
+# libFuzzer and the sanitizers' runtimes, for the fuzz targets.
 PKGS="build-essential pkg-config ninja-build python3-venv python3-setuptools
       flex bison ccache dpkg-dev git xz-utils lib32gcc-12-dev
       libglib2.0-dev zlib1g-dev
@@ -68,7 +69,8 @@ PKGS="build-essential pkg-config ninja-build python3-venv python3-setuptools
       seabios ipxe-qemu
       libpixman-1-dev
       busybox-static kmod ndctl daxctl e2fsprogs xfsprogs fdisk acpica-tools xenstore-utils
-      debootstrap qemu-system-x86 strace libpmem2-dev"
+      debootstrap qemu-system-x86 strace libpmem2-dev
+      clang libfuzzer-14-dev libclang-rt-14-dev"
 
 if [ ! -e "$stamp" ] || [ "$(cat "$stamp")" != "$(echo $PKGS)" ]; then
     $APT update

@@ -166,6 +166,9 @@ CFG
 
 # The backend of the next guest, and where it writes.
 BK_PATH=/dev/pmem0 BK_SIZE=$SIZE BK_LABEL=$LABEL
+# A range of /dev/pmem0 (8 sectors at 48 MiB, away from every pattern)
+# that dom0's driver knows bad from scenario 1 on: the guests are told.
+BAD_SECTOR=98304
 WRITE_OFFS=$GUEST_OFFS
 
 # guest_cfg NAME SCENARIO EXTRA-CFG-LINE READ-LIST
@@ -177,7 +180,7 @@ memory = 256
 vcpus = 1
 kernel = "$KERNEL"
 ramdisk = "/xt/guest-initrd.img"
-cmdline = "console=ttyS0,115200 quiet panic=-1 xtest_scenario=$2 xtest_nonce=$NONCE xtest_read=$4 xtest_write=$(join $WRITE_OFFS)${ORDINARY:+ xtest_ordinary=$GUEST_IP,$DOM0_IP,$NC_PORT}"
+cmdline = "console=ttyS0,115200 quiet panic=-1 xtest_scenario=$2 xtest_nonce=$NONCE xtest_read=$4 xtest_write=$(join $WRITE_OFFS)${ORDINARY:+ xtest_ordinary=$GUEST_IP,$DOM0_IP,$NC_PORT} xtest_bad=$BAD_SECTOR"
 serial = "file:/tmp/$1-serial.log"
 $(if [ -n "$ORDINARY" ]; then ordinary_cfg; else printf 'vnc = 0\nsdl = 0\nvga = "none"\n'; fi)
 on_crash = "destroy"
@@ -189,6 +192,7 @@ device_model_args_hvm = [
     "-object", "memory-backend-xen-pmem,id=pm0,mem-path=$BK_PATH,size=$((BK_SIZE / 1048576))M",
     "-device", "xen-nvdimm,id=nv0,memdev=pm0,label-size=$((BK_LABEL / 1024))K",
     "-trace", "xen_nvdimm_*", "-trace", "nvdimm_xen_dsm",
+    "-trace", "nvdimm_xen_ars_start",
     "-monitor", "unix:/run/xtmon-$1.sock,server=on,wait=off",
 ]
 CFG
@@ -434,8 +438,26 @@ if [ "$DM_MODE" = package ]; then
     truncate -s 16M "$DISK"
     printf 'XTEST-DISK-%s' "$NONCE" | dd of="$DISK" bs=4096 seek=256 conv=notrunc 2>/dev/null
 fi
+echo "$BAD_SECTOR 8" >/sys/block/pmem0/badblocks
+grep -qx "$BAD_SECTOR 8" /sys/block/pmem0/badblocks
+verdict $? "dom0's driver lists sectors $BAD_SECTOR+8 of /dev/pmem0 as bad media"
 if run_guest_retry xtguest1 1 "" "${reads1%,}" 2; then
     after_guest
+    # The bad range, mapped all the same, and told to the guest where the
+    # guest has it: its namespace starts at the backend's byte 0.
+    qtrace xen_nvdimm_badblocks | grep -qx "xen_nvdimm_badblocks pm0: backend $(hex $((BAD_SECTOR * 512)))+0x1000 is known bad media"
+    verdict $? "xtguest1: QEMU found dom0's bad range and mapped it: '$(qtrace xen_nvdimm_badblocks)'"
+    qtrace nvdimm_xen_ars_start | grep -q "^nvdimm_xen_ars_start handle 0x1: $GPA+$(hex "$DATA"): 1 bad ranges$"
+    verdict $? "xtguest1: the guest's scrub of its whole NVDIMM found one bad range: '$(qtrace nvdimm_xen_ars_start | head -n 2 | tr '\n' ';')'"
+    [ "$(g GBADBLOCKS)" = "$BAD_SECTOR 8," ]
+    verdict $? "xtguest1: the guest's /dev/pmem0 lists sectors $BAD_SECTOR+8 bad: '$(g GBADBLOCKS)'"
+    g GMEDIA | grep -q "\"badblocks\":\[{\"offset\":$BAD_SECTOR,\"length\":8[,}]"
+    verdict $? "xtguest1: the guest's ndctl list --media-errors: offset $BAD_SECTOR length 8: '$(g GMEDIA)'"
+    # dom0's pmem is QEMU's NVDIMM, which has no SMART: none offered.
+    g GDIMM | grep -q "^nmem0 handle=0x1 dsm_mask=0x70$"
+    verdict $? "xtguest1: the guest's DIMM offers the label functions and no health, as dom0's DIMM gives none: '$(g GDIMM)'"
+    g GBADREAD | grep -q "^$BAD_SECTOR rc=1 .*Input/output error"
+    verdict $? "xtguest1: the guest's read of sector $BAD_SECTOR fails with an I/O error, not a machine check: '$(g GBADREAD)'"
     if [ -n "$ORDINARY" ]; then
         got=$(dd if="$DISK" bs=4096 skip=512 count=1 2>/dev/null | head -c 64 | tr -d '\0')
         [ "$got" = "XTEST-GDISK-$NONCE" ]

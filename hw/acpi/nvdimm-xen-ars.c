@@ -45,7 +45,8 @@ static const NvdimmXenDsmDimm *ars_dimm(const NvdimmXenDsmDimm *dimms,
     for (unsigned i = 0; i < n; i++) {
         const NvdimmXenDsmDimm *d = &dimms[i];
 
-        if (d->bad_ranges && len && addr >= d->spa && addr - d->spa < d->spa_size &&
+        if (d->bad_ranges && len && addr >= d->spa &&
+            addr - d->spa < d->spa_size &&
             len <= d->spa_size - (addr - d->spa)) {
             return d;
         }

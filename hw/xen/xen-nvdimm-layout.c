@@ -131,9 +131,9 @@ bool xen_nvdimm_place(uint64_t floor, uint64_t size, uint64_t phase,
         /* Round up to the next address congruent to phase. */
         at = (at & ~(align - 1)) + phase;
         if (at < floor) {
-            at += align;
+            at += align;        /* past 2^64 it is below floor again */
         }
-        if (!fits(at, size)) {
+        if (at < floor || !fits(at, size)) {
             error_setg(errp, "no room for 0x%" PRIx64 " bytes of guest "
                        "physical address space above 0x%" PRIx64,
                        size, floor);
@@ -489,4 +489,23 @@ bad:
         return false;
     }
     return true;
+}
+
+int xen_nvdimm_acpi_count_tables(const uint8_t *blob, size_t len)
+{
+    int n = 0;
+
+    for (size_t at = 0; at < len; n++) {
+        uint32_t tlen;
+
+        if (len - at < 36) {
+            return -1;
+        }
+        tlen = ldl_le_p(blob + at + 4);
+        if (tlen < 36 || tlen > len - at) {
+            return -1;
+        }
+        at += tlen;
+    }
+    return n;
 }

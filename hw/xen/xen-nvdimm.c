@@ -530,26 +530,6 @@ void xen_nvdimm_build_acpi(GArray *table_offsets, GArray *table_data)
  */
 static GByteArray *xen_nvdimm_admin_acpi;
 
-/* Count the ACPI tables in @blob, checking each header's length. */
-static int xen_nvdimm_count_tables(const uint8_t *blob, size_t len)
-{
-    int n = 0;
-
-    for (size_t at = 0; at < len; n++) {
-        uint32_t tlen;
-
-        if (len - at < 36) {
-            return -1;
-        }
-        tlen = ldl_le_p(blob + at + 4);
-        if (tlen < 36 || tlen > len - at) {
-            return -1;
-        }
-        at += tlen;
-    }
-    return n;
-}
-
 static bool xen_nvdimm_read_admin_acpi(XenNvdimmState *s, const char *dir,
                                        Error **errp)
 {
@@ -582,7 +562,7 @@ static bool xen_nvdimm_read_admin_acpi(XenNvdimmState *s, const char *dir,
     if (!s->ops->guest_read(a, xen_nvdimm_admin_acpi->data, l, errp)) {
         return false;
     }
-    if (xen_nvdimm_count_tables(xen_nvdimm_admin_acpi->data, l) < 0) {
+    if (xen_nvdimm_acpi_count_tables(xen_nvdimm_admin_acpi->data, l) < 0) {
         error_setg(errp, "the ACPI tables at 0x%" PRIx64 " (from xenstore "
                    "%s) are not whole tables", a, dir);
         return false;
@@ -624,7 +604,7 @@ static bool xen_nvdimm_publish_acpi(XenNvdimmState *s, Error **errp)
     nvdimm_xen_build_nfit(blob, (NvdimmNfitDesc *)descs->data, descs->len);
     nvdimm_xen_build_ssdt(blob, (NvdimmNfitDesc *)descs->data, descs->len,
                           &dsm);
-    tables = xen_nvdimm_count_tables((uint8_t *)blob->data, blob->len);
+    tables = xen_nvdimm_acpi_count_tables((uint8_t *)blob->data, blob->len);
     if (tables > XEN_NVDIMM_ACPI_TABLES || blob->len > XEN_NVDIMM_ACPI_MAX) {
         error_setg(errp, "%d ACPI tables (%u bytes) for hvmloader: at most "
                    "%d fit", tables, blob->len, XEN_NVDIMM_ACPI_TABLES);

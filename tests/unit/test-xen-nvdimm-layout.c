@@ -166,6 +166,12 @@ static void test_place(void)
                                     &err));
     g_assert_nonnull(strstr(error_get_pretty(err), "no room"));
     error_free(err);
+    err = NULL;
+    /* A floor so high that rounding up wraps (found by fuzz-extents). */
+    g_assert_false(xen_nvdimm_place(UINT64_MAX - 0xff, 0, 0, 2 * MiB, NULL,
+                                    0, &gpa, &err));
+    g_assert_nonnull(strstr(error_get_pretty(err), "no room"));
+    error_free(err);
 }
 
 static void test_check_gpa(void)
@@ -525,6 +531,27 @@ static void test_parse_health(void)
     }
 }
 
+/* Whole tables only: every header's length within the blob. */
+static void test_acpi_count_tables(void)
+{
+    uint8_t blob[36 * 3 + 8] = { 0 };
+
+    stl_le_p(blob + 4, 36);
+    stl_le_p(blob + 36 + 4, 44);
+    stl_le_p(blob + 80 + 4, 36);
+    g_assert_cmpint(xen_nvdimm_acpi_count_tables(blob, 0), ==, 0);
+    g_assert_cmpint(xen_nvdimm_acpi_count_tables(blob, 36), ==, 1);
+    g_assert_cmpint(xen_nvdimm_acpi_count_tables(blob, 80), ==, 2);
+    g_assert_cmpint(xen_nvdimm_acpi_count_tables(blob, 116), ==, 3);
+    g_assert_cmpint(xen_nvdimm_acpi_count_tables(blob, 115), ==, -1);
+    g_assert_cmpint(xen_nvdimm_acpi_count_tables(blob, 79), ==, -1);
+    g_assert_cmpint(xen_nvdimm_acpi_count_tables(blob, 35), ==, -1);
+    stl_le_p(blob + 36 + 4, 35);
+    g_assert_cmpint(xen_nvdimm_acpi_count_tables(blob, 80), ==, -1);
+    stl_le_p(blob + 36 + 4, UINT32_MAX);
+    g_assert_cmpint(xen_nvdimm_acpi_count_tables(blob, 116), ==, -1);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -542,5 +569,7 @@ int main(int argc, char **argv)
     g_test_add_func("/xen-nvdimm/layout/bad-to-guest", test_bad_to_guest);
     g_test_add_func("/xen-nvdimm/layout/health-merge", test_health_merge);
     g_test_add_func("/xen-nvdimm/layout/parse-health", test_parse_health);
+    g_test_add_func("/xen-nvdimm/layout/acpi-count-tables",
+                    test_acpi_count_tables);
     return g_test_run();
 }

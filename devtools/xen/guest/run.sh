@@ -27,10 +27,17 @@ for r in /sys/bus/nd/devices/region*; do
     [ -e "$r/resource" ] && echo "GREGION ${r##*/} $(cat "$r/resource") $(cat "$r/size")"
 done
 for d in /sys/bus/nd/devices/nmem*; do
-    [ -e "$d" ] && echo "GDIMM ${d##*/} handle=$(cat "$d/nfit/handle" 2>/dev/null)"
+    [ -e "$d" ] && echo "GDIMM ${d##*/} handle=$(cat "$d/nfit/handle" 2>/dev/null) dsm_mask=$(cat "$d/nfit/dsm_mask" 2>/dev/null)"
 done
 if [ -b /dev/pmem0 ]; then
     echo "GPMEM pmem0 $(($(cat /sys/block/pmem0/size) * 512))"
+    # What the host's known media errors became here (xtest_bad: a sector
+    # dom0 made bad, to read).
+    echo "GBADBLOCKS $(tr '\n' ',' </sys/block/pmem0/badblocks)"
+    echo "GMEDIA $(ndctl list -NM | tr -d ' \n')"
+    bad=$(arg xtest_bad)
+    err=$(dd if=/dev/pmem0 of=/dev/null bs=512 skip="$bad" count=1 2>&1 >/dev/null)
+    echo "GBADREAD $bad rc=$? ${err##*: }"
 fi
 dmesg | grep -i -E 'nfit|pmem|nd_|acpi.*(ssdt|nfit)' | head -20
 

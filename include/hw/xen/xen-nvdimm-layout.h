@@ -147,4 +147,11 @@ void xen_nvdimm_health_merge(NvdimmXenHealth *acc, const NvdimmXenHealth *h,
 bool xen_nvdimm_parse_health(const char *text, NvdimmXenHealth *h,
                              Error **errp);
 
+/*
+ * Count the ACPI tables of a blob (the admin's, read back from guest
+ * memory): -1 unless it is whole tables, each header's length at least a
+ * header and within the blob.
+ */
+int xen_nvdimm_acpi_count_tables(const uint8_t *blob, size_t len);
+
 #endif /* HW_XEN_XEN_NVDIMM_LAYOUT_H */
