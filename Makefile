@@ -4,8 +4,9 @@
 #   make demo     install deps, fetch and build QEMU, run the demo
 #   make check    the same set-up, then the whole test suite
 #   make deb      Debian's qemu-system-xen with the series (build/deb/)
+#   make bench    the benchmark table; make fuzz: 10 million fuzz runs each
 
-.PHONY: demo check build deps deb export mutate fuzz clean
+.PHONY: demo check build deps deb export mutate fuzz bench clean
 
 demo: build
 	devtools/demo.sh
@@ -28,6 +29,12 @@ deb: deps
 # The mutation score of the fast tiers (unit tests and qtest): about 10 min.
 mutate: build
 	devtools/mutate.sh
+
+# The benchmark: realize cost, memory and label I/O next to QEMU's own
+# NVDIMM, measured side by side (about 10 min); the table is printed and
+# kept in build/bench/table.md.
+bench: build
+	devtools/bench.sh
 
 # libFuzzer on every parser of untrusted input, 10 million executions per
 # target (about 5 min); what covers new ground joins the corpus in the tree.

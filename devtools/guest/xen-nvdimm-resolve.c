@@ -16,6 +16,13 @@
  *       the bad ranges and health read again, as "after-bad ..." etc.
  *   xen-nvdimm-resolve write PATH OFFSET STRING
  *       writes STRING at OFFSET (mmap for a device-dax) and makes it durable
+ *   xen-nvdimm-resolve time PATH SIZE REPEAT
+ *       the benchmark's P2: what realize does with the host (resolve, pin,
+ *       read the bad ranges, check the extents and the memory map, place,
+ *       unpin), REPEAT times; prints "TIME extents N best_us B median_us M"
+ *   xen-nvdimm-resolve fragment DIR FILE COUNT
+ *       fill DIR's filesystem with 4 KiB files, remove every other one and
+ *       write FILE of COUNT 4 KiB blocks into the holes: COUNT extents
  *
  * Copyright (c) 2026 The xen-nvdimm authors
  *
@@ -197,6 +204,143 @@ static int do_resolve(const char *path, uint64_t size, const char *cmd)
     return !ok;
 }
 
+static gint cmp_i64(gconstpointer a, gconstpointer b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* One realize's worth of host work; returns the extent count, or -1. */
+static int realize_once(int fd, const char *path, uint64_t size)
+{
+    g_autoptr(GArray) extents = g_array_new(false, false,
+                                            sizeof(XenNvdimmExtent));
+    g_autoptr(GArray) sources = g_array_new(false, false,
+                                            sizeof(XenNvdimmBadSource));
+    g_autoptr(GArray) bad = g_array_new(false, false, sizeof(XenNvdimmRange));
+    g_autoptr(GArray) map = g_array_new(false, false,
+                                        sizeof(XenNvdimmMemRange));
+    g_autoptr(GArray) nfit = g_array_new(false, false,
+                                         sizeof(XenNvdimmRange));
+    uint64_t phase, align, gpa, a, b;
+    bool pinned = false;
+    Error *err = NULL;
+    int n = -1;
+
+    if (xen_nvdimm_resolve_spa(fd, path, size, extents, sources, &pinned,
+                               &err) &&
+        xen_nvdimm_read_badblocks(sources, bad, &err) &&
+        (xen_nvdimm_extents_coalesce(extents), true) &&
+        xen_nvdimm_extents_check(extents, size, &err) &&
+        !xen_nvdimm_extents_alias(extents, &a, &b) &&
+        machine_map(map, nfit, &err)) {
+        n = extents->len;
+        for (guint i = 0; i < extents->len; i++) {
+            XenNvdimmExtent *e = &g_array_index(extents, XenNvdimmExtent, i);
+            XenNvdimmRange r = { e->spa, e->spa + e->size };
+
+            if (!xen_nvdimm_check_pmem(r, (XenNvdimmMemRange *)map->data,
+                                       map->len, (XenNvdimmRange *)nfit->data,
+                                       nfit->len, &err)) {
+                n = -1;
+                break;
+            }
+        }
+        xen_nvdimm_congruence(extents, &phase, &align);
+        if (n >= 0 && !xen_nvdimm_place(4 * GiB, size, phase, align, NULL, 0,
+                                        &gpa, &err)) {
+            n = -1;
+        }
+    }
+    if (pinned) {
+        xen_nvdimm_file_unpin(fd, path);
+    }
+    if (err) {
+        printf("error: %s\n", error_get_pretty(err));
+        error_free(err);
+    }
+    return n;
+}
+
+static int do_time(const char *path, uint64_t size, unsigned repeat)
+{
+    g_autoptr(GArray) ns = g_array_new(false, false, sizeof(int64_t));
+    int fd = open(path, O_RDWR | O_EXCL);
+    int n = -1;
+
+    if (fd < 0) {
+        printf("error: cannot open %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    for (unsigned i = 0; i < repeat; i++) {
+        int64_t t0 = g_get_monotonic_time();
+
+        n = realize_once(fd, path, size);
+        if (n < 0) {
+            return 1;
+        }
+        t0 = g_get_monotonic_time() - t0;
+        g_array_append_val(ns, t0);
+    }
+    close(fd);
+    g_array_sort(ns, cmp_i64);
+    printf("TIME extents %d best_us %" PRId64 " median_us %" PRId64 "\n", n,
+           g_array_index(ns, int64_t, 0),
+           g_array_index(ns, int64_t, ns->len / 2));
+    return 0;
+}
+
+static int do_fragment(const char *dir, const char *file, unsigned count)
+{
+    static char block[4096];
+    g_autofree char *fill = g_strdup_printf("%s/fill", dir);
+    unsigned made = 0;
+    int fd;
+
+    memset(block, 0x5a, sizeof(block));
+    if (mkdir(fill, 0700) && errno != EEXIST) {
+        perror(fill);
+        return 1;
+    }
+    /* Fill the filesystem up with one-block files. */
+    for (;; made++) {
+        g_autofree char *name = g_strdup_printf("%s/%u", fill, made);
+
+        fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        /* (DAX allocates at write: a full filesystem fails it at once.) */
+        if (fd < 0 || write(fd, block, sizeof(block)) != sizeof(block)) {
+            if (fd >= 0) {
+                close(fd);
+                unlink(name);
+            }
+            break;
+        }
+        close(fd);
+    }
+    /* Every other block free: a file written now lands in the holes. */
+    for (unsigned i = 0; i < made; i += 2) {
+        g_autofree char *name = g_strdup_printf("%s/%u", fill, i);
+
+        unlink(name);
+    }
+    sync();
+    fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    for (unsigned i = 0; fd >= 0 && i < count; i++) {
+        if (write(fd, block, sizeof(block)) != sizeof(block)) {
+            perror(file);
+            return 1;
+        }
+    }
+    if (fd < 0 || fsync(fd)) {
+        perror(file);
+        return 1;
+    }
+    close(fd);
+    printf("FRAGMENTED %s %u blocks, %u fill files\n", file, count, made);
+    return 0;
+}
+
 static int do_write(const char *path, uint64_t off, const char *text)
 {
     size_t len = strlen(text);
@@ -245,11 +389,19 @@ int main(int argc, char **argv)
         !qemu_strtosz(argv[3], NULL, &a)) {
         return do_resolve(argv[2], a, argv[4]);
     }
+    if (argc == 5 && !strcmp(argv[1], "time") &&
+        !qemu_strtosz(argv[3], NULL, &a)) {
+        return do_time(argv[2], a, atoi(argv[4]));
+    }
+    if (argc == 5 && !strcmp(argv[1], "fragment")) {
+        return do_fragment(argv[2], argv[3], atoi(argv[4]));
+    }
     if (argc == 5 && !strcmp(argv[1], "write") &&
         !qemu_strtosz(argv[3], NULL, &a)) {
         return do_write(argv[2], a, argv[4]);
     }
     fprintf(stderr, "usage: %s resolve PATH SIZE | hold PATH SIZE COMMAND | "
-            "write PATH OFFSET TEXT\n", argv[0]);
+            "write PATH OFFSET TEXT | time PATH SIZE REPEAT | "
+            "fragment DIR FILE COUNT\n", argv[0]);
     return 2;
 }

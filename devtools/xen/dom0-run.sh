@@ -166,6 +166,8 @@ CFG
 
 # The backend of the next guest, and where it writes.
 BK_PATH=/dev/pmem0 BK_SIZE=$SIZE BK_LABEL=$LABEL
+DEV_EXTRA=              # more properties of the device (the benchmark's)
+REPEAT=0                # label loops of the benchmark's guest
 # A range of /dev/pmem0 (8 sectors at 48 MiB, away from every pattern)
 # that dom0's driver knows bad from scenario 1 on: the guests are told.
 BAD_SECTOR=98304
@@ -180,7 +182,7 @@ memory = 256
 vcpus = 1
 kernel = "$KERNEL"
 ramdisk = "/xt/guest-initrd.img"
-cmdline = "console=ttyS0,115200 quiet panic=-1 xtest_scenario=$2 xtest_nonce=$NONCE xtest_read=$4 xtest_write=$(join $WRITE_OFFS)${ORDINARY:+ xtest_ordinary=$GUEST_IP,$DOM0_IP,$NC_PORT} xtest_bad=$BAD_SECTOR"
+cmdline = "console=ttyS0,115200 quiet panic=-1 xtest_scenario=$2 xtest_nonce=$NONCE xtest_read=$4 xtest_write=$(join $WRITE_OFFS)${ORDINARY:+ xtest_ordinary=$GUEST_IP,$DOM0_IP,$NC_PORT} xtest_bad=$BAD_SECTOR xtest_repeat=$REPEAT"
 serial = "file:/tmp/$1-serial.log"
 $(if [ -n "$ORDINARY" ]; then ordinary_cfg; else printf 'vnc = 0\nsdl = 0\nvga = "none"\n'; fi)
 on_crash = "destroy"
@@ -190,7 +192,7 @@ device_model_version = "qemu-xen"
 $DM_OVERRIDE
 device_model_args_hvm = [
     "-object", "memory-backend-xen-pmem,id=pm0,mem-path=$BK_PATH,size=$((BK_SIZE / 1048576))M",
-    "-device", "xen-nvdimm,id=nv0,memdev=pm0,label-size=$((BK_LABEL / 1024))K",
+    "-device", "xen-nvdimm,id=nv0,memdev=pm0,label-size=$((BK_LABEL / 1024))K$DEV_EXTRA",
     "-trace", "xen_nvdimm_*", "-trace", "nvdimm_xen_dsm",
     "-trace", "nvdimm_xen_ars_start",
     "-monitor", "unix:/run/xtmon-$1.sock,server=on,wait=off",
@@ -406,6 +408,61 @@ after_guest() {
     xen_has_domain 0 && ! xen_has_domain "$DOMID"
     verdict $? "$NAME: Xen holds no domain $DOMID, dying or not (its debug-key dump lists domain 0), so no I/O memory permission or p2m mapping of the pmem is left"
 }
+
+# --- make bench's Xen part (BENCH=1), instead of the test.  P1: how many
+# memory_mapping calls Xen sees for a 1 GiB device placed automatically,
+# for one at a GPA deliberately not congruent with its host address, and
+# for the largest device dom0's pmem allows, and how long xl create takes
+# with each against the same guest without it; P3: the device model's
+# resident memory with each; P4: label I/O through the IOREQ server.
+# Prints "BENCH key value" lines for devtools/bench.sh.
+bench_create() {
+    NAME=$1
+    guest_cfg "$@" >"/tmp/$NAME.cfg"
+    [ -n "$NVDIMM" ] || sed -i '/memory-backend-xen-pmem\|"xen-nvdimm,/d' "/tmp/$NAME.cfg"
+    xl dmesg -c >/dev/null
+    t0=$(cut -d' ' -f1 /proc/uptime)
+    xl create "/tmp/$NAME.cfg" >"/tmp/xl-create-$NAME.log" 2>&1
+    verdict $? "bench: xl create $NAME ($BK_SIZE bytes${DEV_EXTRA:+, $DEV_EXTRA})"
+    t1=$(cut -d' ' -f1 /proc/uptime)
+    DOMID=$(xl domid "$NAME")
+    xl dmesg -c >"/tmp/xen-create-$NAME.log"
+    DMPID=$(xenstore-read "/local/domain/$DOMID/image/device-model-pid")
+    echo "BENCH $NAME.create_s $(echo "$t1 $t0" | awk '{ print $1 - $2 }')"
+    echo "BENCH $NAME.rss_kib $(sed -n 's/^VmRSS: *\([0-9]*\).*/\1/p' "/proc/$DMPID/status")"
+    echo "BENCH $NAME.bytes $([ -n "$NVDIMM" ] && echo "$BK_SIZE" || echo 0)"
+    echo "BENCH $NAME.mapping_calls $(grep -c -E "memory_map:add: d(om)?$DOMID " "/tmp/xen-create-$NAME.log")"
+}
+if [ "${BENCH:-0}" = 1 ]; then
+    ts "=== benchmark"
+    echo "BENCH xen $(xl info | sed -n 's/^xen_version *: *//p')"
+    echo "BENCH dom0_kernel $(uname -r)"
+    echo "BENCH qemu $($DM --version | head -n 1)"
+    BIG=$(( (PMEM_BYTES - LABEL) / 0x200000 * 0x200000 ))
+    for round in 1 2; do
+        NVDIMM= bench_create "xtbench-none-$round" 1 "" "" 2
+        xl destroy "xtbench-none-$round"; wait_gone
+        BK_SIZE=$((1 << 30)) NVDIMM=1 bench_create "xtbench-1g-$round" 1 "" "" 2
+        GPA=$(qtrace xen_nvdimm_place | sed -n 's/.*pm0: gpa \(0x[0-9a-f]*\) size.*/\1/p')
+        xl destroy "xtbench-1g-$round"; wait_gone
+        # 1 MiB off its congruent place: no 2 MiB p2m entry can map it.
+        BK_SIZE=$((1 << 30)) DEV_EXTRA=",addr=$(hex $((GPA + 0x100000)))" NVDIMM=1 \
+            bench_create "xtbench-1g-offset-$round" 1 "" "" 2
+        xl destroy "xtbench-1g-offset-$round"; wait_gone
+        BK_SIZE=$BIG NVDIMM=1 bench_create "xtbench-big-$round" 1 "" "" 2
+        xl destroy "xtbench-big-$round"; wait_gone
+    done
+    # Label I/O through the IOREQ server, in a guest that runs the loops.
+    REPEAT=20 NVDIMM=1 bench_create xtbench-labels bench "" "" 2
+    SERIAL=/tmp/xtbench-labels-serial.log
+    i=0
+    while ! grep -q '^GUEST-DONE' "$SERIAL" 2>/dev/null && [ $i -lt "$GUEST_TIMEOUT" ]; do
+        sleep 5; i=$((i + 5))
+    done
+    tr -d '\r' <"$SERIAL" | sed -n 's/^GLABELS /BENCH labels /p; s/^GFAILED /BENCH failed /p'
+    xl destroy xtbench-labels 2>/dev/null; wait_gone
+    finish
+fi
 
 # --- scenario 1: the admin's configuration; the guest powers itself off.
 reads1=$(for o in $DOM0_OFFS; do printf 'DOM0:%s,' "$o"; done)

@@ -6,9 +6,8 @@
  * guard of the host's memory.  Before any permission is granted, this file
  * checks that every extent is persistent memory in the machine memory map
  * (known bad media included: the guest is told of it), and claims it
- * host-wide, so that no
- * other device model, nor another device of this one, maps the same
- * frames.
+ * host-wide, so that no other device model, nor another device of this
+ * one, maps the same frames.
  *
  * A claim is two things (docs/specs/xen-nvdimm.rst has the details):
  *  - an open file description (OFD) write lock on the extent's host byte

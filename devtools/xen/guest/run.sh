@@ -7,6 +7,9 @@
 #                     (xtest_write=OFF,...); each pattern is
 #                     XTEST-<WHO>-<xtest_nonce>-<OFF>, WHO is DOM0 or GUEST
 #   xtest_scenario=2  read only, then wait for dom0 to xl destroy us
+#   xtest_scenario=bench  make bench's label I/O through the IOREQ server:
+#                     xtest_repeat loops of ndctl read-, init- and
+#                     write-labels, "GLABELS op count seconds"
 #   xtest_ordinary=IP,DOM0_IP,PORT  also an admin's devices: read dom0's
 #                     pattern from the PV disk, write ours; ping dom0 over
 #                     the PV network and send it one line over TCP
@@ -88,6 +91,25 @@ if [ "$scenario" = 2 ]; then
     echo "GINITLABELS rc=$? $(tr '\n' ' ' </tmp/init.out)"
     ndctl read-labels -j nmem0 >/tmp/labels.json 2>/tmp/labels.err
     echo "GREADLABELS1 rc=$? index=$(grep -o NAMESPACE_INDEX /tmp/labels.json | wc -l)"
+fi
+if [ "$scenario" = bench ]; then
+    n=$(arg xtest_repeat)
+    now() { cut -d' ' -f1 /proc/uptime; }
+    ndctl disable-region all >/dev/null 2>&1
+    ndctl read-labels -o /tmp/labels.bin nmem0 >/dev/null 2>&1
+    for op in read init write; do
+        t0=$(now)
+        i=0
+        while [ $i -lt "$n" ]; do
+            case $op in
+            read) ndctl read-labels -o /tmp/labels.bin nmem0 ;;
+            init) ndctl init-labels -f nmem0 ;;
+            write) ndctl write-labels -i /tmp/labels.bin nmem0 ;;
+            esac >/dev/null 2>&1 || echo "GFAILED $op-labels"
+            i=$((i + 1))
+        done
+        echo "GLABELS $op-labels $n $(echo "$(now) $t0" | awk '{ print $1 - $2 }')"
+    done
 fi
 echo "GUEST-DONE"
 if [ "$scenario" = 2 ]; then
