@@ -16,7 +16,8 @@
 #
 # Prints one line per target: executions, rate, coverage, corpus, and
 # whether anything was found; a finding fails the run and leaves its
-# input in build/fuzz/TARGET/.
+# input in build/fuzz/TARGET/.  Inputs that once found a bug are kept,
+# named, in devtools/fuzz/regressions/TARGET and replayed by every run.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -77,7 +78,9 @@ fails=0
 for t in $TARGETS; do
     build "$t"
     corpus=$TOP/devtools/fuzz/corpus/$t
+    regressions=$TOP/devtools/fuzz/regressions/$t
     mkdir -p "$corpus" "$work/$t/new"
+    [ -d "$regressions" ] || regressions=
     case $mode in
     smoke) limit=(-max_total_time="${SMOKE_SECONDS:-20}") ;;
     bench) limit=(-runs="$runs") ;;
@@ -87,7 +90,7 @@ for t in $TARGETS; do
     # New inputs go to a scratch corpus; the tree's is only read here.
     if (cd "$work/$t" && ./fuzz-$t "${limit[@]}" -print_final_stats=1 \
             -max_len=8192 -artifact_prefix="$work/$t/" \
-            "$work/$t/new" "$corpus" >"$work/$t/log" 2>&1); then
+            "$work/$t/new" "$corpus" $regressions >"$work/$t/log" 2>&1); then
         verdict=ok
     else
         verdict=FOUND
