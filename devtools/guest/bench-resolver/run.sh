@@ -12,8 +12,8 @@ done
 echo "BIG $BIG $BIGSIZE"
 echo "CASE raw-namespace"
 $R time "$BIG" "$BIGSIZE" 10
-ns=$(ndctl list -N | tr '{' '\n' | grep "\"blockdev\":\"$SMALL\"" |
-     sed -n 's/.*"dev":"\([^"]*\)".*/\1/p')
+ns=$(basename "$(readlink -f "/sys/block/$SMALL/device")")
+echo "SMALL $SMALL $ns"
 ndctl create-namespace -f -e "$ns" -m fsdax --map=mem >/tmp/ns.json ||
     { cat /tmp/ns.json; echo "FAILED fsdax"; }
 DEV=/dev/$(sed -n 's/.*"blockdev":"\([^"]*\)".*/\1/p' /tmp/ns.json)
@@ -21,10 +21,10 @@ mkfs.ext4 -q -F -b 4096 -N 40000 "$DEV" >/dev/null
 mkdir -p /mnt/b
 mount -t ext4 -o dax "$DEV" /mnt/b || echo "FAILED mount -o dax"
 dd if=/dev/zero of=/mnt/b/one bs=1M count=4 conv=fsync 2>/dev/null
-$R fragment /mnt/b /mnt/b/many 10000
-dd if=/dev/zero of=/mnt/b/hundred bs=4k count=100 conv=fsync 2>/dev/null
+$R fragment /mnt/b /mnt/b/many 10400
+dd if=/dev/zero of=/mnt/b/hundred bs=4k count=110 conv=fsync 2>/dev/null
 sync
-for f in one:4M hundred:400K many:40000K; do
+for f in one:4M hundred:440K many:41600K; do
     echo "CASE file-${f%%:*}"
     $R time "/mnt/b/${f%%:*}" "${f#*:}" 5
 done
