@@ -202,6 +202,11 @@ if xen:
         row("P1", f"Xen {xv}: memory_mapping calls, {data >> 20} MiB, {what}",
             f"{c}", f"lower bound ceil(size / 128 MiB) = {bound}",
             f"{c / bound:.1f}x", "= bound" if auto else "", c == bound if auto else None)
+        ru = xnum(f"xtbench-{case}.realize_us")
+        if ru:
+            row("P2", f"native realize on Xen {xv} as the device traces it, "
+                f"{data >> 20} MiB, {what}", f"{min(ru) / 1000:.1f} ms", "", "",
+                "< 50 ms" if auto else "", min(ru) < 50000 if auto else None)
         if t and none_t:
             row("P1", f"Xen {xv}: xl create until the device is mapped, {data >> 20} MiB, {what}",
                 f"{min(t):.2f} s", f"the guest without it {min(none_t):.2f} s",

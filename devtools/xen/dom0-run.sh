@@ -432,6 +432,8 @@ bench_create() {
     echo "BENCH $NAME.rss_kib $(sed -n 's/^VmRSS: *\([0-9]*\).*/\1/p' "/proc/$DMPID/status")"
     echo "BENCH $NAME.bytes $([ -n "$NVDIMM" ] && echo "$BK_SIZE" || echo 0)"
     echo "BENCH $NAME.mapping_calls $(grep -c -E "memory_map:add: d(om)?$DOMID " "/tmp/xen-create-$NAME.log")"
+    [ -z "$NVDIMM" ] ||
+        echo "BENCH $NAME.realize_us $(qtrace xen_nvdimm_realized | sed -n 's/.* in \([0-9]*\) us$/\1/p')"
 }
 if [ "${BENCH:-0}" = 1 ]; then
     ts "=== benchmark"
