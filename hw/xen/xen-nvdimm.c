@@ -333,7 +333,9 @@ static bool xen_nvdimm_place_data(XenNvdimmState *s, Error **errp)
             warn_report("xen-nvdimm '%s': address 0x%" PRIx64 " is not "
                         "congruent with the host address modulo 2 MiB "
                         "(want 0x%" PRIx64 "): Xen will map it in 4 KiB "
-                        "pages", s->name, gpa,
+                        "pages, 256 KiB per hypercall, with page tables "
+                        "from the domain's paging pool (2 MiB per GiB: "
+                        "raise shadow_memory)", s->name, gpa,
                         phase & (XEN_NVDIMM_DATA_ALIGN - 1));
         }
     } else if (!xen_nvdimm_place(floor, s->data_size, phase,
