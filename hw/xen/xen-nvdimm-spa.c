@@ -42,22 +42,27 @@ typedef struct PmemBlock {
     struct ndctl_region *region;
 } PmemBlock;
 
-static void ndctl_unrefp(struct ndctl_ctx **ctx)
-{
-    if (*ctx) {
-        ndctl_unref(*ctx);
-    }
-}
+/*
+ * One libndctl context for the process, made on first use: setting one
+ * up reads much of sysfs, and the guest's SMART calls reuse it.  Devices
+ * are realized together at start-up, so its view of the namespaces is
+ * current for all of them.
+ */
+static struct ndctl_ctx *spa_ctx;
 
 static bool spa_open_ndctl(struct ndctl_ctx **ctx, Error **errp)
 {
-    int rc = ndctl_new(ctx);
+    int rc;
 
-    if (rc) {
-        *ctx = NULL;
-        error_setg_errno(errp, -rc, "cannot open libndctl");
-        return false;
+    if (!spa_ctx) {
+        rc = ndctl_new(&spa_ctx);
+        if (rc) {
+            spa_ctx = NULL;
+            error_setg_errno(errp, -rc, "cannot open libndctl");
+            return false;
+        }
     }
+    *ctx = spa_ctx;
     return true;
 }
 
@@ -281,7 +286,7 @@ static bool spa_dimm_health(struct ndctl_dimm *dimm, NvdimmXenHealth *h)
 int xen_nvdimm_read_health(GArray *sources, NvdimmXenHealth *h,
                            Error **errp)
 {
-    struct ndctl_ctx *ctx __attribute__((cleanup(ndctl_unrefp))) = NULL;
+    struct ndctl_ctx *ctx;
     struct ndctl_bus *bus;
     struct ndctl_region *region;
     struct ndctl_dimm *dimm;
@@ -686,7 +691,7 @@ bool xen_nvdimm_resolve_spa(int fd, const char *path, uint64_t size,
                             GArray *extents, GArray *sources, bool *pinned,
                             Error **errp)
 {
-    struct ndctl_ctx *ctx __attribute__((cleanup(ndctl_unrefp))) = NULL;
+    struct ndctl_ctx *ctx;
     struct stat st;
 
     if (fstat(fd, &st)) {
