@@ -9,7 +9,7 @@
 #   device-model.py QEMU WORKDIR [REPEAT]
 #
 # Prints "ROW startup size variant ms rss_kib realize_us" lines for
-# bench.sh: the start-up time until QMP answers, the RSS then, and for
+# bench.sh: the start-up time until QMP answers a command, the RSS then, and for
 # xen-nvdimm its realize as it traces it (xen_nvdimm_realized).
 import json, os, re, socket, subprocess, sys, time
 
@@ -76,12 +76,14 @@ def one(variant, size):
             if p.poll() is not None:
                 sys.exit(f"{variant} {size}: QEMU exited: {p.stderr.read().decode()}")
             time.sleep(0.001)
-    greeting = s.recv(65536)            # the greeting: realize is done
-    ready = time.monotonic() - t0
+    greeting = s.recv(65536)
     while not greeting.endswith(b"\n"):
         greeting += s.recv(65536)
-    time.sleep(0.05)
+    # The greeting comes from the monitor's own thread, maybe before the
+    # devices are realized; a command's reply comes from the main loop,
+    # which runs once they all are.
     qmp(s, "qmp_capabilities")
+    ready = time.monotonic() - t0
     rss = int(next(l.split()[1] for l in open(f"/proc/{p.pid}/status")
                    if l.startswith("VmRSS:")))
     qmp(s, "quit")
