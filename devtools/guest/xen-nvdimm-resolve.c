@@ -88,6 +88,30 @@ static bool machine_map(GArray *map, GArray *nfit, Error **errp)
     return xen_nvdimm_parse_nfit_pmem((uint8_t *)table, len, nfit, errp);
 }
 
+/* Is every extent persistent memory by the firmware's map and NFIT? */
+static bool host_memory_check(GArray *extents, Error **errp)
+{
+    g_autoptr(GArray) map = g_array_new(false, false,
+                                        sizeof(XenNvdimmMemRange));
+    g_autoptr(GArray) nfit = g_array_new(false, false,
+                                         sizeof(XenNvdimmRange));
+
+    if (!machine_map(map, nfit, errp)) {
+        return false;
+    }
+    for (guint i = 0; i < extents->len; i++) {
+        XenNvdimmExtent *e = &g_array_index(extents, XenNvdimmExtent, i);
+        XenNvdimmRange r = { e->spa, e->spa + e->size };
+
+        if (!xen_nvdimm_check_pmem(r, (XenNvdimmMemRange *)map->data,
+                                   map->len, (XenNvdimmRange *)nfit->data,
+                                   nfit->len, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* A guest address to show the translation of bad ranges with. */
 #define GUEST_BASE 0x10000000000ULL
 
@@ -109,28 +133,14 @@ static bool resolve(int fd, const char *path, uint64_t size,
     const char *again = strcmp(prefix, "extent") ? "after-" : "";
     NvdimmXenHealth h = { 0 };
     int health;
-    g_autoptr(GArray) map = g_array_new(false, false,
-                                        sizeof(XenNvdimmMemRange));
-    g_autoptr(GArray) nfit = g_array_new(false, false,
-                                         sizeof(XenNvdimmRange));
     Error *err = NULL;
 
     if (!xen_nvdimm_resolve_spa(fd, path, size, extents, sources, pinned,
                                 &err) ||
         !xen_nvdimm_read_badblocks(sources, bad, &err) ||
         !xen_nvdimm_extents_check(extents, size, &err) ||
-        !machine_map(map, nfit, &err)) {
+        !host_memory_check(extents, &err)) {
         goto fail;
-    }
-    for (guint i = 0; i < extents->len; i++) {
-        XenNvdimmExtent *e = &g_array_index(extents, XenNvdimmExtent, i);
-        XenNvdimmRange r = { e->spa, e->spa + e->size };
-
-        if (!xen_nvdimm_check_pmem(r, (XenNvdimmMemRange *)map->data,
-                                   map->len, (XenNvdimmRange *)nfit->data,
-                                   nfit->len, &err)) {
-            goto fail;
-        }
     }
     for (guint i = 0; i < extents->len; i++) {
         XenNvdimmExtent *e = &g_array_index(extents, XenNvdimmExtent, i);
@@ -220,10 +230,6 @@ static int realize_once(int fd, const char *path, uint64_t size)
     g_autoptr(GArray) sources = g_array_new(false, false,
                                             sizeof(XenNvdimmBadSource));
     g_autoptr(GArray) bad = g_array_new(false, false, sizeof(XenNvdimmRange));
-    g_autoptr(GArray) map = g_array_new(false, false,
-                                        sizeof(XenNvdimmMemRange));
-    g_autoptr(GArray) nfit = g_array_new(false, false,
-                                         sizeof(XenNvdimmRange));
     uint64_t phase, align, gpa, a, b;
     bool pinned = false;
     Error *err = NULL;
@@ -235,23 +241,11 @@ static int realize_once(int fd, const char *path, uint64_t size)
         (xen_nvdimm_extents_coalesce(extents), true) &&
         xen_nvdimm_extents_check(extents, size, &err) &&
         !xen_nvdimm_extents_alias(extents, &a, &b) &&
-        machine_map(map, nfit, &err)) {
-        n = extents->len;
-        for (guint i = 0; i < extents->len; i++) {
-            XenNvdimmExtent *e = &g_array_index(extents, XenNvdimmExtent, i);
-            XenNvdimmRange r = { e->spa, e->spa + e->size };
-
-            if (!xen_nvdimm_check_pmem(r, (XenNvdimmMemRange *)map->data,
-                                       map->len, (XenNvdimmRange *)nfit->data,
-                                       nfit->len, &err)) {
-                n = -1;
-                break;
-            }
-        }
+        host_memory_check(extents, &err)) {
         xen_nvdimm_congruence(extents, &phase, &align);
-        if (n >= 0 && !xen_nvdimm_place(4 * GiB, size, phase, align, NULL, 0,
-                                        &gpa, &err)) {
-            n = -1;
+        if (xen_nvdimm_place(4 * GiB, size, phase, align, NULL, 0, &gpa,
+                             &err)) {
+            n = extents->len;
         }
     }
     if (pinned) {

@@ -7,29 +7,25 @@
 arg() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" /proc/cmdline; }
 n=$(arg xtrepeat)
 now() { cut -d' ' -f1 /proc/uptime; }
+
+# timed OP ARGS...: run "ndctl OP ARGS... nmem0" n times.
+timed() {
+    op=$1
+    shift
+    t0=$(now)
+    i=0
+    while [ $i -lt "$n" ]; do
+        ndctl "$op" "$@" nmem0 >/dev/null 2>&1 || echo "FAILED $op"
+        i=$((i + 1))
+    done
+    echo "LABELS $op $n $(echo "$(now) $t0" | awk '{ print $1 - $2 }')"
+}
+
 ndctl disable-region all >/dev/null
 ndctl read-labels -o /tmp/labels.bin nmem0 >/dev/null 2>&1 ||
     echo "FAILED read-labels"
 echo "LABELSIZE $(stat -c %s /tmp/labels.bin)"
-t0=$(now)
-i=0
-while [ $i -lt "$n" ]; do
-    ndctl read-labels -o /tmp/labels.bin nmem0 >/dev/null 2>&1 || echo "FAILED read-labels"
-    i=$((i + 1))
-done
-echo "LABELS read-labels $n $(echo "$(now) $t0" | awk '{ print $1 - $2 }')"
-t0=$(now)
-i=0
-while [ $i -lt "$n" ]; do
-    ndctl init-labels -f nmem0 >/dev/null 2>&1 || echo "FAILED init-labels"
-    i=$((i + 1))
-done
-echo "LABELS init-labels $n $(echo "$(now) $t0" | awk '{ print $1 - $2 }')"
+timed read-labels -o /tmp/labels.bin
+timed init-labels -f
 ndctl read-labels -o /tmp/labels.bin nmem0 >/dev/null 2>&1
-t0=$(now)
-i=0
-while [ $i -lt "$n" ]; do
-    ndctl write-labels -i /tmp/labels.bin nmem0 >/dev/null 2>&1 || echo "FAILED write-labels"
-    i=$((i + 1))
-done
-echo "LABELS write-labels $n $(echo "$(now) $t0" | awk '{ print $1 - $2 }')"
+timed write-labels -i /tmp/labels.bin
