@@ -97,8 +97,9 @@ for t in $TARGETS; do
         fails=$((fails + 1))
         grep -E "ERROR|runtime error|SUMMARY|Test unit written" "$work/$t/log" | head -n 8
     fi
+    # (A crash while replaying the corpus leaves no statistics.)
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$t/log")
-    cov=$(grep -Eo 'cov: [0-9]+' "$work/$t/log" | tail -n 1)
+    cov=$(grep -Eo 'cov: [0-9]+' "$work/$t/log" | tail -n 1) || true
     if [ "$mode" = bench ] && [ "$verdict" = ok ]; then
         # Keep what covers new ground, minimised, in the tree.
         mkdir -p "$work/$t/merged"
