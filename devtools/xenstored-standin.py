@@ -4,8 +4,11 @@
 # A xenstore stand-in for tests without Xen: serves xenstored's wire
 # protocol (xen/io/xs_wire.h) on a Unix socket, so real libxenstore clients
 # (QEMU, xenstore-read/-write, ...) reached through XENSTORED_PATH work
-# unchanged.  One flat tree, no permissions, transactions without
-# isolation, watches fire once when set and on every later change.
+# unchanged.  One flat tree, permissions kept (a new node gets its
+# parent's, as xenstored does) but not enforced, transactions without
+# isolation, watches fire once when set and on every later change.  For
+# tests of error paths, reads and listings of any path that starts with
+# the value of /standin/fail-prefix fail with EACCES.
 #
 #   xenstored-standin.py SOCKET [DUMPFILE]
 #
@@ -27,6 +30,7 @@ HEADER = struct.Struct("<IIII")         # type, req_id, tx_id, len
 PAYLOAD_MAX = 4096
 
 tree = {"/": b""}
+perms = {"/": b"n0\0"}
 lock = threading.Lock()
 watches = []                            # (connection, path, token)
 
@@ -40,6 +44,14 @@ def children(path):
     prefix = path.rstrip("/") + "/"
     return sorted({p[len(prefix):].split("/")[0] for p in tree
                    if p.startswith(prefix) and p != prefix})
+
+
+def create(path):
+    """Make @path and its missing parents, each with its parent's perms."""
+    for p in parents(path) + [path]:
+        if p not in tree:
+            tree[p] = b""
+            perms[p] = perms.get(p.rsplit("/", 1)[0] or "/", b"n0\0")
 
 
 def changed(path):
@@ -94,24 +106,25 @@ class Handler(socketserver.BaseRequestHandler):
     def serve(self, kind, body):
         args = body.split(b"\0")
         path = args[0].decode(errors="replace")
+        fail = tree.get("/standin/fail-prefix", b"").decode()
+        if fail and path.startswith(fail) and kind in (XS_READ, XS_DIRECTORY):
+            return "EACCES"
         if kind == XS_READ:
             return tree[path] if path in tree else "ENOENT"
         if kind == XS_WRITE:
-            value = body[len(args[0]) + 1:]
-            for p in parents(path):
-                tree.setdefault(p, b"")
-            tree[path] = value
+            create(path)
+            tree[path] = body[len(args[0]) + 1:]
             changed(path)
             return b"OK\0"
         if kind == XS_MKDIR:
-            for p in parents(path) + [path]:
-                tree.setdefault(p, b"")
+            create(path)
             return b"OK\0"
         if kind == XS_RM:
             if path not in tree:
                 return "ENOENT"
             for p in [p for p in tree if p == path or p.startswith(path + "/")]:
                 del tree[p]
+                perms.pop(p, None)
             changed(path)
             return b"OK\0"
         if kind == XS_DIRECTORY:
@@ -119,9 +132,12 @@ class Handler(socketserver.BaseRequestHandler):
                 return "ENOENT"
             return b"".join(c.encode() + b"\0" for c in children(path))
         if kind == XS_GET_PERMS:
-            return b"n0\0" if path in tree else "ENOENT"
+            return perms[path] if path in tree else "ENOENT"
         if kind == XS_SET_PERMS:
-            return b"OK\0" if path in tree else "ENOENT"
+            if path not in tree:
+                return "ENOENT"
+            perms[path] = body[len(args[0]) + 1:]
+            return b"OK\0"
         if kind == XS_WATCH:
             watches.append((self, path, args[1]))
             return b"OK\0"

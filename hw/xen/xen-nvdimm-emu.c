@@ -313,6 +313,9 @@ static int emu_iomem_permission(XenNvdimmState *s, uint64_t mfn, uint64_t nr,
     if (emu_fail(s)) {
         return -EIO;
     }
+    if (!allow && s->emu_domain_gone) {
+        return -ESRCH;
+    }
     if (!nr || end < mfn) {
         return -EINVAL;
     }
@@ -400,9 +403,9 @@ static int emu_memory_mapping(XenNvdimmState *s, uint64_t gfn, uint64_t mfn,
     if (emu_fail(s)) {
         return -EIO;
     }
-    if (!add && s->emu_fail_unmap) {
+    if (!add && (s->emu_fail_unmap || s->emu_domain_gone)) {
         trace_xen_nvdimm_emu_fail(s->emu_calls);
-        return -EIO;
+        return s->emu_domain_gone ? -ESRCH : -EIO;
     }
     if (!nr || gfn + nr < gfn || mfn + nr < mfn) {
         return -EINVAL;
@@ -441,6 +444,12 @@ static int emu_memory_mapping(XenNvdimmState *s, uint64_t gfn, uint64_t mfn,
     g_ptr_array_add(emu_mappings, m);
     trace_xen_nvdimm_emu_map(gfn, offset, nr);
     return 0;
+}
+
+/* x-emu-domain-gone: the toolstack destroyed the domain before QEMU. */
+static bool emu_domain_gone(XenNvdimmState *s)
+{
+    return s->emu_domain_gone;
 }
 
 static bool emu_guest_read(uint64_t gpa, void *buf, size_t len,
@@ -502,6 +511,7 @@ const XenNvdimmOps xen_nvdimm_emu_ops = {
     .max_gpfn = emu_max_gpfn,
     .iomem_permission = emu_iomem_permission,
     .memory_mapping = emu_memory_mapping,
+    .domain_gone = emu_domain_gone,
     .guest_read = emu_guest_read,
     .guest_place = emu_guest_place,
     .guest_page = emu_guest_page,

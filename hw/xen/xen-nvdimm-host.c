@@ -120,15 +120,66 @@ bool xen_nvdimm_host_check(XenNvdimmState *s, GArray *bad, Error **errp)
  * Locks
  */
 
+/*
+ * Only root may lock or read the claims: a file that others can open lets
+ * them block every start with a read lock, or learn who maps what.
+ */
+static bool host_lock_private(int fd, const char *path, bool dir,
+                              Error **errp)
+{
+    struct stat st;
+
+    if (fstat(fd, &st)) {
+        error_setg_errno(errp, errno, "cannot stat %s", path);
+        return false;
+    }
+    if ((dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) ||
+        st.st_uid != geteuid() || (st.st_mode & 077)) {
+        error_setg(errp, "%s must be a %s owned by uid %u with no access for "
+                   "group or others (it is mode 0%o, uid %u)", path,
+                   dir ? "directory" : "regular file", (unsigned)geteuid(),
+                   (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+        return false;
+    }
+    return true;
+}
+
 static bool host_lock_open(XenNvdimmState *s, Error **errp)
 {
     const char *path = xen_enabled() ? HOST_LOCKS : HOST_LOCKS_EMU;
+    const char *name = path + strlen(HOST_DIR "/");
+    struct stat st, now;
+    int dir;
 
-    if (g_mkdir_with_parents(HOST_DIR, 0700) && errno != EEXIST) {
+    if (mkdir(HOST_DIR, 0700) && errno != EEXIST) {
         error_setg_errno(errp, errno, "cannot create %s", HOST_DIR);
         return false;
     }
-    s->claim_fd = qemu_create(path, O_RDWR, 0600, errp);
+    dir = open(HOST_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dir < 0) {
+        error_setg_errno(errp, errno, "cannot open %s", HOST_DIR);
+        return false;
+    }
+    if (!host_lock_private(dir, HOST_DIR, true, errp)) {
+        close(dir);
+        return false;
+    }
+    s->claim_fd = openat(dir, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+                         0600);
+    if (s->claim_fd < 0) {
+        error_setg_errno(errp, errno, "cannot open %s", path);
+    } else if (!host_lock_private(s->claim_fd, path, false, errp) ||
+               fstat(s->claim_fd, &st)) {
+        close(s->claim_fd);
+        s->claim_fd = -1;
+    } else if (fstatat(dir, name, &now, AT_SYMLINK_NOFOLLOW) ||
+               now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
+        /* Removed or replaced since: device models would lock apart. */
+        error_setg(errp, "%s was replaced while it was being opened", path);
+        close(s->claim_fd);
+        s->claim_fd = -1;
+    }
+    close(dir);
     if (s->claim_fd < 0) {
         error_prepend(errp, "the host-wide claims: ");
         return false;
@@ -200,6 +251,7 @@ static bool host_lock_extents(XenNvdimmState *s, Error **errp)
                        holder);
             return false;
         }
+        s->locked++;
         if (pwrite(s->claim_fd, who, sizeof(who), fl.l_start) !=
             sizeof(who)) {
             error_setg_errno(errp, errno, "cannot write the host-wide "
@@ -208,6 +260,24 @@ static bool host_lock_extents(XenNvdimmState *s, Error **errp)
         }
     }
     return true;
+}
+
+/*
+ * Zero our holder names while the locks still keep others off them, and
+ * give tmpfs its pages back: the file must not grow with every extent a
+ * host has ever mapped.
+ */
+static void host_lock_forget(XenNvdimmState *s)
+{
+    for (guint i = 0; i < s->locked; i++) {
+        XenNvdimmExtent *e = &g_array_index(s->extents, XenNvdimmExtent, i);
+        off_t at = (e->spa >> XEN_NVDIMM_PAGE_SHIFT) * HOLDER_LEN;
+
+        if (fallocate(s->claim_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                      at, (e->size >> XEN_NVDIMM_PAGE_SHIFT) * HOLDER_LEN)) {
+            trace_xen_nvdimm_claim_forget_failed(s->name, e->spa, errno);
+        }
+    }
 }
 
 /*
@@ -222,24 +292,31 @@ static char *record_dir(const char *domid)
     return g_strdup_printf(RECORDS_ROOT "/%s/xen-nvdimm", domid);
 }
 
-/* Does the domain a record was written for still exist? */
+/*
+ * Does the domain a record was written for still exist?  A domid may since
+ * have gone to another domain: then its "vm" differs.
+ */
 static bool record_domain_lives(const char *domid, const char *vm,
-                                Error **errp)
+                                bool *lives, Error **errp)
 {
+    ERRP_GUARD();
     g_autofree char *dom = g_strdup_printf("/local/domain/%s", domid);
     g_autofree char *vm_path = g_strdup_printf("/local/domain/%s/vm", domid);
-    g_autofree char *node = xen_nvdimm_xs_read(dom, errp);
+    g_autofree char *node = NULL;
     g_autofree char *now = NULL;
 
+    node = xen_nvdimm_xs_read(dom, errp);
     if (!node) {
-        return false;
+        *lives = false;
+        return !*errp;
     }
-    if (!vm || !vm[0]) {
+    if (!vm[0]) {
+        *lives = true;
         return true;
     }
-    /* The same domid may since have gone to another domain. */
     now = xen_nvdimm_xs_read(vm_path, errp);
-    return now && !strcmp(now, vm);
+    *lives = now && !strcmp(now, vm);
+    return !*errp;
 }
 
 /* Parse "0xSTART+0xSIZE ..." and find a range that meets our extents. */
@@ -267,41 +344,77 @@ static bool record_meets(XenNvdimmState *s, const char *text,
 }
 
 /*
- * Refuse host memory that a domain still holds according to the records,
- * whether or not its device model is still there to hold the lock.
+ * Does record @key (a value, and children holding the ranges that did not
+ * fit in it) name host memory of our extents?
  */
-static bool records_check(XenNvdimmState *s, Error **errp)
+static bool record_hit(XenNvdimmState *s, const char *key,
+                       XenNvdimmRange *hit, Error **errp)
 {
     ERRP_GUARD();
+    g_autofree char *text = NULL;
+    g_auto(GStrv) more = NULL;
+
+    text = xen_nvdimm_xs_read(key, errp);
+    if (text && record_meets(s, text, hit)) {
+        return true;
+    }
+    more = *errp ? NULL : xen_nvdimm_xs_directory(key, errp);
+    for (char **m = more; m && *m && !*errp; m++) {
+        g_autofree char *sub = g_strdup_printf("%s/%s", key, *m);
+
+        g_free(text);
+        text = xen_nvdimm_xs_read(sub, errp);
+        if (text && record_meets(s, text, hit)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Refuse host memory that a domain still holds according to the records,
+ * whether or not its device model is still there to hold the lock.  This
+ * QEMU's own devices hold their locks; records of an earlier domain of the
+ * same guest (the same "vm": a reboot) are its own leftovers.
+ */
+static bool records_check(XenNvdimmState *s, const char *our_vm,
+                          Error **errp)
+{
+    ERRP_GUARD();
+    g_autofree char *our_domid = g_strdup_printf("%u", xen_domid);
     g_auto(GStrv) domids = NULL;
 
     domids = xen_nvdimm_xs_directory(RECORDS_ROOT, errp);
-    for (char **d = domids; d && *d; d++) {
+    for (char **d = domids; d && *d && !*errp; d++) {
         g_autofree char *dir = record_dir(*d);
         g_autofree char *vm_key = g_strdup_printf("%s/vm", dir);
         g_autofree char *vm = NULL;
-        g_auto(GStrv) keys = xen_nvdimm_xs_directory(dir, errp);
+        g_auto(GStrv) keys = NULL;
 
-        if (!keys) {
-            if (*errp) {
-                return false;
-            }
+        if (!strcmp(*d, our_domid)) {
             continue;
         }
-        vm = xen_nvdimm_xs_read(vm_key, errp);
-        for (char **k = keys; *k; k++) {
+        keys = xen_nvdimm_xs_directory(dir, errp);
+        vm = keys ? xen_nvdimm_xs_read(vm_key, errp) : NULL;
+        if (!vm) {
+            vm = g_strdup("");
+        }
+        for (char **k = keys; k && *k && !*errp; k++) {
             g_autofree char *key = g_strdup_printf("%s/%s", dir, *k);
-            g_autofree char *text = NULL;
             XenNvdimmRange hit;
+            bool lives;
 
-            if (!g_str_has_prefix(*k, "nv")) {
+            if (!g_str_has_prefix(*k, "nv") || !record_hit(s, key, &hit, errp)) {
                 continue;
             }
-            text = xen_nvdimm_xs_read(key, errp);
-            if (!text || !record_meets(s, text, &hit)) {
+            if (our_vm[0] && !strcmp(vm, our_vm)) {
+                trace_xen_nvdimm_claim_own(s->name, key);
                 continue;
             }
-            if (!record_domain_lives(*d, vm, errp)) {
+            if (!record_domain_lives(*d, vm, &lives, errp)) {
+                break;
+            }
+            if (!lives) {
                 trace_xen_nvdimm_claim_stale(s->name, key);
                 continue;
             }
@@ -312,7 +425,11 @@ static bool records_check(XenNvdimmState *s, Error **errp)
             return false;
         }
     }
-    return !*errp;
+    if (*errp) {
+        error_prepend(errp, "cannot read the claims of other domains: ");
+        return false;
+    }
+    return true;
 }
 
 static int range_cmp(const void *a, const void *b)
@@ -323,15 +440,15 @@ static int range_cmp(const void *a, const void *b)
 }
 
 /*
- * The extents' host ranges, at most RECORD_RANGES of them: when there are
- * more, close the smallest gaps first.  A record may cover more than the
- * extents (never less), which only errs on the safe side.
+ * The extents' host ranges, sorted, neighbours joined, exactly what is
+ * mapped: RECORD_RANGES to a value, so that each fits a xenstore message.
  */
-static char *record_text(XenNvdimmState *s)
+static GPtrArray *record_texts(XenNvdimmState *s)
 {
     g_autoptr(GArray) r = g_array_new(false, false, sizeof(XenNvdimmRange));
-    GString *out = g_string_new(NULL);
-    uint64_t gap = 0;
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    GString *text = NULL;
+    guint n = 0;
 
     for (guint i = 0; i < s->extents->len; i++) {
         XenNvdimmExtent *e = &g_array_index(s->extents, XenNvdimmExtent, i);
@@ -340,60 +457,63 @@ static char *record_text(XenNvdimmState *s)
         g_array_append_val(r, x);
     }
     g_array_sort(r, range_cmp);
-    for (;;) {
-        guint n = 0;
-
-        for (guint i = 0; i < r->len; i++) {
-            XenNvdimmRange *x = &g_array_index(r, XenNvdimmRange, i);
-            XenNvdimmRange *last = n ? &g_array_index(r, XenNvdimmRange,
-                                                      n - 1) : NULL;
-
-            if (last && x->start - last->end <= gap) {
-                last->end = MAX(last->end, x->end);
-            } else {
-                g_array_index(r, XenNvdimmRange, n++) = *x;
-            }
-        }
-        g_array_set_size(r, n);
-        if (n <= RECORD_RANGES) {
-            break;
-        }
-        gap = gap ? gap * 2 : XEN_NVDIMM_PAGE_SIZE;
-    }
     for (guint i = 0; i < r->len; i++) {
         XenNvdimmRange *x = &g_array_index(r, XenNvdimmRange, i);
+        XenNvdimmRange *last = n ? &g_array_index(r, XenNvdimmRange, n - 1) :
+                                   NULL;
 
-        g_string_append_printf(out, "%s0x%" PRIx64 "+0x%" PRIx64,
-                               i ? " " : "", x->start, x->end - x->start);
+        if (last && x->start == last->end) {
+            last->end = x->end;
+        } else {
+            g_array_index(r, XenNvdimmRange, n++) = *x;
+        }
     }
-    return g_string_free(out, false);
+    for (guint i = 0; i < n; i++) {
+        XenNvdimmRange *x = &g_array_index(r, XenNvdimmRange, i);
+
+        if (i % RECORD_RANGES == 0) {
+            text = g_string_new(NULL);
+            g_ptr_array_add(out, text);
+        }
+        g_string_append_printf(text, "%s0x%" PRIx64 "+0x%" PRIx64,
+                               i % RECORD_RANGES ? " " : "", x->start,
+                               x->end - x->start);
+    }
+    for (guint i = 0; i < out->len; i++) {
+        out->pdata[i] = g_string_free(out->pdata[i], false);
+    }
+    return out;
 }
 
-static bool record_write(XenNvdimmState *s, Error **errp)
+/*
+ * Our record: the domain's "vm" (which stays the same across the guest's
+ * reboots) and key nv<slot> with the first ranges, nv<slot>/<k> with the
+ * rest, all in one transaction, readable and writable by dom0 only.
+ */
+static bool record_write(XenNvdimmState *s, const char *vm, Error **errp)
 {
-    ERRP_GUARD();
     g_autofree char *domid = g_strdup_printf("%u", xen_domid);
     g_autofree char *dir = record_dir(domid);
-    g_autofree char *dom_vm = g_strdup_printf("/local/domain/%u/vm",
-                                              xen_domid);
-    g_autofree char *vm = NULL;
-    g_autofree char *text = record_text(s);
-    g_autofree char *vm_key = g_strdup_printf("%s/vm", dir);
     g_autofree char *key = g_strdup_printf("%s/nv%d", dir, s->slot);
-    const char *paths[] = { vm_key, key };
-    const char *values[2];
+    g_autoptr(GPtrArray) texts = record_texts(s);
+    g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) values = g_ptr_array_new();
 
-    vm = xen_nvdimm_xs_read(dom_vm, errp);
-    if (*errp) {
-        return false;
+    g_ptr_array_add(paths, g_strdup_printf("%s/vm", dir));
+    g_ptr_array_add(values, (char *)vm);
+    for (guint i = 0; i < texts->len; i++) {
+        g_ptr_array_add(paths, i ? g_strdup_printf("%s/%u", key, i) :
+                               g_strdup(key));
+        g_ptr_array_add(values, texts->pdata[i]);
+        trace_xen_nvdimm_claim_record(s->name, (char *)paths->pdata[i + 1],
+                                      texts->pdata[i]);
     }
-    values[0] = vm ?: "";
-    values[1] = text;
-    if (!xen_nvdimm_xs_write_all(paths, values, 2, errp)) {
+    if (!xen_nvdimm_xs_write_private(dir, (const char *const *)paths->pdata,
+                                     (const char *const *)values->pdata,
+                                     paths->len, errp)) {
         return false;
     }
     s->claim_record = g_steal_pointer(&key);
-    trace_xen_nvdimm_claim_record(s->name, s->claim_record, text);
     return true;
 }
 
@@ -425,14 +545,32 @@ static bool host_hold_block(XenNvdimmState *s, Error **errp)
     return true;
 }
 
+/* Our domain's "vm" path, or "" if the toolstack wrote none. */
+static char *record_our_vm(Error **errp)
+{
+    g_autofree char *path = g_strdup_printf("/local/domain/%u/vm", xen_domid);
+    Error *err = NULL;
+    char *vm = xen_nvdimm_xs_read(path, &err);
+
+    if (err) {
+        error_propagate(errp, err);
+        return NULL;
+    }
+    return vm ?: g_strdup("");
+}
+
 bool xen_nvdimm_host_claim(XenNvdimmState *s, Error **errp)
 {
+    g_autofree char *vm = NULL;
+
     if (!host_lock_open(s, errp) || !host_lock_extents(s, errp)) {
         return false;
     }
-    if (xen_nvdimm_have_xenstore() &&
-        (!records_check(s, errp) || !record_write(s, errp))) {
-        return false;
+    if (xen_nvdimm_have_xenstore()) {
+        vm = record_our_vm(errp);
+        if (!vm || !records_check(s, vm, errp) || !record_write(s, vm, errp)) {
+            return false;
+        }
     }
     if (!host_hold_block(s, errp)) {
         return false;
@@ -457,6 +595,7 @@ void xen_nvdimm_host_release(XenNvdimmState *s)
         /* Deliberately left open: the locks must outlive the device. */
         s->claim_fd = -1;
         s->block_fd = -1;
+        s->locked = 0;
         g_clear_pointer(&s->claim_record, g_free);
         return;
     }
@@ -471,6 +610,8 @@ void xen_nvdimm_host_release(XenNvdimmState *s)
         g_clear_pointer(&s->claim_record, g_free);
     }
     if (s->claim_fd >= 0) {
+        host_lock_forget(s);
+        s->locked = 0;
         close(s->claim_fd);
         s->claim_fd = -1;
         trace_xen_nvdimm_claim_released(s->name);

@@ -7,8 +7,9 @@
  * before the guest hears it succeeded; once the host has failed to make
  * one durable, every later write fails too (a later fdatasync could
  * succeed after the kernel dropped the data), until the device model
- * restarts.  The time spent writing is bounded, so that a guest cannot
- * hold the main loop with a storm of label writes.
+ * restarts.  The time spent writing is bounded for all devices of this
+ * QEMU together, so that a guest cannot hold the main loop with a storm
+ * of label writes, however many labelled devices it has.
  *
  * Copyright (c) 2026 The xen-nvdimm authors
  *
@@ -51,30 +52,15 @@ bool xen_nvdimm_label_read(void *opaque, uint32_t off, void *buf,
     return true;
 }
 
-/* Refill the budget for the time since the last write; is any left? */
-static bool label_budget_left(XenNvdimmState *s, int64_t now)
-{
-    int64_t refill = (now - s->label_budget_at) / 100 *
-                     XEN_NVDIMM_LABEL_BUSY_SHARE;
-
-    if (!s->label_budget_at) {
-        s->label_budget_ns = XEN_NVDIMM_LABEL_BURST_NS;
-    } else {
-        s->label_budget_ns = MIN(XEN_NVDIMM_LABEL_BURST_NS,
-                                 s->label_budget_ns + refill);
-    }
-    s->label_budget_at = now;
-    return s->label_budget_ns > 0;
-}
+/* One budget for every device: the main loop is one. */
+static XenNvdimmBudget label_budget;
 
 static ssize_t label_pwrite(XenNvdimmState *s, const void *buf, size_t len,
                             uint64_t at, bool sync)
 {
     ssize_t r;
 
-    if (s->file_pinned) {
-        return xen_nvdimm_file_pwrite(s->pmem->fd, buf, len, at, sync);
-    }
+    /* A pinned file keeps its flag: it is on XFS (realize checked). */
     do {
         r = pwrite(s->pmem->fd, buf, len, at);
     } while (r < 0 && errno == EINTR);
@@ -98,8 +84,10 @@ bool xen_nvdimm_label_write(void *opaque, uint32_t off, const void *buf,
         trace_xen_nvdimm_label_io_error(s->name, "write", at, EIO);
         return false;
     }
-    if (!label_budget_left(s, start)) {
-        trace_xen_nvdimm_label_throttled(s->name, s->label_budget_ns);
+    if (!xen_nvdimm_budget_left(&label_budget, start,
+                                XEN_NVDIMM_LABEL_BURST_NS,
+                                XEN_NVDIMM_LABEL_BUSY_SHARE)) {
+        trace_xen_nvdimm_label_throttled(s->name, label_budget.left_ns);
         return false;
     }
     for (uint32_t done = 0; done < len; done += r) {
@@ -111,17 +99,14 @@ bool xen_nvdimm_label_write(void *opaque, uint32_t off, const void *buf,
 
             trace_xen_nvdimm_label_io_error(s->name, "write", at + done,
                                             err);
-            /* Nothing was lost while another process held the file. */
-            if (err != EAGAIN) {
-                s->label_failed = true;
-                error_report("xen-nvdimm '%s': writing labels failed (%s); "
-                             "label writes fail until the device model "
-                             "restarts", s->name, strerror(err));
-            }
+            s->label_failed = true;
+            error_report("xen-nvdimm '%s': writing labels failed (%s); "
+                         "label writes fail until the device model "
+                         "restarts", s->name, strerror(err));
             ok = false;
             break;
         }
     }
-    s->label_budget_ns -= get_clock() - start;
+    xen_nvdimm_budget_spend(&label_budget, get_clock() - start);
     return ok;
 }

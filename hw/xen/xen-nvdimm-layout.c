@@ -85,6 +85,15 @@ bool xen_nvdimm_extents_check(GArray *extents, uint64_t size, Error **errp)
                    next - size);
         return false;
     }
+    if (extents->len > XEN_NVDIMM_MAX_EXTENTS) {
+        error_setg(errp, "it lies in %u separate runs of host memory, more "
+                   "than the %u a device may have", extents->len,
+                   XEN_NVDIMM_MAX_EXTENTS);
+        error_append_hint(errp, "Copy the file to a new one written in one "
+                          "go (or fallocate it) on a filesystem with free "
+                          "space in large runs.\n");
+        return false;
+    }
     return true;
 }
 
@@ -508,4 +517,25 @@ int xen_nvdimm_acpi_count_tables(const uint8_t *blob, size_t len)
         at += tlen;
     }
     return n;
+}
+
+bool xen_nvdimm_budget_left(XenNvdimmBudget *b, int64_t now,
+                            int64_t burst_ns, unsigned share_pct)
+{
+    if (!b->at) {
+        b->left_ns = burst_ns;
+    } else if (now > b->at) {
+        /* Whole percents of elapsed time; saturates at the burst. */
+        int64_t refill = (now - b->at) / 100 * share_pct;
+
+        b->left_ns = refill >= burst_ns - b->left_ns ? burst_ns :
+                     b->left_ns + refill;
+    }
+    b->at = MAX(now, b->at);
+    return b->left_ns > 0;
+}
+
+void xen_nvdimm_budget_spend(XenNvdimmBudget *b, int64_t ns)
+{
+    b->left_ns -= MAX(ns, 0);
 }

@@ -6,9 +6,12 @@
  * known bad (the guest's address range scrub gets them, as guest-physical
  * ranges, never host addresses) and the health of the DIMMs behind it
  * (SMART: health, spares, temperature, life used, unsafe shutdowns).  The
- * host is asked each time the guest asks, so ranges that went bad after
- * boot reach the guest at its next scrub.  Health is only offered when the
- * host gives it for every DIMM behind the device: no invented numbers.
+ * host is asked when the guest asks, so ranges that went bad after boot
+ * reach the guest at its next scrub, but at most once a second per device
+ * and question: a SMART query runs a firmware command on every DIMM under
+ * the host's NVDIMM bus lock, and a guest must not be able to keep the
+ * host's bus (or this QEMU's main loop) busy.  Health is only offered when
+ * the host gives it for every DIMM behind the device: no invented numbers.
  *
  * Copyright (c) 2026 The xen-nvdimm authors
  *
@@ -16,42 +19,77 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/timer.h"
 #include "qapi/error.h"
 #include "hw/mem/nvdimm.h"
 #include "hw/xen/xen-nvdimm-ops.h"
 #include "trace.h"
 
+/* How long an answer of the host serves the guest's questions. */
+#define XEN_NVDIMM_MEDIA_FRESH_NS   NANOSECONDS_PER_SECOND
+
+/* Was the host asked less than XEN_NVDIMM_MEDIA_FRESH_NS ago? */
+static bool media_fresh(int64_t asked, int64_t now)
+{
+    return asked && now - asked < XEN_NVDIMM_MEDIA_FRESH_NS;
+}
+
 /* The scrub's callback: the host's bad ranges, in guest addresses. */
 static bool media_bad_ranges(void *opaque, GArray *ranges)
 {
     XenNvdimmState *s = opaque;
-    g_autoptr(GArray) bad = g_array_new(false, false, sizeof(XenNvdimmRange));
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
     Error *err = NULL;
 
-    /* The guest can ask at will: trace the failure, the guest gets it. */
-    if (!s->ops->bad_ranges(s, bad, &err)) {
-        trace_xen_nvdimm_media_error(s->name, error_get_pretty(err));
-        error_free(err);
+    if (media_fresh(s->bad_asked, now)) {
+        trace_xen_nvdimm_media_reused(s->name, "bad ranges");
+    } else {
+        g_autoptr(GArray) bad = g_array_new(false, false,
+                                            sizeof(XenNvdimmRange));
+
+        /* The guest can ask at will: trace the failure, it gets it. */
+        s->bad_asked = now;
+        if (!s->ops->bad_ranges(s, bad, &err)) {
+            trace_xen_nvdimm_media_error(s->name, error_get_pretty(err));
+            error_free(err);
+            g_clear_pointer(&s->bad_known, g_array_unref);
+            return false;
+        }
+        if (s->bad_known) {
+            g_array_unref(s->bad_known);
+        }
+        s->bad_known = g_steal_pointer(&bad);
+    }
+    if (!s->bad_known) {
         return false;
     }
-    xen_nvdimm_bad_to_guest(s->extents, (XenNvdimmRange *)bad->data,
-                            bad->len, s->gpa, ranges);
-    trace_xen_nvdimm_media_bad(s->name, bad->len, ranges->len);
+    xen_nvdimm_bad_to_guest(s->extents, (XenNvdimmRange *)s->bad_known->data,
+                            s->bad_known->len, s->gpa, ranges);
+    trace_xen_nvdimm_media_bad(s->name, s->bad_known->len, ranges->len);
     return true;
 }
 
 static bool media_health(void *opaque, NvdimmXenHealth *h)
 {
     XenNvdimmState *s = opaque;
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
     Error *err = NULL;
-    int rc = s->ops->health(s, h, &err);
 
-    if (rc < 0) {
-        trace_xen_nvdimm_media_error(s->name, error_get_pretty(err));
-        error_free(err);
+    if (media_fresh(s->health_asked, now)) {
+        trace_xen_nvdimm_media_reused(s->name, "health");
+    } else {
+        s->health_asked = now;
+        memset(&s->health, 0, sizeof(s->health));
+        s->health_rc = s->ops->health(s, &s->health, &err);
+        if (s->health_rc < 0) {
+            trace_xen_nvdimm_media_error(s->name, error_get_pretty(err));
+            error_free(err);
+        }
+        trace_xen_nvdimm_media_health(s->name, s->health_rc, s->health.flags,
+                                      s->health.shutdown_count);
     }
-    trace_xen_nvdimm_media_health(s->name, rc, h->flags, h->shutdown_count);
-    return rc > 0;
+    *h = s->health;
+    return s->health_rc > 0;
 }
 
 bool xen_nvdimm_media_init(XenNvdimmState *s, Error **errp)

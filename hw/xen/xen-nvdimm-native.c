@@ -95,6 +95,18 @@ static int native_memory_mapping(XenNvdimmState *s, uint64_t gfn,
     return 0;
 }
 
+static bool native_domain_gone(XenNvdimmState *s)
+{
+    xc_domaininfo_t info;
+    int n = xc_domain_getinfolist(xen_xc, xen_domid, 1, &info);
+
+    if (n < 0) {
+        return false;
+    }
+    return n == 0 || info.domain != xen_domid ||
+           (info.flags & XEN_DOMINF_dying);
+}
+
 static struct xs_handle *native_xs(Error **errp)
 {
     static struct xs_handle *xsh;
@@ -129,11 +141,17 @@ char *xen_nvdimm_xs_read(const char *path, Error **errp)
     return copy;
 }
 
-bool xen_nvdimm_xs_write_all(const char *const *paths,
-                             const char *const *values, unsigned n,
-                             Error **errp)
+/*
+ * Write @n keys in one transaction; with @private_dir, also make it and
+ * everything written dom0's alone (no access for any other domain).
+ */
+static bool native_xs_write(const char *private_dir,
+                            const char *const *paths,
+                            const char *const *values, unsigned n,
+                            Error **errp)
 {
     struct xs_handle *xsh = native_xs(errp);
+    struct xs_permissions dom0_only = { .id = 0, .perms = XS_PERM_NONE };
     xs_transaction_t t;
 
     if (!xsh) {
@@ -141,19 +159,30 @@ bool xen_nvdimm_xs_write_all(const char *const *paths,
     }
     /* xenstored makes us retry when another writer got there first. */
     for (;;) {
+        const char *failed = NULL;
+
         t = xs_transaction_start(xsh);
         if (t == XBT_NULL) {
             error_setg_errno(errp, errno, "cannot start a xenstore "
                              "transaction");
             return false;
         }
-        for (unsigned i = 0; i < n; i++) {
-            if (!xs_write(xsh, t, paths[i], values[i], strlen(values[i]))) {
-                error_setg_errno(errp, errno, "cannot write xenstore %s",
-                                 paths[i]);
-                xs_transaction_end(xsh, t, true);
-                return false;
+        if (private_dir && (!xs_mkdir(xsh, t, private_dir) ||
+                            !xs_set_permissions(xsh, t, private_dir,
+                                                &dom0_only, 1))) {
+            failed = private_dir;
+        }
+        for (unsigned i = 0; i < n && !failed; i++) {
+            if (!xs_write(xsh, t, paths[i], values[i], strlen(values[i])) ||
+                (private_dir &&
+                 !xs_set_permissions(xsh, t, paths[i], &dom0_only, 1))) {
+                failed = paths[i];
             }
+        }
+        if (failed) {
+            error_setg_errno(errp, errno, "cannot write xenstore %s", failed);
+            xs_transaction_end(xsh, t, true);
+            return false;
         }
         if (xs_transaction_end(xsh, t, false)) {
             return true;
@@ -164,6 +193,20 @@ bool xen_nvdimm_xs_write_all(const char *const *paths,
             return false;
         }
     }
+}
+
+bool xen_nvdimm_xs_write_all(const char *const *paths,
+                             const char *const *values, unsigned n,
+                             Error **errp)
+{
+    return native_xs_write(NULL, paths, values, n, errp);
+}
+
+bool xen_nvdimm_xs_write_private(const char *dir, const char *const *paths,
+                                 const char *const *values, unsigned n,
+                                 Error **errp)
+{
+    return native_xs_write(dir, paths, values, n, errp);
 }
 
 char **xen_nvdimm_xs_directory(const char *path, Error **errp)
@@ -329,6 +372,7 @@ const XenNvdimmOps xen_nvdimm_native_ops = {
     .max_gpfn = native_max_gpfn,
     .iomem_permission = native_iomem_permission,
     .memory_mapping = native_memory_mapping,
+    .domain_gone = native_domain_gone,
     .guest_read = native_guest_read,
     .guest_place = native_guest_place,
     .guest_page = native_guest_page,

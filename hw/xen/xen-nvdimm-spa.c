@@ -409,7 +409,6 @@ static bool spa_check_fs(int fd, const char *path, Error **errp)
     return true;
 }
 
-/* Run with a write lease: nobody else has the file open meanwhile. */
 static bool spa_set_immutable(int fd, bool on, Error **errp)
 {
     int flags;
@@ -427,12 +426,12 @@ static bool spa_set_immutable(int fd, bool on, Error **errp)
     return true;
 }
 
-static bool spa_lease(int fd, bool take, Error **errp)
+/* A write lease is only granted while nobody else has the file open. */
+static bool spa_lease(int fd, Error **errp)
 {
-    if (fcntl(fd, F_SETLEASE, take ? F_WRLCK : F_UNLCK)) {
-        error_setg_errno(errp, errno, "cannot %s a write lease",
-                         take ? "take" : "drop");
-        if (take && errno == EAGAIN) {
+    if (fcntl(fd, F_SETLEASE, F_WRLCK)) {
+        error_setg_errno(errp, errno, "cannot take a write lease");
+        if (errno == EAGAIN) {
             error_append_hint(errp, "Another process has the file open.\n");
         }
         return false;
@@ -440,16 +439,47 @@ static bool spa_lease(int fd, bool take, Error **errp)
     return true;
 }
 
+/*
+ * Never fatal: the kernel removes a lease itself once a breaker has waited
+ * lease-break-time, and the release then fails with EAGAIN.
+ */
+static void spa_lease_drop(int fd, const char *path)
+{
+    if (fcntl(fd, F_SETLEASE, F_UNLCK)) {
+        trace_xen_nvdimm_file_lease_lost(path, errno);
+    }
+}
+
+/*
+ * Make the file immutable while nobody else has it open, then prove that
+ * still nobody has: a writer that passed its permission check before the
+ * flag was set (and waited on our lease) would hold a writable descriptor
+ * now, and the second lease is refused.  Once the flag is set, no new
+ * writer gets in; the flag is never lifted again while the domain may map
+ * the blocks (label writes go through the descriptor QEMU has, see
+ * xen_nvdimm_file_labels_ok()).
+ */
 bool xen_nvdimm_file_pin(int fd, const char *path, Error **errp)
 {
+    Error *err = NULL;
     bool ok;
 
-    if (!spa_check_fs(fd, path, errp) || !spa_lease(fd, true, errp)) {
+    if (!spa_check_fs(fd, path, errp) || !spa_lease(fd, errp)) {
         error_prepend(errp, "cannot pin %s: ", path);
         return false;
     }
     ok = spa_set_immutable(fd, true, errp);
-    spa_lease(fd, false, &error_abort);
+    spa_lease_drop(fd, path);
+    if (ok && !spa_lease(fd, errp)) {
+        error_prepend(errp, "a process opened the file while it was being "
+                      "pinned: ");
+        if (!spa_set_immutable(fd, false, &err)) {
+            error_report_err(err);
+        }
+        ok = false;
+    } else if (ok) {
+        spa_lease_drop(fd, path);
+    }
     if (!ok) {
         error_prepend(errp, "cannot pin %s: ", path);
     }
@@ -468,49 +498,29 @@ void xen_nvdimm_file_unpin(int fd, const char *path)
     trace_xen_nvdimm_file_pin(path, false);
 }
 
-ssize_t xen_nvdimm_file_pwrite(int fd, const void *buf, size_t len,
-                               uint64_t off, bool sync)
+/*
+ * ext4 refuses every write to an immutable file, even through a descriptor
+ * opened before the flag was set: its label area could only be written by
+ * lifting the flag, and a lifted flag lets the file be unlinked, truncated
+ * or defragmented while the guest maps its blocks.  XFS writes through the
+ * open descriptor and keeps the flag.
+ */
+bool xen_nvdimm_file_labels_ok(int fd, const char *path, Error **errp)
 {
-    ssize_t r = pwrite(fd, buf, len, off);
-    Error *err = NULL;
-    int saved;
+    struct statfs sfs;
 
-    if (r >= 0 || errno != EPERM) {
-        return r;
+    if (fstatfs(fd, &sfs)) {
+        error_setg_errno(errp, errno, "cannot statfs %s", path);
+        return false;
     }
-    /*
-     * ext4 refuses writes to an immutable file even through a descriptor
-     * opened before: lift the flag for this write only, under a write
-     * lease so that nobody can open or truncate the file meanwhile.
-     */
-    if (!spa_lease(fd, true, &err)) {
-        error_free(err);
-        errno = EAGAIN;
-        return -1;
+    if (sfs.f_type == SPA_EXT4_MAGIC) {
+        error_setg(errp, "%s is on ext4, which cannot write the label area "
+                   "of a pinned file", path);
+        error_append_hint(errp, "Keep labels on a namespace or on a file on "
+                          "XFS, or set label-size=0.\n");
+        return false;
     }
-    if (!spa_set_immutable(fd, false, &err)) {
-        error_free(err);
-        spa_lease(fd, false, &error_abort);
-        errno = EPERM;
-        return -1;
-    }
-    do {
-        r = pwrite(fd, buf, len, off);
-    } while (r < 0 && errno == EINTR);
-    saved = errno;
-    if (r > 0 && sync && qemu_fdatasync(fd)) {
-        saved = errno;
-        r = -1;
-    }
-    if (!spa_set_immutable(fd, true, &err)) {
-        /* The file is no longer pinned: nothing may be trusted. */
-        error_report_err(err);
-        saved = EIO;
-        r = -1;
-    }
-    spa_lease(fd, false, &error_abort);
-    errno = saved;
-    return r;
+    return true;
 }
 
 /* FIEMAP flags that rule out a stable, initialised, private extent. */

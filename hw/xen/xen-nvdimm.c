@@ -112,12 +112,15 @@ static int xen_nvdimm_map(XenNvdimmState *s, XenNvdimmExtent *e, bool add)
  * more than once.  Mappings go before permissions: Xen refuses to unmap
  * frames the domain may no longer access.  An extent Xen would not unmap
  * keeps its permission, and the claim stays (xen-nvdimm-host.c): the
- * domain may still reach that host memory until it is destroyed.
+ * domain may still reach that host memory until it is destroyed.  But a
+ * domain the toolstack destroyed first (libxl does not wait for the device
+ * model) has nothing left to unmap: then everything is released.
  */
 static void xen_nvdimm_teardown(XenNvdimmState *s)
 {
     g_autofree bool *stuck = NULL;
     XenNvdimmExtent *e;
+    bool gone = false;
     int rc;
 
     if (s->dma_mapped) {
@@ -131,8 +134,11 @@ static void xen_nvdimm_teardown(XenNvdimmState *s)
     }
     while (s->mapped) {
         e = &g_array_index(s->extents, XenNvdimmExtent, --s->mapped);
-        rc = xen_nvdimm_map(s, e, false);
-        if (rc) {
+        rc = gone ? 0 : xen_nvdimm_map(s, e, false);
+        if (rc && s->ops->domain_gone(s)) {
+            trace_xen_nvdimm_domain_gone(s->name, -rc);
+            gone = true;
+        } else if (rc) {
             error_report("xen-nvdimm '%s': cannot unmap SPA 0x%" PRIx64
                          "+0x%" PRIx64 " from guest address 0x%" PRIx64
                          ": %s", s->name, e->spa, e->size,
@@ -142,8 +148,12 @@ static void xen_nvdimm_teardown(XenNvdimmState *s)
     }
     while (s->permitted) {
         e = &g_array_index(s->extents, XenNvdimmExtent, --s->permitted);
-        rc = stuck[s->permitted] ? -EBUSY : xen_nvdimm_permit(s, e, false);
-        if (rc) {
+        rc = gone ? 0 : stuck[s->permitted] ? -EBUSY :
+             xen_nvdimm_permit(s, e, false);
+        if (rc && !stuck[s->permitted] && s->ops->domain_gone(s)) {
+            trace_xen_nvdimm_domain_gone(s->name, -rc);
+            gone = true;
+        } else if (rc) {
             if (!stuck[s->permitted]) {
                 error_report("xen-nvdimm '%s': cannot revoke access to SPA "
                              "0x%" PRIx64 "+0x%" PRIx64 ": %s", s->name,
@@ -151,6 +161,10 @@ static void xen_nvdimm_teardown(XenNvdimmState *s)
             }
             s->claim_kept = true;
         }
+    }
+    if (gone) {
+        /* What looked stuck went with the domain. */
+        s->claim_kept = false;
     }
     if (s->claim_kept && (s->claim_fd >= 0 || s->claim_record)) {
         error_report("xen-nvdimm '%s': the domain keeps access to host "
@@ -175,6 +189,8 @@ static void xen_nvdimm_teardown(XenNvdimmState *s)
     }
     g_clear_pointer(&s->extents, g_array_unref);
     g_clear_pointer(&s->bad_sources, g_array_unref);
+    g_clear_pointer(&s->bad_known, g_array_unref);
+    s->bad_asked = s->health_asked = 0;
     if (s->pmem) {
         s->pmem->in_use = false;
         s->pmem = NULL;
@@ -725,6 +741,11 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
         error_prepend(errp, "xen-nvdimm '%s': ", s->name);
         goto fail;
     }
+    if (s->file_pinned && s->label_size &&
+        !xen_nvdimm_file_labels_ok(s->pmem->fd, s->pmem->mem_path, errp)) {
+        error_prepend(errp, "xen-nvdimm '%s': ", s->name);
+        goto fail;
+    }
     xen_nvdimm_extents_coalesce(s->extents);
     if (!xen_nvdimm_extents_check(s->extents, s->data_size, errp)) {
         error_prepend(errp, "xen-nvdimm '%s': %s: ", s->name,
@@ -834,6 +855,8 @@ static const Property xen_nvdimm_properties[] = {
     DEFINE_PROP_UUID_NODEFAULT(XEN_NVDIMM_UUID_PROP, XenNvdimmState, uuid),
     DEFINE_PROP_UINT32("x-emu-fail-call", XenNvdimmState, emu_fail_call, 0),
     DEFINE_PROP_BOOL("x-emu-fail-unmap", XenNvdimmState, emu_fail_unmap,
+                     false),
+    DEFINE_PROP_BOOL("x-emu-domain-gone", XenNvdimmState, emu_domain_gone,
                      false),
     DEFINE_PROP_SIZE("x-emu-extent-size", XenNvdimmState, emu_extent_size, 0),
     DEFINE_PROP_STRING("x-emu-host-memory", XenNvdimmState, emu_host_memory),

@@ -1069,11 +1069,22 @@ static char *dsm_ars_records(QTestState *qts, uint32_t handle)
     return g_string_free(recs, false);
 }
 
+/* The host's answers serve the guest for a second (xen-nvdimm-media.c). */
+#define MEDIA_FRESH_US  G_USEC_PER_SEC
+
+/* Wait until the device asks the host again. */
+static void media_wait_stale(void)
+{
+    g_usleep(MEDIA_FRESH_US + MEDIA_FRESH_US / 10);
+}
+
 /*
  * What the emulated host knows of its media reaches the guest through
  * the _DSM: its bad sectors as guest ranges through the scrub, read anew
- * at each Start ARS, and its health through SMART.  A host that cannot
- * tell gives an error status, and QEMU serves on.
+ * at a Start ARS, and its health through SMART, but the host is asked at
+ * most once a second per device: a guest asking more often gets the last
+ * answer.  A host that cannot tell gives an error status, and QEMU serves
+ * on.
  */
 static void test_dsm_media(void)
 {
@@ -1100,6 +1111,7 @@ static void test_dsm_media(void)
     g_autofree char *want = NULL;
     g_autofree char *got = NULL;
     uint8_t out[4096];
+    int64_t asked;
 
     /* The root offers the scrub; only nv0's host gives health. */
     dsm_call(qts, 0, 0, NULL, 0, out);
@@ -1114,6 +1126,7 @@ static void test_dsm_media(void)
 
     /* Nothing scrubbed yet; then the host's list, as guest ranges. */
     g_assert_cmphex(dsm_ars(qts, 3, 0, 0, out), ==, 0x20000);
+    asked = g_get_monotonic_time();
     g_assert_cmphex(dsm_ars(qts, 2, gpa, BACKEND_SIZE, out), ==, 0);
     got = dsm_ars_records(qts, 1);
     want = g_strdup_printf("0x%" PRIx64 "+0x1200", gpa + 0x1400000);
@@ -1128,6 +1141,14 @@ static void test_dsm_media(void)
     g_assert_cmpuint(strlen(got), >, 0);
     g_assert_null(strchr(got, ' '));
     g_clear_pointer(&got, g_free);
+    /* A scrub within the second gets the last answer. */
+    g_assert_cmphex(dsm_ars(qts, 2, gpa, BACKEND_SIZE, out), ==, 0);
+    if (g_get_monotonic_time() - asked < MEDIA_FRESH_US / 2) {
+        got = dsm_ars_records(qts, 1);
+        g_assert_null(strchr(got, ' '));
+        g_clear_pointer(&got, g_free);
+    }
+    media_wait_stale();
     g_assert_cmphex(dsm_ars(qts, 2, gpa, BACKEND_SIZE, out), ==, 0);
     got = dsm_ars_records(qts, 1);
     /* Sectors 32767-32768 straddle two host extents: one guest range. */
@@ -1143,6 +1164,7 @@ static void test_dsm_media(void)
     g_clear_pointer(&got, g_free);
 
     /* SMART: the host's values, read when asked. */
+    asked = g_get_monotonic_time();
     g_assert_cmpuint(dsm_call(qts, 1, 1, NULL, 0, out), ==, 4 + 132);
     g_assert_cmpuint(ldl_le_p(out), ==, 0);
     g_assert_cmphex(ldl_le_p(out + 4), ==, 0x42f);
@@ -1155,6 +1177,12 @@ static void test_dsm_media(void)
     g_assert_true(g_file_set_contents(health, "shutdown-count 4\n", -1,
                                       NULL));
     dsm_call(qts, 1, 1, NULL, 0, out);
+    if (g_get_monotonic_time() - asked < MEDIA_FRESH_US / 2) {
+        g_assert_cmphex(ldl_le_p(out + 4), ==, 0x42f);
+        g_assert_cmpuint(ldl_le_p(out + 20), ==, 3);
+    }
+    media_wait_stale();
+    dsm_call(qts, 1, 1, NULL, 0, out);
     g_assert_cmphex(ldl_le_p(out + 4), ==, 0x20);
     g_assert_cmpuint(ldl_le_p(out + 20), ==, 4);
     g_assert_cmpuint(dsm_call(qts, 2, 1, NULL, 0, out), ==, 8);
@@ -1163,6 +1191,7 @@ static void test_dsm_media(void)
     /* The host cannot tell: error statuses, and QEMU goes on. */
     unlink(media);
     unlink(health);
+    media_wait_stale();
     g_assert_cmphex(dsm_ars(qts, 2, gpa, BACKEND_SIZE, out), ==, 3);
     dsm_call(qts, 1, 1, NULL, 0, out);
     g_assert_cmpuint(ldl_le_p(out), ==, 4);
@@ -1348,7 +1377,8 @@ static void test_claim_record(void)
 
 /*
  * When Xen will not unmap, the domain keeps its access and the claim
- * stays with it: the record outlives this QEMU and blocks the next one.
+ * stays with it: the record outlives this QEMU and blocks the next one,
+ * unless that one serves the same guest (the same "vm": a reboot).
  */
 static void test_claim_kept(void)
 {
@@ -1356,7 +1386,6 @@ static void test_claim_kept(void)
     g_autofree char *bad = NULL;
     g_autofree char *good = NULL;
     g_autofree char *record = NULL;
-    g_autofree char *perm = NULL;
     g_autofree char *text = NULL;
     g_auto(GStrv) kept = NULL;
 
@@ -1369,7 +1398,8 @@ static void test_claim_kept(void)
                           PM0_DEV("%s", ",x-emu-extent-size=16M,"
                                   "x-emu-fail-call=9,x-emu-fail-unmap=on"),
                           f->img[0]);
-    good = g_strdup_printf("-xen-domid 32 " PM0_DEV("%s", ""), f->img[0]);
+    good = g_strdup_printf("-xen-domid 33 " PM0_DEV("%s", ""), f->img[0]);
+    xs_write("/local/domain/32/vm", "/vm/4b1d");
     run_startup_error(f, bad, "xen-nvdimm 'pm0': the domain keeps access "
                          "to host memory it could not be made to give back; "
                          "the claim on it stays until the domain is "
@@ -1384,13 +1414,20 @@ static void test_claim_kept(void)
     kept = g_strsplit(record, " ", -1);
     g_assert_cmpuint(g_strv_length(kept), ==, 1);   /* 4 extents, in a row */
 
-    xs_write("/local/domain/32/vm", "/vm/4b1d");
     assert_startup_error(f, good, "is still mapped into domain 32");
+    /* Domain 33 is the same guest, rebooted: its own leftovers. */
+    xs_write("/local/domain/33/vm", "/vm/4b1d");
+    qtest_quit(start(f, good));
+    g_free(text);
+    g_assert_true(g_file_get_contents(f->trace, &text, NULL, NULL));
+    g_assert_nonnull(strstr(text, "xen_nvdimm_claim_own pm0: "
+                            "/local/domain/0/device-model/32/xen-nvdimm/nv0"));
+    xs_rm("/local/domain/33");
     /* The domain is destroyed: the toolstack removes its directories. */
     xs_rm("/local/domain/32");
     xs_rm("/local/domain/0/device-model/32");
     qtest_quit(start(f, good));
-    xs_rm("/local/domain/32");
+    xs_rm("/local/domain/33");
     g_unsetenv("XENSTORED_PATH");
     fixture_free(f);
 }

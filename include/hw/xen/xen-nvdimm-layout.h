@@ -55,8 +55,17 @@ int xen_nvdimm_extent_cmp(const void *a, const void *b);
 void xen_nvdimm_extents_coalesce(GArray *extents);
 
 /*
+ * The most extents one device may have.  Each costs two hypercalls at
+ * start and two at exit, a lock, a range in the xenstore record and a node
+ * in Xen's per-domain I/O memory rangeset, and realize must end well
+ * within libxl's 60 s start timeout.
+ */
+#define XEN_NVDIMM_MAX_EXTENTS  16384
+
+/*
  * Check that @extents cover backend bytes [0, size) in order, without gap or
- * overlap, each a non-empty run of whole pages that does not wrap.
+ * overlap, each a non-empty run of whole pages that does not wrap, and that
+ * there are at most XEN_NVDIMM_MAX_EXTENTS of them.
  */
 bool xen_nvdimm_extents_check(GArray *extents, uint64_t size, Error **errp);
 
@@ -153,5 +162,20 @@ bool xen_nvdimm_parse_health(const char *text, NvdimmXenHealth *h,
  * header and within the blob.
  */
 int xen_nvdimm_acpi_count_tables(const uint8_t *blob, size_t len);
+
+/*
+ * A token bucket of time: host work a guest triggers may take @share_pct
+ * percent of wall time, in bursts of at most @burst_ns.
+ */
+typedef struct XenNvdimmBudget {
+    int64_t left_ns;        /* time that work may still take */
+    int64_t at;             /* when it was last refilled; 0: never */
+} XenNvdimmBudget;
+
+/* Refill @b for the time up to @now; may work start? */
+bool xen_nvdimm_budget_left(XenNvdimmBudget *b, int64_t now,
+                            int64_t burst_ns, unsigned share_pct);
+/* Charge work that took @ns (it may overdraw the bucket). */
+void xen_nvdimm_budget_spend(XenNvdimmBudget *b, int64_t ns);
 
 #endif /* HW_XEN_XEN_NVDIMM_LAYOUT_H */

@@ -82,6 +82,13 @@ typedef struct XenNvdimmOps {
     int (*memory_mapping)(XenNvdimmState *s, uint64_t gfn, uint64_t mfn,
                           uint64_t nr, bool add);
 
+    /*
+     * Is the domain gone, or dying (the toolstack destroyed it: it never
+     * runs again, and Xen tears its mappings down itself)?  When unsure,
+     * false: only then may a failed unmap be taken for "nothing left".
+     */
+    bool (*domain_gone)(XenNvdimmState *s);
+
     /* Read guest memory below 4 GiB (for tables the toolstack put there). */
     bool (*guest_read)(uint64_t gpa, void *buf, size_t len, Error **errp);
 
@@ -109,6 +116,10 @@ char *xen_nvdimm_xs_read(const char *path, Error **errp);
 bool xen_nvdimm_xs_write_all(const char *const *paths,
                              const char *const *values, unsigned n,
                              Error **errp);
+/* The same, in @dir, all of it readable and writable by dom0 only. */
+bool xen_nvdimm_xs_write_private(const char *dir, const char *const *paths,
+                                 const char *const *values, unsigned n,
+                                 Error **errp);
 /* The children of @path; NULL, without error, if it does not exist. */
 char **xen_nvdimm_xs_directory(const char *path, Error **errp);
 bool xen_nvdimm_xs_rm(const char *path, Error **errp);
@@ -131,15 +142,14 @@ int xen_nvdimm_read_health(GArray *sources, NvdimmXenHealth *h,
 
 /*
  * A file backend is pinned before its extents are read (*@pinned in
- * xen_nvdimm_resolve_spa() says so): nobody can move or free its blocks
- * until xen_nvdimm_file_unpin().  Writes to a pinned file go through
- * xen_nvdimm_file_pwrite(), which returns like pwrite() (EAGAIN while
- * another process has the file open); @sync makes the data durable first.
+ * xen_nvdimm_resolve_spa() says so): nobody can move or free its blocks,
+ * nor unlink it, until xen_nvdimm_file_unpin().  Only a filesystem that
+ * writes to a pinned file through an open descriptor can hold its labels
+ * (xen_nvdimm_file_labels_ok()).
  */
 bool xen_nvdimm_file_pin(int fd, const char *path, Error **errp);
 void xen_nvdimm_file_unpin(int fd, const char *path);
-ssize_t xen_nvdimm_file_pwrite(int fd, const void *buf, size_t len,
-                               uint64_t off, bool sync);
+bool xen_nvdimm_file_labels_ok(int fd, const char *path, Error **errp);
 
 /*
  * The host's guards (xen-nvdimm-host.c): before any permission is granted,

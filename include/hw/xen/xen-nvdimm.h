@@ -11,6 +11,7 @@
 
 #include "hw/qdev-core.h"
 #include "exec/memory.h"
+#include "hw/acpi/nvdimm-xen-dsm.h"
 #include "system/hostmem-xen-pmem.h"
 #include "qemu/notify.h"
 #include "qemu/queue.h"
@@ -54,6 +55,8 @@ struct XenNvdimmState {
     uint32_t emu_fail_call;
     /* Emulated mode, for tests: make every unmap fail. */
     bool emu_fail_unmap;
+    /* Emulated mode, for tests: the domain is gone when QEMU exits. */
+    bool emu_domain_gone;
     /* Emulated mode, for tests: scatter the pmem in extents of this size. */
     uint64_t emu_extent_size;
     /* Emulated mode, for tests: the domain's memory reaches this far. */
@@ -78,16 +81,21 @@ struct XenNvdimmState {
     GArray *extents;            /* XenNvdimmExtent, in backend order */
     GArray *bad_sources;        /* XenNvdimmBadSource: the host's lists */
     bool has_health;            /* the host gives the DIMMs' health */
+    /* The host's last answers, and when it was asked (0: never). */
+    GArray *bad_known;          /* XenNvdimmRange: host ranges known bad */
+    int64_t bad_asked;
+    NvdimmXenHealth health;
+    int health_rc;              /* as XenNvdimmOps.health returned */
+    int64_t health_asked;
     unsigned permitted;         /* extents[0..permitted) have iomem access */
     unsigned mapped;            /* extents[0..mapped) are mapped */
     int claim_fd;               /* holds the host-wide locks, or -1 */
+    unsigned locked;            /* extents[0..locked) are locked there */
     int block_fd;               /* holds a block device exclusively, or -1 */
     char *claim_record;         /* our xenstore record, if written */
     bool claim_kept;            /* the domain may still reach host memory */
     bool file_pinned;           /* a file backend made immutable */
     bool label_failed;          /* a label write was lost: fail them all */
-    int64_t label_budget_ns;    /* time label writes may still take */
-    int64_t label_budget_at;    /* when the budget was last refilled */
     Notifier exit_notifier;
     MemoryRegion dma_mr;        /* on Xen: what QEMU's DMA finds there */
     bool dma_mapped;
