@@ -124,7 +124,8 @@ void xen_nvdimm_emu_detach(XenNvdimmState *s)
 
 /*
  * The data area in extents of x-emu-extent-size, laid out in host memory
- * in reverse order, or one extent when that is 0.
+ * in reverse order, x-emu-extent-gap apart, or one extent when the size
+ * is 0.
  */
 static bool emu_resolve(XenNvdimmState *s, int fd, const char *path,
                         uint64_t size, GArray *extents, GArray *sources,
@@ -132,21 +133,27 @@ static bool emu_resolve(XenNvdimmState *s, int fd, const char *path,
 {
     uint64_t step = s->emu_extent_size ?: size;
     uint64_t n = DIV_ROUND_UP(size, step);
+    uint64_t stride = step + s->emu_extent_gap;
 
-    if (!QEMU_IS_ALIGNED(step, XEN_NVDIMM_PAGE_SIZE)) {
-        error_setg(errp, "x-emu-extent-size must be a multiple of 4 KiB");
+    if (!QEMU_IS_ALIGNED(step | s->emu_extent_gap, XEN_NVDIMM_PAGE_SIZE)) {
+        error_setg(errp, "x-emu-extent-size and -gap must be multiples of "
+                   "4 KiB");
+        return false;
+    }
+    if (stride < step || n > EMU_SLOT_SIZE / stride) {
+        error_setg(errp, "the extents do not fit the emulated namespace");
         return false;
     }
     for (uint64_t i = 0; i < n; i++) {
         XenNvdimmExtent e = {
             .offset = i * step,
-            .spa = s->emu_spa + (n - 1 - i) * step,
+            .spa = s->emu_spa + (n - 1 - i) * stride,
             .size = MIN(step, size - i * step),
         };
 
         /* x-emu-alias: the last extent is the first's memory again. */
         if (s->emu_alias && n > 1 && i == n - 1) {
-            e.spa = s->emu_spa + (n - 1) * step;
+            e.spa = s->emu_spa + (n - 1) * stride;
         }
         g_array_append_val(extents, e);
     }

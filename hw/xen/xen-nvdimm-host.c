@@ -25,6 +25,7 @@
  */
 
 #include "qemu/osdep.h"
+#include <sys/random.h>
 #include "qemu/bswap.h"
 #include "qemu/cutils.h"
 #include "qemu/error-report.h"
@@ -39,6 +40,10 @@
 #define HOST_LOCKS          HOST_DIR "/claims"
 #define HOST_LOCKS_EMU      HOST_DIR "/emulated-claims"
 #define HOST_NFIT           "/sys/firmware/acpi/tables/NFIT"
+/* The host's secret for the NFIT serial numbers: root's alone, kept. */
+#define HOST_SECRET_DIR     "/var/lib/xen-nvdimm"
+#define HOST_SECRET         HOST_SECRET_DIR "/serial.key"
+#define HOST_SECRET_LEN     32
 
 /*
  * The lock file has HOLDER_LEN bytes per host page: a lock on host frames
@@ -117,10 +122,6 @@ bool xen_nvdimm_host_check(XenNvdimmState *s, GArray *bad, Error **errp)
 }
 
 /*
- * Locks
- */
-
-/*
  * Only root may lock or read the claims: a file that others can open lets
  * them block every start with a read lock, or learn who maps what.
  */
@@ -143,6 +144,96 @@ static bool host_lock_private(int fd, const char *path, bool dir,
     }
     return true;
 }
+
+/*
+ * The host secret: made once, from the kernel's random pool, and then read
+ * by every device model, so that serial numbers stay the same across
+ * restarts and reboots of the host.
+ */
+static bool host_secret(uint8_t *key, Error **errp)
+{
+    uint8_t fresh[HOST_SECRET_LEN];
+    int fd;
+
+    if (mkdir(HOST_SECRET_DIR, 0700) && errno != EEXIST) {
+        error_setg_errno(errp, errno, "cannot create %s", HOST_SECRET_DIR);
+        return false;
+    }
+    fd = open(HOST_SECRET, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        if (getrandom(fresh, sizeof(fresh), 0) != sizeof(fresh)) {
+            error_setg_errno(errp, errno, "cannot make a host secret");
+            return false;
+        }
+        fd = open(HOST_SECRET, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+                  O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            bool ok = qemu_write_full(fd, fresh, sizeof(fresh)) ==
+                      sizeof(fresh) && !qemu_fdatasync(fd);
+
+            close(fd);
+            if (!ok) {
+                error_setg_errno(errp, errno, "cannot write %s", HOST_SECRET);
+                unlink(HOST_SECRET);
+                return false;
+            }
+        } else if (errno != EEXIST) {
+            error_setg_errno(errp, errno, "cannot create %s", HOST_SECRET);
+            return false;
+        }
+        /* Made here or by a device model racing us: read what won. */
+        fd = open(HOST_SECRET, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    }
+    if (fd < 0) {
+        error_setg_errno(errp, errno, "cannot open %s", HOST_SECRET);
+        return false;
+    }
+    if (!host_lock_private(fd, HOST_SECRET, false, errp)) {
+        close(fd);
+        return false;
+    }
+    if (read(fd, key, HOST_SECRET_LEN) != HOST_SECRET_LEN) {
+        error_setg(errp, "%s is not a %d-byte secret", HOST_SECRET,
+                   HOST_SECRET_LEN);
+        close(fd);
+        return false;
+    }
+    close(fd);
+    return true;
+}
+
+/*
+ * A serial number that tells nothing of where the data lives: a keyed hash
+ * (HMAC-SHA-256 with the host secret) of the first extent's host address
+ * and the size, so the same configuration keeps its identity.
+ */
+bool xen_nvdimm_host_serial(XenNvdimmState *s, uint32_t *serial,
+                            Error **errp)
+{
+    XenNvdimmExtent *e = &g_array_index(s->extents, XenNvdimmExtent, 0);
+    uint8_t key[HOST_SECRET_LEN], msg[16], digest[32];
+    gsize len = sizeof(digest);
+    GHmac *hmac;
+
+    if (!host_secret(key, errp)) {
+        error_prepend(errp, "the NFIT serial number: ");
+        error_append_hint(errp, "Or give the device a uuid=, from which "
+                          "its serial number derives instead.\n");
+        return false;
+    }
+    stq_le_p(msg, e->spa);
+    stq_le_p(msg + 8, s->data_size);
+    hmac = g_hmac_new(G_CHECKSUM_SHA256, key, sizeof(key));
+    g_hmac_update(hmac, msg, sizeof(msg));
+    g_hmac_get_digest(hmac, digest, &len);
+    g_hmac_unref(hmac);
+    *serial = ldl_le_p(digest);
+    return true;
+}
+
+/*
+ * Locks
+ */
 
 static bool host_lock_open(XenNvdimmState *s, Error **errp)
 {

@@ -384,22 +384,24 @@ static bool xen_nvdimm_place_data(XenNvdimmState *s, Error **errp)
 
 /*
  * The serial number of the DIMM's NFIT control region, which Linux makes
- * part of the NVDIMM's unique id: from uuid= if set, else from where the
- * data lives in host memory, so the same configuration always gets the
- * same identity.  Never 0, which would mean "derive from the slot".
+ * part of the NVDIMM's unique id: from uuid= if set, else a keyed hash of
+ * where the data lives (xen_nvdimm_host_serial()), so the same
+ * configuration always gets the same identity.  Never 0, which would mean
+ * "derive from the slot".
  */
-static uint32_t xen_nvdimm_serial(XenNvdimmState *s)
+static bool xen_nvdimm_serial(XenNvdimmState *s, Error **errp)
 {
-    XenNvdimmExtent *e = &g_array_index(s->extents, XenNvdimmExtent, 0);
     uint32_t serial;
 
     if (!qemu_uuid_is_null(&s->uuid)) {
         serial = qemu_xxhash4(ldq_be_p(s->uuid.data),
                               ldq_be_p(s->uuid.data + 8));
-    } else {
-        serial = qemu_xxhash4(e->spa, s->data_size);
+    } else if (!xen_nvdimm_host_serial(s, &serial, errp)) {
+        error_prepend(errp, "xen-nvdimm '%s': ", s->name);
+        return false;
     }
-    return serial ?: 1;
+    s->serial = serial ?: 1;
+    return true;
 }
 
 /* Everything about the command line that can be checked up front. */
@@ -766,8 +768,8 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
         goto fail;
     }
 
-    s->serial = xen_nvdimm_serial(s);
-    if (!xen_nvdimm_media_init(s, errp) || !xen_nvdimm_place_data(s, errp)) {
+    if (!xen_nvdimm_serial(s, errp) || !xen_nvdimm_media_init(s, errp) ||
+        !xen_nvdimm_place_data(s, errp)) {
         goto fail;
     }
     s->exit_notifier.notify = xen_nvdimm_exit_notify;
@@ -859,6 +861,7 @@ static const Property xen_nvdimm_properties[] = {
     DEFINE_PROP_BOOL("x-emu-domain-gone", XenNvdimmState, emu_domain_gone,
                      false),
     DEFINE_PROP_SIZE("x-emu-extent-size", XenNvdimmState, emu_extent_size, 0),
+    DEFINE_PROP_SIZE("x-emu-extent-gap", XenNvdimmState, emu_extent_gap, 0),
     DEFINE_PROP_STRING("x-emu-host-memory", XenNvdimmState, emu_host_memory),
     DEFINE_PROP_STRING("x-emu-badblocks", XenNvdimmState, emu_badblocks),
     DEFINE_PROP_STRING("x-emu-health", XenNvdimmState, emu_health),

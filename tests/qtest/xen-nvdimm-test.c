@@ -1432,6 +1432,281 @@ static void test_claim_kept(void)
     fixture_free(f);
 }
 
+static gint str_ptr_cmp(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The host ranges of the traced extents, "0xSTART+0xSIZE", sorted. */
+static GPtrArray *traced_ranges(Fixture *f)
+{
+    g_autofree char *text = NULL;
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    const char *p;
+
+    g_assert_true(g_file_get_contents(f->trace, &text, NULL, NULL));
+    for (p = text; (p = strstr(p, "xen_nvdimm_extent ")); p++) {
+        uint64_t spa, size;
+
+        p = strstr(p, " spa ");
+        spa = g_ascii_strtoull(p + 5, NULL, 16);
+        p = strstr(p, " size ");
+        size = g_ascii_strtoull(p + 6, NULL, 16);
+        g_ptr_array_add(out, g_strdup_printf("0x%" PRIx64 "+0x%" PRIx64,
+                                             spa, size));
+    }
+    g_ptr_array_sort(out, str_ptr_cmp);
+    return out;
+}
+
+/*
+ * A device whose host memory is in many pieces with gaps between: its
+ * record names exactly those pieces (64 a key, the rest in sub-keys), never
+ * the gaps, so another tenant's memory there is not refused; the record
+ * is dom0's alone; and a record of another domain is found in a sub-key.
+ */
+static void test_claim_record_ranges(void)
+{
+    const char *dir = "/local/domain/0/device-model/34/xen-nvdimm";
+    Fixture *f;
+    g_autofree char *args = NULL;
+    g_autofree char *args2 = NULL;
+    g_autofree char *perms = NULL;
+    g_auto(GStrv) lines = NULL;
+    g_autoptr(GPtrArray) recorded = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) mapped = NULL;
+    g_autofree char *gap = NULL;
+    g_autofree char *expect = NULL;
+    QTestState *qts;
+    uint64_t spa, end;
+
+    if (!have_xenstore()) {
+        return;
+    }
+    f = fixture_new();
+    /* 256 extents of 256 KiB, 4 KiB of host memory between each two. */
+    args = g_strdup_printf("-xen-domid 34 "
+                           PM0_DEV("%s", ",x-emu-extent-size=256K,"
+                                   "x-emu-extent-gap=4K"), f->img[0]);
+    /* A toolstack that lets the guest read its device model's directory. */
+    xs_write("/local/domain/0/device-model/34", "");
+    g_free(xs("xenstore-chmod", "/local/domain/0/device-model/34", "r34"));
+    qts = start(f, args);
+    for (unsigned i = 0; i < 5; i++) {
+        g_autofree char *key = i ? g_strdup_printf("%s/nv0/%u", dir, i) :
+                                   g_strdup_printf("%s/nv0", dir);
+        g_autofree char *text = xs("xenstore-read", key, NULL);
+        g_auto(GStrv) words = NULL;
+
+        if (i == 4) {
+            g_assert_null(text);
+            break;
+        }
+        g_assert_nonnull(text);
+        words = g_strsplit(text, " ", -1);
+        g_assert_cmpuint(g_strv_length(words), ==, 64);
+        for (char **w = words; *w; w++) {
+            g_ptr_array_add(recorded, g_strdup(*w));
+        }
+    }
+    /* The record, every key of it, is dom0's alone: "(n0)". */
+    perms = xs("xenstore-ls", "-p", dir);
+    g_assert_nonnull(perms);
+    lines = g_strsplit(perms, "\n", -1);
+    g_assert_cmpuint(g_strv_length(lines), ==, 1 + 1 + 3);  /* vm, nv0/1-3 */
+    for (char **l = lines; *l; l++) {
+        g_assert_true(g_str_has_suffix(*l, "(n0)"));
+    }
+    g_free(perms);
+    perms = xs("xenstore-ls", "-p", "/local/domain/0/device-model/34");
+    g_assert_true(g_str_has_prefix(perms, "xen-nvdimm = "));
+    g_assert_nonnull(strstr(perms, " (n0)\n"));
+    qtest_quit(qts);
+    xs_rm("/local/domain/34");
+    mapped = traced_ranges(f);
+    g_ptr_array_sort(recorded, str_ptr_cmp);
+    g_assert_cmpuint(recorded->len, ==, 256);
+    g_assert_cmpuint(mapped->len, ==, 256);
+    for (guint i = 0; i < mapped->len; i++) {
+        g_assert_cmpstr(recorded->pdata[i], ==, mapped->pdata[i]);
+    }
+
+    /* Domain 7 lives and holds a gap between two of our extents: no clash. */
+    spa = g_ascii_strtoull(mapped->pdata[0], NULL, 16);
+    end = spa + 256 * KiB;
+    gap = g_strdup_printf("0x%" PRIx64 "+0x1000", end);
+    xs_write("/local/domain/7/vm", "/vm/0b5e55ed");
+    xs_write("/local/domain/0/device-model/7/xen-nvdimm/vm", "/vm/0b5e55ed");
+    xs_write("/local/domain/0/device-model/7/xen-nvdimm/nv5", gap);
+    qtest_quit(start(f, args));
+    xs_rm("/local/domain/34");
+    /* ... and one of our extents, in a sub-key: refused. */
+    xs_write("/local/domain/0/device-model/7/xen-nvdimm/nv5/2",
+             mapped->pdata[1]);
+    args2 = g_strdup_printf("-xen-domid 36 " PM0_DEV("%s", ",x-emu-extent-size=256K,"
+                            "x-emu-extent-gap=4K"), f->img[0]);
+    expect = g_strdup_printf("is still mapped into domain 7 (xenstore "
+                             "/local/domain/0/device-model/7/xen-nvdimm/nv5)");
+    assert_startup_error(f, args2, expect);
+    xs_rm("/local/domain/0/device-model/7");
+    xs_rm("/local/domain/7");
+    xs_rm("/local/domain/0/device-model/34");
+    g_unsetenv("XENSTORED_PATH");
+    fixture_free(f);
+}
+
+/*
+ * libxl destroys the domain without waiting for the device model: then
+ * the unmaps fail for want of a domain, and nothing is left to hold.  The
+ * claim goes, and the next guest gets the memory.
+ */
+static void test_claim_domain_gone(void)
+{
+    const char *key = "/local/domain/0/device-model/35/xen-nvdimm/nv0";
+    Fixture *f;
+    g_autofree char *args = NULL;
+    g_autofree char *next = NULL;
+    g_autofree char *text = NULL;
+    g_autofree char *record = NULL;
+    QTestState *qts;
+
+    if (!have_xenstore()) {
+        return;
+    }
+    f = fixture_new();
+    args = g_strdup_printf("-xen-domid 35 "
+                           PM0_DEV("%s", ",x-emu-extent-size=16M,"
+                                   "x-emu-domain-gone=on"), f->img[0]);
+    next = g_strdup_printf("-xen-domid 37 " PM0_DEV("%s", ""), f->img[0]);
+    xs_write("/local/domain/35/vm", "/vm/d0e5");
+    qts = start(f, args);
+    record = xs("xenstore-read", key, NULL);
+    g_assert_nonnull(record);
+    qtest_quit(qts);
+    g_assert_true(g_file_get_contents(f->trace, &text, NULL, NULL));
+    g_assert_nonnull(strstr(text, "xen_nvdimm_domain_gone pm0: errno 3"));
+    g_assert_nonnull(strstr(text, "xen_nvdimm_claim_released pm0"));
+    g_assert_null(strstr(text, "xen_nvdimm_claim_kept"));
+    g_assert_null(xs("xenstore-read", key, NULL));
+    /* The domain is still listed (its destruction is under way). */
+    qtest_quit(start(f, next));
+    xs_rm("/local/domain/35");
+    g_unsetenv("XENSTORED_PATH");
+    fixture_free(f);
+}
+
+/*
+ * xenstore errors while reading other domains' records fail the start
+ * cleanly, however many of them there are.
+ */
+static void test_claim_xenstore_errors(void)
+{
+    const char *fails[][2] = {
+        { "/local/domain/7", "cannot read the claims of other domains: "
+          "cannot read xenstore /local/domain/7: Permission denied" },
+        { "/local/domain/0/device-model/7/xen-nvdimm/nv",
+          "cannot read the claims of other domains: cannot read xenstore "
+          "/local/domain/0/device-model/7/xen-nvdimm/nv3: Permission "
+          "denied" },
+    };
+    Fixture *f;
+    g_autofree char *args = NULL;
+    g_autofree char *range = NULL;
+    CallLog log;
+
+    if (!have_xenstore()) {
+        return;
+    }
+    f = fixture_new();
+    args = g_strdup_printf("-xen-domid 38 " PM0_DEV("%s", ""), f->img[0]);
+    qtest_quit(start(f, args));
+    range = g_strdup_printf("0x%" PRIx64 "+0x1000", traced_spa(f));
+    xs_write("/local/domain/7/vm", "/vm/0b5e55ed");
+    xs_write("/local/domain/0/device-model/7/xen-nvdimm/vm", "/vm/0b5e55ed");
+    xs_write("/local/domain/0/device-model/7/xen-nvdimm/nv3", range);
+    xs_write("/local/domain/0/device-model/7/xen-nvdimm/nv4", range);
+    for (size_t i = 0; i < ARRAY_SIZE(fails); i++) {
+        xs_write("/standin/fail-prefix", fails[i][0]);
+        log = assert_startup_error(f, args, fails[i][1]);
+        assert_balanced(&log);
+        xs_rm("/standin");
+    }
+    xs_rm("/local/domain/0/device-model/7");
+    xs_rm("/local/domain/7");
+    g_unsetenv("XENSTORED_PATH");
+    fixture_free(f);
+}
+
+#define EMU_CLAIMS "/run/xen-nvdimm/emulated-claims"
+
+/* The holder name at a host address's place in the claims file. */
+static uint64_t claims_holder(uint64_t spa)
+{
+    int fd = open(EMU_CLAIMS, O_RDONLY);
+    uint64_t who = 0;
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(pread(fd, &who, sizeof(who), (spa >> 12) * 8), >=, 0);
+    close(fd);
+    return who;
+}
+
+/*
+ * The claims file is root's alone, never reached through a symlink, and
+ * holder names are wiped (their pages given back) when a claim goes.
+ */
+static void test_claims_file(void)
+{
+    Fixture *f = fixture_new();
+    g_autofree char *args = g_strdup_printf(PM0_DEV("%s", ""), f->img[0]);
+    QTestState *qts;
+    uint64_t spa;
+
+    qtest_quit(start(f, args));
+    spa = traced_spa(f);
+    qts = start(f, args);
+    g_assert_cmphex(claims_holder(spa), ==,
+                    (uint64_t)qtest_pid(qts) << 32);
+    qtest_quit(qts);
+    g_assert_cmphex(claims_holder(spa), ==, 0);
+
+    g_assert_cmpint(chmod(EMU_CLAIMS, 0644), ==, 0);
+    run_startup_error(f, args, "the host-wide claims: " EMU_CLAIMS " must "
+                      "be a regular file owned by uid 0 with no access for "
+                      "group or others (it is mode 0644, uid 0)");
+    g_assert_cmpint(chmod(EMU_CLAIMS, 0600), ==, 0);
+    g_assert_cmpint(rename(EMU_CLAIMS, EMU_CLAIMS ".saved"), ==, 0);
+    g_assert_cmpint(symlink(f->img[1], EMU_CLAIMS), ==, 0);
+    run_startup_error(f, args, "cannot open " EMU_CLAIMS ": Too many levels "
+                      "of symbolic links");
+    g_assert_cmpint(unlink(EMU_CLAIMS), ==, 0);
+    g_assert_cmpint(rename(EMU_CLAIMS ".saved", EMU_CLAIMS), ==, 0);
+    qtest_quit(start(f, args));
+    fixture_free(f);
+}
+
+/* More extents than a device may have are refused before any claim. */
+static void test_extent_limit(void)
+{
+    Fixture *f = fixture_new();
+    g_autofree char *big = g_build_filename(f->dir, "big.img", NULL);
+    g_autofree char *args = NULL;
+    int fd = open(big, O_RDWR | O_CREAT, 0600);
+    CallLog log;
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(ftruncate(fd, 128 * MiB), ==, 0);
+    close(fd);
+    args = g_strdup_printf("-object memory-backend-xen-pmem,id=pm0,size=128M,"
+                           "mem-path=%s -device xen-nvdimm,id=nv0,memdev=pm0,"
+                           "x-emu-extent-size=4K", big);
+    log = assert_startup_error(f, args, "it lies in 32768 separate runs of "
+                               "host memory, more than the 16384 a device "
+                               "may have");
+    g_assert_cmpuint(log.calls, ==, 0);
+    fixture_free(f);
+}
+
 typedef struct BadConfig {
     const char *name;
     const char *args;       /* %1$s, %2$s: two backing files */
@@ -1564,7 +1839,7 @@ static const BadConfig bad_configs[] = {
       "xen-nvdimm 'pm1': %1$s: host memory 0x" },
     { "emu-extent-unaligned",
       PM0 "-device xen-nvdimm,memdev=pm0,x-emu-extent-size=1000",
-      "x-emu-extent-size must be a multiple of 4 KiB" },
+      "x-emu-extent-size and -gap must be multiples of 4 KiB" },
 };
 
 static void test_bad_config(const void *data)
@@ -1652,6 +1927,13 @@ int main(int argc, char **argv)
                    test_claim_two_processes);
     qtest_add_func("/xen-nvdimm/claim-record", test_claim_record);
     qtest_add_func("/xen-nvdimm/claim-kept", test_claim_kept);
+    qtest_add_func("/xen-nvdimm/claim-record-ranges",
+                   test_claim_record_ranges);
+    qtest_add_func("/xen-nvdimm/claim-domain-gone", test_claim_domain_gone);
+    qtest_add_func("/xen-nvdimm/claim-xenstore-errors",
+                   test_claim_xenstore_errors);
+    qtest_add_func("/xen-nvdimm/claims-file", test_claims_file);
+    qtest_add_func("/xen-nvdimm/extent-limit", test_extent_limit);
     for (size_t i = 0; i < ARRAY_SIZE(bad_configs); i++) {
         g_autofree char *path = g_strdup_printf("/xen-nvdimm/bad-config/%s",
                                                 bad_configs[i].name);

@@ -112,6 +112,84 @@ static void test_check(void)
     }
 }
 
+/* At most XEN_NVDIMM_MAX_EXTENTS extents, however small. */
+static void test_check_limit(void)
+{
+    for (unsigned n = XEN_NVDIMM_MAX_EXTENTS; n <= XEN_NVDIMM_MAX_EXTENTS + 1;
+         n++) {
+        g_autoptr(GArray) a = g_array_new(false, false,
+                                          sizeof(XenNvdimmExtent));
+        Error *err = NULL;
+
+        for (unsigned i = 0; i < n; i++) {
+            /* Every other page: nothing coalesces. */
+            XenNvdimmExtent e = { i * 4 * KiB, 0x100000000ULL + i * 8 * KiB,
+                                  4 * KiB };
+
+            g_array_append_val(a, e);
+        }
+        xen_nvdimm_extents_coalesce(a);
+        g_assert_cmpuint(a->len, ==, n);
+        if (n == XEN_NVDIMM_MAX_EXTENTS) {
+            g_assert_true(xen_nvdimm_extents_check(a, n * 4 * KiB, &err));
+            g_assert_null(err);
+            continue;
+        }
+        g_assert_false(xen_nvdimm_extents_check(a, n * 4 * KiB, &err));
+        g_assert_cmpstr(error_get_pretty(err), ==, "it lies in 16385 "
+                        "separate runs of host memory, more than the 16384 "
+                        "a device may have");
+        error_free(err);
+    }
+}
+
+/*
+ * The time budget: a burst at first, spent work counts, refills at the
+ * share of elapsed time, never beyond the burst, and a clock that goes
+ * back gives nothing.
+ */
+static void test_budget(void)
+{
+    const int64_t burst = 200 * 1000 * 1000, t0 = 1000 * 1000 * 1000;
+    XenNvdimmBudget b = { 0 };
+
+    g_assert_true(xen_nvdimm_budget_left(&b, t0, burst, 10));
+    g_assert_cmpint(b.left_ns, ==, burst);
+    xen_nvdimm_budget_spend(&b, burst - 1);
+    g_assert_true(xen_nvdimm_budget_left(&b, t0, burst, 10));
+    xen_nvdimm_budget_spend(&b, 50);
+    g_assert_cmpint(b.left_ns, ==, -49);
+    g_assert_false(xen_nvdimm_budget_left(&b, t0, burst, 10));
+    /* 10% of 400 ns is 40: still overdrawn; 10% of 500 more clears it. */
+    g_assert_false(xen_nvdimm_budget_left(&b, t0 + 400, burst, 10));
+    g_assert_cmpint(b.left_ns, ==, -9);
+    g_assert_true(xen_nvdimm_budget_left(&b, t0 + 900, burst, 10));
+    g_assert_cmpint(b.left_ns, ==, 41);
+    /* Back in time: no refill, and the mark does not move back. */
+    g_assert_true(xen_nvdimm_budget_left(&b, t0, burst, 10));
+    g_assert_cmpint(b.left_ns, ==, 41);
+    g_assert_cmpint(b.at, ==, t0 + 900);
+    /* An hour idle refills the burst, no more. */
+    g_assert_true(xen_nvdimm_budget_left(&b, t0 + 3600 * burst, burst, 10));
+    g_assert_cmpint(b.left_ns, ==, burst);
+    /* Sustained: in 10 s of steady work, at most 1 s plus the burst. */
+    {
+        XenNvdimmBudget w = { 0 };
+        int64_t busy = 0;
+
+        for (int64_t now = t0; now < t0 + 10 * 1000 * 1000 * 1000LL;
+             now += 1000 * 1000) {
+            if (xen_nvdimm_budget_left(&w, now, burst, 10)) {
+                xen_nvdimm_budget_spend(&w, 1000 * 1000);
+                busy += 1000 * 1000;
+                now += 1000 * 1000;
+            }
+        }
+        g_assert_cmpint(busy, <=, 1000 * 1000 * 1000LL + burst + 1000 * 1000);
+        g_assert_cmpint(busy, >=, 1000 * 1000 * 1000LL);
+    }
+}
+
 static void test_congruence(void)
 {
     uint64_t phase, align;
@@ -558,6 +636,8 @@ int main(int argc, char **argv)
     g_test_add_func("/xen-nvdimm/layout/coalesce", test_coalesce);
     g_test_add_func("/xen-nvdimm/layout/sort", test_sort);
     g_test_add_func("/xen-nvdimm/layout/check", test_check);
+    g_test_add_func("/xen-nvdimm/layout/check-limit", test_check_limit);
+    g_test_add_func("/xen-nvdimm/layout/budget", test_budget);
     g_test_add_func("/xen-nvdimm/layout/congruence", test_congruence);
     g_test_add_func("/xen-nvdimm/layout/place", test_place);
     g_test_add_func("/xen-nvdimm/layout/check-gpa", test_check_gpa);

@@ -160,6 +160,9 @@ bool xen_nvdimm_file_labels_ok(int fd, const char *path, Error **errp);
 bool xen_nvdimm_host_check(XenNvdimmState *s, GArray *bad, Error **errp);
 bool xen_nvdimm_host_claim(XenNvdimmState *s, Error **errp);
 void xen_nvdimm_host_release(XenNvdimmState *s);
+/* The DIMM's NFIT serial number when it has no uuid=: reveals no address. */
+bool xen_nvdimm_host_serial(XenNvdimmState *s, uint32_t *serial,
+                            Error **errp);
 /* The persistent-memory ranges of the host firmware's NFIT, from sysfs. */
 bool xen_nvdimm_host_nfit(GArray *nfit, Error **errp);
 /*

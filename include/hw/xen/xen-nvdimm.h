@@ -59,6 +59,8 @@ struct XenNvdimmState {
     bool emu_domain_gone;
     /* Emulated mode, for tests: scatter the pmem in extents of this size. */
     uint64_t emu_extent_size;
+    /* Emulated mode, for tests: ... with this much host memory between. */
+    uint64_t emu_extent_gap;
     /* Emulated mode, for tests: the domain's memory reaches this far. */
     uint64_t emu_max_gpa;
     /* Emulated mode, for tests: two extents on the same host memory. */
