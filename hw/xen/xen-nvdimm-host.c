@@ -464,9 +464,11 @@ static bool record_hit(XenNvdimmState *s, const char *key,
 
 /*
  * Refuse host memory that a domain still holds according to the records,
- * whether or not its device model is still there to hold the lock.  This
- * QEMU's own devices hold their locks; records of an earlier domain of the
- * same guest (the same "vm": a reboot) are its own leftovers.
+ * whether or not its device model is still there to hold the lock.  Records
+ * of an earlier domain of the same guest (another domid with the same "vm":
+ * a reboot) are its own leftovers.  Another device model's record for our
+ * own domain is not: its key would be overwritten, and then removed while
+ * the domain still maps that memory.
  */
 static bool records_check(XenNvdimmState *s, const char *our_vm,
                           Error **errp)
@@ -482,9 +484,6 @@ static bool records_check(XenNvdimmState *s, const char *our_vm,
         g_autofree char *vm = NULL;
         g_auto(GStrv) keys = NULL;
 
-        if (!strcmp(*d, our_domid)) {
-            continue;
-        }
         keys = xen_nvdimm_xs_directory(dir, errp);
         vm = keys ? xen_nvdimm_xs_read(vm_key, errp) : NULL;
         if (!vm) {
@@ -498,7 +497,7 @@ static bool records_check(XenNvdimmState *s, const char *our_vm,
             if (!g_str_has_prefix(*k, "nv") || !record_hit(s, key, &hit, errp)) {
                 continue;
             }
-            if (our_vm[0] && !strcmp(vm, our_vm)) {
+            if (strcmp(*d, our_domid) && our_vm[0] && !strcmp(vm, our_vm)) {
                 trace_xen_nvdimm_claim_own(s->name, key);
                 continue;
             }

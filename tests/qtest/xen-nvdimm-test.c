@@ -730,10 +730,14 @@ static uint32_t nfit_serial(Fixture *f, const char *img, const char *props)
  * keeps the same identity across restarts, and another backend gets
  * another.
  */
+#define HOST_SECRET "/var/lib/xen-nvdimm/serial.key"
+
 static void test_nfit_serial(void)
 {
     const char *uuid1 = ",uuid=6e7d3c47-0a5b-4d7e-9a55-2d2e7d6d1a01";
     const char *uuid2 = ",uuid=6e7d3c47-0a5b-4d7e-9a55-2d2e7d6d1a02";
+    uint32_t serial, other;
+    struct stat st;
     Fixture *f;
 
     if (!have_xenstore()) {
@@ -748,6 +752,19 @@ static void test_nfit_serial(void)
                     nfit_serial(f, f->img[1], uuid1));
     g_assert_cmphex(nfit_serial(f, f->img[0], uuid1), !=,
                     nfit_serial(f, f->img[0], uuid2));
+    /*
+     * Without uuid=, the serial is keyed with the host's secret (root's
+     * alone): another secret, another serial; the same, the same again.
+     */
+    g_assert_cmpint(stat(HOST_SECRET, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+    g_assert_cmpint(st.st_size, ==, 32);
+    serial = nfit_serial(f, f->img[0], "");
+    g_assert_cmpint(rename(HOST_SECRET, HOST_SECRET ".saved"), ==, 0);
+    other = nfit_serial(f, f->img[0], "");
+    g_assert_cmpint(rename(HOST_SECRET ".saved", HOST_SECRET), ==, 0);
+    g_assert_cmphex(other, !=, serial);
+    g_assert_cmphex(nfit_serial(f, f->img[0], ""), ==, serial);
     g_unsetenv("XENSTORED_PATH");
     fixture_free(f);
 }
@@ -1385,6 +1402,7 @@ static void test_claim_kept(void)
     Fixture *f;
     g_autofree char *bad = NULL;
     g_autofree char *good = NULL;
+    g_autofree char *same = NULL;
     g_autofree char *record = NULL;
     g_autofree char *text = NULL;
     g_auto(GStrv) kept = NULL;
@@ -1415,6 +1433,11 @@ static void test_claim_kept(void)
     g_assert_cmpuint(g_strv_length(kept), ==, 1);   /* 4 extents, in a row */
 
     assert_startup_error(f, good, "is still mapped into domain 32");
+    xs_write("/local/domain/33/vm", "/vm/0da");
+    assert_startup_error(f, good, "is still mapped into domain 32");
+    /* A second device model of domain 32 would overwrite the record. */
+    same = g_strdup_printf("-xen-domid 32 " PM0_DEV("%s", ""), f->img[0]);
+    assert_startup_error(f, same, "is still mapped into domain 32");
     /* Domain 33 is the same guest, rebooted: its own leftovers. */
     xs_write("/local/domain/33/vm", "/vm/4b1d");
     qtest_quit(start(f, good));
