@@ -1648,6 +1648,10 @@ static void test_claim_xenstore_errors(void)
     xs_write("/local/domain/0/device-model/7/xen-nvdimm/vm", "/vm/0b5e55ed");
     xs_write("/local/domain/0/device-model/7/xen-nvdimm/nv3", range);
     xs_write("/local/domain/0/device-model/7/xen-nvdimm/nv4", range);
+    /* Another domain's records, read after domain 7's. */
+    xs_write("/local/domain/8/vm", "/vm/8");
+    xs_write("/local/domain/0/device-model/8/xen-nvdimm/vm", "/vm/8");
+    xs_write("/local/domain/0/device-model/8/xen-nvdimm/nv0", range);
     for (size_t i = 0; i < ARRAY_SIZE(fails); i++) {
         xs_write("/standin/fail-prefix", fails[i][0]);
         log = assert_startup_error(f, args, fails[i][1]);
@@ -1656,6 +1660,8 @@ static void test_claim_xenstore_errors(void)
     }
     xs_rm("/local/domain/0/device-model/7");
     xs_rm("/local/domain/7");
+    xs_rm("/local/domain/0/device-model/8");
+    xs_rm("/local/domain/8");
     g_unsetenv("XENSTORED_PATH");
     fixture_free(f);
 }
