@@ -26,6 +26,7 @@
 #include "exec/address-spaces.h"
 #include "hw/boards.h"
 #include "hw/i386/x86.h"
+#include "hw/xen/xen.h"
 #include "hw/xen/xen-nvdimm-ops.h"
 #include "trace.h"
 
@@ -459,6 +460,37 @@ static bool emu_domain_gone(XenNvdimmState *s)
     return s->emu_domain_gone;
 }
 
+/*
+ * The emulated domain lives while its xenstore directory does: a test
+ * destroys it by removing that, as libxl does.  The first call, in the
+ * guardian process, makes it if need be (a toolstack would have) on a
+ * connection of its own.  The emulated world ends with the stand-in.
+ */
+static bool emu_guard_domain_gone(XenNvdimmState *s, bool *gone,
+                                  Error **errp)
+{
+    static bool started;
+    g_autofree char *dir = g_strdup_printf("/local/domain/%u", xen_domid);
+    g_autofree char *key = g_strdup_printf("%s/domid", dir);
+    g_autofree char *value = g_strdup_printf("%u", xen_domid);
+    g_autofree char *node = NULL;
+    Error *err = NULL;
+
+    if (!started) {
+        const char *k = key, *v = value;
+
+        xen_nvdimm_xs_forget();
+        started = true;
+        if (!xen_nvdimm_xs_write_all(&k, &v, 1, errp)) {
+            return false;
+        }
+    }
+    node = xen_nvdimm_xs_read(dir, &err);
+    *gone = !node;
+    error_free(err);
+    return true;
+}
+
 static bool emu_guest_read(uint64_t gpa, void *buf, size_t len,
                            Error **errp)
 {
@@ -519,6 +551,7 @@ const XenNvdimmOps xen_nvdimm_emu_ops = {
     .iomem_permission = emu_iomem_permission,
     .memory_mapping = emu_memory_mapping,
     .domain_gone = emu_domain_gone,
+    .guard_domain_gone = emu_guard_domain_gone,
     .guest_read = emu_guest_read,
     .guest_place = emu_guest_place,
     .guest_page = emu_guest_page,

@@ -54,6 +54,11 @@
  * every Linux filesystem allows (it stays sparse).
  */
 #define HOLDER_LEN          8
+#define HOLDER_UNKNOWN      UINT32_MAX
+
+/* How long a start waits for a lock that is about to go, and how often. */
+#define HOST_LOCK_WAIT_US   (5 * G_USEC_PER_SEC)
+#define HOST_LOCK_RETRY_US  (G_USEC_PER_SEC / 10)
 
 /* A xenstore record holds at most this many host ranges (4 KiB values). */
 #define RECORD_RANGES       64
@@ -278,8 +283,12 @@ static bool host_lock_open(XenNvdimmState *s, Error **errp)
     return true;
 }
 
-/* Who holds the lock that conflicts with host range @r? */
-static char *host_lock_holder(int fd, XenNvdimmRange r, XenNvdimmRange *held)
+/*
+ * Who holds the lock that conflicts with host range @r?  *@domid is the
+ * holder's domain, or HOLDER_UNKNOWN when the lock file does not say.
+ */
+static char *host_lock_holder(int fd, XenNvdimmRange r, XenNvdimmRange *held,
+                              uint32_t *domid)
 {
     struct flock fl = {
         .l_type = F_WRLCK,
@@ -290,6 +299,7 @@ static char *host_lock_holder(int fd, XenNvdimmRange r, XenNvdimmRange *held)
     uint8_t who[HOLDER_LEN];
 
     *held = r;
+    *domid = HOLDER_UNKNOWN;
     if (fcntl(fd, F_OFD_GETLK, &fl) || fl.l_type == F_UNLCK) {
         return g_strdup("a device model that has just let go");
     }
@@ -300,12 +310,49 @@ static char *host_lock_holder(int fd, XenNvdimmRange r, XenNvdimmRange *held)
     if (pread(fd, who, sizeof(who), fl.l_start) != sizeof(who)) {
         return g_strdup("another device model");
     }
+    *domid = ldl_le_p(who);
     return g_strdup_printf("the device model of domain %u (QEMU pid %u)",
                            ldl_le_p(who), ldl_le_p(who + 4));
 }
 
-static bool host_lock_extents(XenNvdimmState *s, Error **errp)
+/*
+ * Will the holder's lock go within moments?  It will if its domain is being
+ * destroyed (gone from xenstore: its guardian sees it within a quarter of
+ * a second), or is an earlier domain of this same guest (a reboot: libxl
+ * destroys the old domain before it starts the new one's device model).
+ */
+static bool host_lock_going(uint32_t domid, const char *our_vm)
 {
+    g_autofree char *dom = g_strdup_printf("/local/domain/%u", domid);
+    g_autofree char *vm_path = g_strdup_printf("%s/vm", dom);
+    g_autofree char *node = NULL;
+    g_autofree char *vm = NULL;
+    Error *err = NULL;
+
+    if (domid == HOLDER_UNKNOWN || domid == xen_domid) {
+        return false;
+    }
+    node = xen_nvdimm_xs_read(dom, &err);
+    if (!node) {
+        if (err) {
+            error_free(err);
+            return false;
+        }
+        return true;
+    }
+    vm = xen_nvdimm_xs_read(vm_path, &err);
+    error_free(err);
+    return vm && our_vm[0] && !strcmp(vm, our_vm);
+}
+
+/*
+ * Lock every extent.  With xenstore (@our_vm set), a lock that is about to
+ * go (host_lock_going()) is waited for, HOST_LOCK_WAIT_US at most.
+ */
+static bool host_lock_extents(XenNvdimmState *s, const char *our_vm,
+                              Error **errp)
+{
+    int64_t deadline = g_get_monotonic_time() + HOST_LOCK_WAIT_US;
     uint8_t who[HOLDER_LEN];
 
     stl_le_p(who, xen_domid);
@@ -320,9 +367,10 @@ static bool host_lock_extents(XenNvdimmState *s, Error **errp)
             .l_len = (e->size >> XEN_NVDIMM_PAGE_SHIFT) * HOLDER_LEN,
         };
 
-        if (fcntl(s->claim_fd, F_OFD_SETLK, &fl)) {
+        while (fcntl(s->claim_fd, F_OFD_SETLK, &fl)) {
             XenNvdimmRange held;
             g_autofree char *holder = NULL;
+            uint32_t holder_domid;
             uint64_t lo, hi;
 
             if (errno != EAGAIN && errno != EACCES) {
@@ -331,11 +379,16 @@ static bool host_lock_extents(XenNvdimmState *s, Error **errp)
                                  "claims", e->spa, e->size);
                 return false;
             }
-            holder = host_lock_holder(s->claim_fd, r, &held);
-            lo = MAX(r.start, held.start);
-            hi = MIN(r.end, held.end);
+            holder = host_lock_holder(s->claim_fd, r, &held, &holder_domid);
             trace_xen_nvdimm_claim_conflict(s->name, e->spa, e->size,
                                             held.start, held.end);
+            if (our_vm && g_get_monotonic_time() < deadline &&
+                host_lock_going(holder_domid, our_vm)) {
+                g_usleep(HOST_LOCK_RETRY_US);
+                continue;
+            }
+            lo = MAX(r.start, held.start);
+            hi = MIN(r.end, held.end);
             error_setg(errp, "host memory 0x%" PRIx64 "..0x%" PRIx64
                        " (backend offset 0x%" PRIx64 ") is already "
                        "mapped by %s", lo, hi - 1, e->offset + (lo - e->spa),
@@ -653,16 +706,23 @@ bool xen_nvdimm_host_claim(XenNvdimmState *s, Error **errp)
 {
     g_autofree char *vm = NULL;
 
-    if (!host_lock_open(s, errp) || !host_lock_extents(s, errp)) {
-        return false;
-    }
     if (xen_nvdimm_have_xenstore()) {
         vm = record_our_vm(errp);
-        if (!vm || !records_check(s, vm, errp) || !record_write(s, vm, errp)) {
+        if (!vm) {
             return false;
         }
     }
+    if (!host_lock_open(s, errp) || !host_lock_extents(s, vm, errp)) {
+        return false;
+    }
+    if (vm && (!records_check(s, vm, errp) || !record_write(s, vm, errp))) {
+        return false;
+    }
     if (!host_hold_block(s, errp)) {
+        return false;
+    }
+    /* Nothing is granted before the guards can outlive this process. */
+    if (xen_nvdimm_have_xenstore() && !xen_nvdimm_guard_start(s, errp)) {
         return false;
     }
     trace_xen_nvdimm_claim(s->name, s->extents->len);
@@ -682,6 +742,8 @@ void xen_nvdimm_host_release(XenNvdimmState *s)
         if (s->claim_fd >= 0 || s->claim_record) {
             trace_xen_nvdimm_claim_kept(s->name);
         }
+        /* The guardian keeps it all until the domain is gone. */
+        s->guard_pid = 0;
         /* Deliberately left open: the locks must outlive the device. */
         s->claim_fd = -1;
         s->block_fd = -1;
@@ -689,6 +751,7 @@ void xen_nvdimm_host_release(XenNvdimmState *s)
         g_clear_pointer(&s->claim_record, g_free);
         return;
     }
+    xen_nvdimm_guard_stop(s);
     if (s->block_fd >= 0) {
         close(s->block_fd);
         s->block_fd = -1;

@@ -107,10 +107,42 @@ static bool native_domain_gone(XenNvdimmState *s)
            (info.flags & XEN_DOMINF_dying);
 }
 
+/* In the guardian: QEMU's libxenctrl handle is not ours, open one. */
+static bool native_guard_domain_gone(XenNvdimmState *s, bool *gone,
+                                     Error **errp)
+{
+    static xc_interface *xch;
+    xc_domaininfo_t info;
+    int n;
+
+    if (!xch) {
+        xch = xc_interface_open(NULL, NULL, 0);
+        if (!xch) {
+            error_setg_errno(errp, errno, "cannot open libxenctrl");
+            return false;
+        }
+    }
+    n = xc_domain_getinfolist(xch, xen_domid, 1, &info);
+    if (n < 0) {
+        error_setg_errno(errp, errno, "cannot ask Xen about domain %u",
+                         xen_domid);
+        return false;
+    }
+    *gone = n == 0 || info.domain != xen_domid ||
+            (info.flags & XEN_DOMINF_dying);
+    return true;
+}
+
+static struct xs_handle *xsh;      /* libxenstore, connected when needed */
+
+void xen_nvdimm_xs_forget(void)
+{
+    /* Its descriptor is not ours: leave it (and its memory) alone. */
+    xsh = NULL;
+}
+
 static struct xs_handle *native_xs(Error **errp)
 {
-    static struct xs_handle *xsh;
-
     if (!xsh) {
         xsh = xs_open(0);
         if (!xsh) {
@@ -373,6 +405,7 @@ const XenNvdimmOps xen_nvdimm_native_ops = {
     .iomem_permission = native_iomem_permission,
     .memory_mapping = native_memory_mapping,
     .domain_gone = native_domain_gone,
+    .guard_domain_gone = native_guard_domain_gone,
     .guest_read = native_guest_read,
     .guest_place = native_guest_place,
     .guest_page = native_guest_page,

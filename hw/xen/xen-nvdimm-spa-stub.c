@@ -25,8 +25,9 @@ bool xen_nvdimm_file_pin(int fd, const char *path, Error **errp)
     return false;
 }
 
-void xen_nvdimm_file_unpin(int fd, const char *path)
+bool xen_nvdimm_file_unpin(int fd, const char *path, Error **errp)
 {
+    return true;
 }
 
 bool xen_nvdimm_file_labels_ok(int fd, const char *path, Error **errp)

@@ -487,15 +487,10 @@ bool xen_nvdimm_file_pin(int fd, const char *path, Error **errp)
     return ok;
 }
 
-void xen_nvdimm_file_unpin(int fd, const char *path)
+/* Also run by the guardian process: no trace, no report. */
+bool xen_nvdimm_file_unpin(int fd, const char *path, Error **errp)
 {
-    Error *err = NULL;
-
-    if (!spa_set_immutable(fd, false, &err)) {
-        error_reportf_err(err, "xen-nvdimm: %s stays immutable: ", path);
-        return;
-    }
-    trace_xen_nvdimm_file_pin(path, false);
+    return spa_set_immutable(fd, false, errp);
 }
 
 /*

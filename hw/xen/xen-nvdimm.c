@@ -173,7 +173,14 @@ static void xen_nvdimm_teardown(XenNvdimmState *s)
     }
     xen_nvdimm_host_release(s);
     if (s->file_pinned && !s->claim_kept) {
-        xen_nvdimm_file_unpin(s->pmem->fd, s->pmem->mem_path);
+        Error *err = NULL;
+
+        if (xen_nvdimm_file_unpin(s->pmem->fd, s->pmem->mem_path, &err)) {
+            trace_xen_nvdimm_file_pin(s->pmem->mem_path, false);
+        } else {
+            error_reportf_err(err, "xen-nvdimm '%s': %s stays immutable: ",
+                              s->name, s->pmem->mem_path);
+        }
         s->file_pinned = false;
     }
     if (s->exit_notifier.notify) {

@@ -1330,6 +1330,36 @@ static void xs_write(const char *key, const char *value)
     g_assert_nonnull(out);
 }
 
+/* Is process @pid there, and not a zombie? */
+static bool process_lives(pid_t pid)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/stat", pid);
+    g_autofree char *stat = NULL;
+    const char *p;
+
+    if (!g_file_get_contents(path, &stat, NULL, NULL)) {
+        return false;
+    }
+    p = strrchr(stat, ')');
+    return p && p[1] == ' ' && p[2] != 'Z';
+}
+
+/* The number after @key in the trace, once it is there (or 0). */
+static uint64_t trace_wait_number(Fixture *f, const char *key)
+{
+    for (int i = 0; i < 600; i++) {
+        g_autofree char *text = NULL;
+        const char *p;
+
+        if (g_file_get_contents(f->trace, &text, NULL, NULL) &&
+            (p = strstr(text, key))) {
+            return g_ascii_strtoull(p + strlen(key), NULL, 0);
+        }
+        g_usleep(G_USEC_PER_SEC / 20);
+    }
+    return 0;
+}
+
 /*
  * A domain whose device model is gone still has its mappings: its
  * xenstore record blocks the host memory until the domain is gone (or its
@@ -1406,6 +1436,7 @@ static void test_claim_kept(void)
     g_autofree char *record = NULL;
     g_autofree char *text = NULL;
     g_auto(GStrv) kept = NULL;
+    pid_t guard;
 
     if (!have_xenstore()) {
         return;
@@ -1432,6 +1463,16 @@ static void test_claim_kept(void)
     kept = g_strsplit(record, " ", -1);
     g_assert_cmpuint(g_strv_length(kept), ==, 1);   /* 4 extents, in a row */
 
+    /* Its guardian holds the lock for the live domain 32. */
+    guard = trace_wait_number(f, "xen_nvdimm_guard pm0: guardian pid ");
+    g_assert_true(process_lives(guard));
+    assert_startup_error(f, good, "is already mapped by the device model of "
+                         "domain 32");
+    /* Should the guardian die too, the record stands alone. */
+    g_assert_cmpint(kill(guard, SIGKILL), ==, 0);
+    for (int i = 0; i < 100 && process_lives(guard); i++) {
+        g_usleep(G_USEC_PER_SEC / 100);
+    }
     assert_startup_error(f, good, "is still mapped into domain 32");
     xs_write("/local/domain/33/vm", "/vm/0da");
     assert_startup_error(f, good, "is still mapped into domain 32");
@@ -1662,6 +1703,65 @@ static void test_claim_xenstore_errors(void)
     xs_rm("/local/domain/7");
     xs_rm("/local/domain/0/device-model/8");
     xs_rm("/local/domain/8");
+    g_unsetenv("XENSTORED_PATH");
+    fixture_free(f);
+}
+
+/*
+ * QEMU killed while its domain lives: the guardian keeps the device's
+ * claim (its lock, which names the dead QEMU) until the domain is gone,
+ * then lets go, and the memory can be had again.
+ */
+static void test_guard_outlives_qemu(void)
+{
+    const char *qemu = g_getenv("QTEST_QEMU_BINARY");
+    Fixture *f;
+    g_autofree char *args = NULL;
+    g_autofree char *full = NULL;
+    g_autofree char *cmd = NULL;
+    g_autofree char *next = NULL;
+    g_autofree char *holder = NULL;
+    g_auto(GStrv) argv = NULL;
+    GPid pid;
+    pid_t guard;
+
+    if (!have_xenstore()) {
+        return;
+    }
+    f = fixture_new();
+    args = g_strdup_printf("-xen-domid 41 " PM0_DEV("%s", ""), f->img[0]);
+    full = args_with_trace(f, args);
+    cmd = g_strdup_printf("%s -display none %s", qemu, full);
+    xs_write("/local/domain/41/vm", "/vm/9a4d");
+    g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, NULL));
+    g_assert_true(g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                NULL, NULL, &pid, NULL));
+    guard = trace_wait_number(f, "xen_nvdimm_guard pm0: guardian pid ");
+    g_assert_cmpint(guard, >, 0);
+    g_assert_cmpuint(trace_wait_number(f, "xen_nvdimm_realized pm0: "), ==,
+                     1);
+    g_assert_cmpint(kill(pid, SIGKILL), ==, 0);
+    g_assert_cmpint(waitpid(pid, NULL, 0), ==, pid);
+    g_spawn_close_pid(pid);
+    g_assert_true(process_lives(guard));
+
+    /* The dead QEMU's lock, held by its guardian, refuses the memory. */
+    holder = g_strdup_printf("is already mapped by the device model of "
+                             "domain 41 (QEMU pid %d)", pid);
+    g_free(f->trace);
+    f->trace = g_build_filename(f->dir, "trace2.log", NULL);
+    next = g_strdup_printf("-xen-domid 42 " PM0_DEV("%s", ""), f->img[0]);
+    assert_startup_error(f, next, holder);
+
+    /*
+     * The toolstack destroys the domain and starts the next at once: the
+     * next device model waits the moment the guardian takes to let go.
+     */
+    xs_rm("/local/domain/41");
+    xs_rm("/local/domain/0/device-model/41");
+    qtest_quit(start(f, next));
+    g_assert_false(process_lives(guard));
+    xs_rm("/local/domain/42");
     g_unsetenv("XENSTORED_PATH");
     fixture_free(f);
 }
@@ -1967,6 +2067,8 @@ int main(int argc, char **argv)
     qtest_add_func("/xen-nvdimm/claim-xenstore-errors",
                    test_claim_xenstore_errors);
     qtest_add_func("/xen-nvdimm/claims-file", test_claims_file);
+    qtest_add_func("/xen-nvdimm/guard-outlives-qemu",
+                   test_guard_outlives_qemu);
     qtest_add_func("/xen-nvdimm/extent-limit", test_extent_limit);
     for (size_t i = 0; i < ARRAY_SIZE(bad_configs); i++) {
         g_autofree char *path = g_strdup_printf("/xen-nvdimm/bad-config/%s",

@@ -89,6 +89,13 @@ typedef struct XenNvdimmOps {
      */
     bool (*domain_gone)(XenNvdimmState *s);
 
+    /*
+     * The same question, asked by the guardian process (xen-nvdimm-guard.c)
+     * with handles of its own; false with @errp set if it cannot tell.
+     * NULL where nothing outlives QEMU (emulated mode without xenstore).
+     */
+    bool (*guard_domain_gone)(XenNvdimmState *s, bool *gone, Error **errp);
+
     /* Read guest memory below 4 GiB (for tables the toolstack put there). */
     bool (*guest_read)(uint64_t gpa, void *buf, size_t len, Error **errp);
 
@@ -148,7 +155,7 @@ int xen_nvdimm_read_health(GArray *sources, NvdimmXenHealth *h,
  * (xen_nvdimm_file_labels_ok()).
  */
 bool xen_nvdimm_file_pin(int fd, const char *path, Error **errp);
-void xen_nvdimm_file_unpin(int fd, const char *path);
+bool xen_nvdimm_file_unpin(int fd, const char *path, Error **errp);
 bool xen_nvdimm_file_labels_ok(int fd, const char *path, Error **errp);
 
 /*
@@ -177,6 +184,15 @@ bool xen_nvdimm_label_read(void *opaque, uint32_t off, void *buf,
                            uint32_t len);
 bool xen_nvdimm_label_write(void *opaque, uint32_t off, const void *buf,
                             uint32_t len);
+/*
+ * The guardian (xen-nvdimm-guard.c): a process that shares the device's
+ * open files (the locks, the hold, the backend) and keeps them until the
+ * domain is gone, should QEMU die first; stopped by the teardown.
+ */
+bool xen_nvdimm_guard_start(XenNvdimmState *s, Error **errp);
+void xen_nvdimm_guard_stop(XenNvdimmState *s);
+/* In a forked child: forget the parent's xenstore connection. */
+void xen_nvdimm_xs_forget(void);
 /* Is xenstore there: on Xen, or a stand-in for tests at XENSTORED_PATH? */
 bool xen_nvdimm_have_xenstore(void);
 

@@ -97,6 +97,7 @@ struct XenNvdimmState {
     char *claim_record;         /* our xenstore record, if written */
     bool claim_kept;            /* the domain may still reach host memory */
     bool file_pinned;           /* a file backend made immutable */
+    pid_t guard_pid;            /* the guardian process, if started */
     bool label_failed;          /* a label write was lost: fail them all */
     Notifier exit_notifier;
     MemoryRegion dma_mr;        /* on Xen: what QEMU's DMA finds there */
