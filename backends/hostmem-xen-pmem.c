@@ -14,12 +14,18 @@
 
 #include "qemu/osdep.h"
 #include <sys/ioctl.h>
+#include <sys/xattr.h>
 #include <linux/fs.h>
 #include "qapi/error.h"
+#include "qemu/error-report.h"
 #include "qemu/cutils.h"
 #include "qapi/visitor.h"
 #include "qom/object_interfaces.h"
 #include "system/hostmem-xen-pmem.h"
+
+/* How long an open waits for a pin that is about to go, and how often. */
+#define XEN_PMEM_PIN_WAIT_US    (5 * G_USEC_PER_SEC)
+#define XEN_PMEM_PIN_RETRY_US   (G_USEC_PER_SEC / 10)
 
 /* The size of what @fd opens: a file, a block device or a device-dax. */
 static bool xen_pmem_get_size(int fd, const char *path, uint64_t *size,
@@ -60,6 +66,108 @@ static bool xen_pmem_get_size(int fd, const char *path, uint64_t *size,
     return false;
 }
 
+bool xen_pmem_boot_id(char *id, Error **errp)
+{
+    g_autofree char *text = NULL;
+    g_autoptr(GError) gerr = NULL;
+
+    if (!g_file_get_contents("/proc/sys/kernel/random/boot_id", &text, NULL,
+                             &gerr) ||
+        strlen(g_strstrip(text)) != XEN_PMEM_BOOT_ID_LEN) {
+        error_setg(errp, "cannot read the host's boot id%s%s",
+                   gerr ? ": " : "", gerr ? gerr->message : "");
+        return false;
+    }
+    memcpy(id, text, XEN_PMEM_BOOT_ID_LEN + 1);
+    return true;
+}
+
+/*
+ * The pin a file carries: 1 if from this boot of the host, 0 if from an
+ * earlier one, -1 if it has none (a flag the admin set, say).
+ */
+static int xen_pmem_pin_age(const char *path)
+{
+    char mark[XEN_PMEM_BOOT_ID_LEN + 1] = "", now[XEN_PMEM_BOOT_ID_LEN + 1];
+    ssize_t n = getxattr(path, XEN_PMEM_PIN_XATTR, mark, sizeof(mark) - 1);
+
+    if (n < 0) {
+        return -1;
+    }
+    return xen_pmem_boot_id(now, NULL) && !strcmp(mark, now);
+}
+
+/*
+ * Clear a pin left before the host's last boot: nothing maps the file.
+ * (The flag goes first: an immutable file's attributes cannot change.)
+ */
+static bool xen_pmem_unpin_stale(const char *path, Error **errp)
+{
+    int fd = qemu_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, errp);
+    int flags;
+    bool ok;
+
+    if (fd < 0) {
+        return false;
+    }
+    ok = !ioctl(fd, FS_IOC_GETFLAGS, &flags);
+    flags &= ~FS_IMMUTABLE_FL;
+    ok = ok && !ioctl(fd, FS_IOC_SETFLAGS, &flags) &&
+         (!fremovexattr(fd, XEN_PMEM_PIN_XATTR) || errno == ENODATA);
+    if (!ok) {
+        error_setg_errno(errp, errno, "cannot clear the stale pin of '%s'",
+                         path);
+    }
+    close(fd);
+    return ok;
+}
+
+/*
+ * Open the backend.  A file xen-nvdimm has pinned refuses writers (EPERM):
+ * if its pin is from this boot, its guardian may be letting go right now
+ * (a guest restarted at once after its domain was destroyed), so wait a
+ * moment; if it is from an earlier boot, the host crashed or was reset
+ * while a guest had it, and the pin is stale: clear it.
+ */
+static int xen_pmem_open(HostMemoryBackendXenPmem *pm, Error **errp)
+{
+    int flags = pm->readonly ? O_RDONLY : O_RDWR;
+    int64_t deadline = g_get_monotonic_time() + XEN_PMEM_PIN_WAIT_US;
+
+    for (;;) {
+        Error *err = NULL;
+        int fd = qemu_open(pm->mem_path, flags, &err);
+        bool eperm = fd < 0 && errno == EPERM;
+        int age = eperm ? xen_pmem_pin_age(pm->mem_path) : -1;
+
+        if (fd >= 0) {
+            return fd;
+        }
+        if (age < 0 || (age && g_get_monotonic_time() >= deadline)) {
+            if (eperm) {
+                error_append_hint(&err, "xen-nvdimm makes a file immutable "
+                                  "while a guest maps it, until its domain "
+                                  "is destroyed.  If its QEMU and its "
+                                  "guardian were both killed, clear the "
+                                  "flag (chattr -i) once the domain is "
+                                  "gone.\n");
+            }
+            error_propagate(errp, err);
+            return -1;
+        }
+        error_free(err);
+        if (age) {
+            g_usleep(XEN_PMEM_PIN_RETRY_US);
+            continue;
+        }
+        if (!xen_pmem_unpin_stale(pm->mem_path, errp)) {
+            return -1;
+        }
+        warn_report("memory-backend-xen-pmem: cleared the pin that '%s' "
+                    "kept from before the host's last boot", pm->mem_path);
+    }
+}
+
 static void xen_pmem_complete(UserCreatable *uc, Error **errp)
 {
     HostMemoryBackendXenPmem *pm = MEMORY_BACKEND_XEN_PMEM(uc);
@@ -72,14 +180,8 @@ static void xen_pmem_complete(UserCreatable *uc, Error **errp)
         return;
     }
     /* The consumer holds a block device exclusively once it claims it. */
-    pm->fd = qemu_open(pm->mem_path, pm->readonly ? O_RDONLY : O_RDWR, errp);
+    pm->fd = xen_pmem_open(pm, errp);
     if (pm->fd < 0) {
-        if (errno == EPERM) {
-            error_append_hint(errp, "xen-nvdimm makes a file immutable while "
-                              "a guest maps it; if a QEMU was killed, clear "
-                              "the flag (chattr -i) once its domain is "
-                              "destroyed.\n");
-        }
         return;
     }
     if (!xen_pmem_get_size(pm->fd, pm->mem_path, &size, errp)) {

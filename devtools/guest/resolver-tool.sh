@@ -32,6 +32,7 @@ PY
     cc -o "$out" "$out.o" \
         libcommon.a.p/hw_xen_xen-nvdimm-spa.c.o \
         libcommon.a.p/hw_xen_xen-nvdimm-layout.c.o \
+        libcommon.a.p/backends_hostmem-xen-pmem.c.o \
         libqom.a.p/*.o libqemuutil.a \
         $(pkg-config --libs glib-2.0 gmodule-2.0 libndctl libdaxctl) -lm -pthread
 )

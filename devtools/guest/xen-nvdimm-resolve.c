@@ -183,6 +183,16 @@ fail:
     return false;
 }
 
+static void unpin(int fd, const char *path)
+{
+    Error *err = NULL;
+
+    if (!xen_nvdimm_file_unpin(fd, path, &err)) {
+        printf("error: %s stays pinned: %s\n", path, error_get_pretty(err));
+        error_free(err);
+    }
+}
+
 /*
  * Open @path as memory-backend-xen-pmem does (O_EXCL holds a block
  * device), resolve it, then run @cmd (if any) while holding it, resolve
@@ -209,7 +219,7 @@ static int do_resolve(const char *path, uint64_t size, const char *cmd)
         ok = resolve(fd, path, size, "after", &pinned);
     }
     if (pinned) {
-        xen_nvdimm_file_unpin(fd, path);
+        unpin(fd, path);
     }
     close(fd);
     return !ok;
@@ -249,7 +259,7 @@ static int realize_once(int fd, const char *path, uint64_t size)
         }
     }
     if (pinned) {
-        xen_nvdimm_file_unpin(fd, path);
+        unpin(fd, path);
     }
     if (err) {
         printf("error: %s\n", error_get_pretty(err));

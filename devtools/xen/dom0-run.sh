@@ -630,11 +630,35 @@ if run_guest_retry xtguest3 2 "" "${reads2%,}" 2; then
     rec=$(xenstore-read "/local/domain/0/device-model/$A/xen-nvdimm/nv0")
     [ "$rec" = "$(hex "$SPA")+$(hex "$DATA")" ]
     verdict $? "xtguest3: domain $A's claim record is still in xenstore: '$rec'"
-    try_refused xtguest3c "is still mapped into domain $A (xenstore /local/domain/0/device-model/$A/xen-nvdimm/nv0)"
+    # The device's guardian outlives QEMU: the lock, and the namespace's
+    # exclusive hold, stay until the domain is gone.
+    GPID=$(qtrace xen_nvdimm_guard | sed -n 's/.*guardian pid \([0-9]*\) running 1.*/\1/p' | head -n 1)
+    [ -n "$GPID" ] && kill -0 "$GPID" 2>/dev/null &&
+        [ "$(cat "/proc/$GPID/comm" 2>/dev/null)" = xen-nvdimm-grd ]
+    verdict $? "xtguest3: the device's guardian (pid $GPID) outlives its QEMU"
+    try_refused xtguest3c "is already mapped by the device model of domain $A (QEMU pid $APID)"
+    PMEM_NS=$(basename "$(readlink -f /sys/block/pmem0/device)")
+    mkfs.ext4 -q /dev/pmem0 </dev/null >/tmp/mkfs-held.log 2>&1
+    rc=$?
+    [ $rc != 0 ] && grep -q "in use" /tmp/mkfs-held.log
+    verdict $? "xtguest3: dom0 cannot make a filesystem on /dev/pmem0 while domain $A maps it (rc $rc): $(tr '\n' ' ' </tmp/mkfs-held.log)"
+    ndctl disable-namespace "$PMEM_NS" >/tmp/ndctl-held.log 2>&1
+    rc=$?
+    [ $rc != 0 ] && [ -e /dev/pmem0 ]
+    verdict $? "xtguest3: ndctl cannot disable $PMEM_NS while domain $A maps it (rc $rc): $(tr '\n' ' ' </tmp/ndctl-held.log)"
     NAME=xtguest3
     timeout 300 xl destroy xtguest3
     wait_gone
     verdict $? "xtguest3: xl destroy of domain $A, whose QEMU is gone"
+    i=0
+    while kill -0 "$GPID" 2>/dev/null && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
+    ! kill -0 "$GPID" 2>/dev/null &&
+        grep -q "xen-nvdimm 'pm0' guardian: domain $A is gone: its host memory is released" \
+            /var/log/xen/qemu-dm-xtguest3.log
+    verdict $? "xtguest3: the guardian let go once domain $A was gone ($i s): $(grep -o "xen-nvdimm 'pm0' guardian: .*" /var/log/xen/qemu-dm-xtguest3.log)"
+    ndctl disable-namespace "$PMEM_NS" >/tmp/ndctl-free.log 2>&1 &&
+        ndctl enable-namespace "$PMEM_NS" >>/tmp/ndctl-free.log 2>&1 && [ -e /dev/pmem0 ]
+    verdict $? "xtguest3: then ndctl can disable and enable $PMEM_NS again: $(tr '\n' ' ' </tmp/ndctl-free.log)"
     guest_cfg xtguest3d 2 "" "" >/tmp/xtguest3d.cfg
     timeout 300 xl create /tmp/xtguest3d.cfg >/tmp/xl-create-xtguest3d.log 2>&1
     rc=$?
@@ -784,6 +808,8 @@ backend_guest() {
             echo "  file offset $off: filefrag block $blk -> $want, QEMU $(spa_of "$off")"
         done
         verdict $ok "$NAME: QEMU's extents agree with filefrag on the host address of each pattern"
+        immutable "$BK_PATH"
+        verdict $? "$NAME: the file is pinned while the guest maps it: $(lsattr "$BK_PATH")"
     fi
     xl dmesg | grep -q -E "memory_map:add: d(om)?$DOMID gfn="
     verdict $? "$NAME: Xen logged the mapping for dom$DOMID"
@@ -825,9 +851,60 @@ after_guest_light() {
         ! xenstore-exists "/local/domain/0/device-model/$DOMID"
     verdict $? "$NAME: nothing left in xenstore for domain $DOMID"
 }
+# immutable FILE: is the file pinned (chattr +i)?
+immutable() { lsattr "$1" 2>/dev/null | cut -d' ' -f1 | grep -q i; }
+# A file backend whose QEMU is killed stays pinned while its domain lives
+# (the guardian keeps it), and is free again once the domain is gone: the
+# next guest on it starts without a manual chattr -i.
+file_killed() {
+    NAME=xtguest4-kill
+    BK_PATH=/mnt/xtdax/guest.img
+    guest_cfg "$NAME" 1 "" "" >"/tmp/$NAME.cfg"
+    timeout 600 xl create "/tmp/$NAME.cfg" >"/tmp/xl-create-$NAME.log" 2>&1
+    rc=$?
+    verdict $rc "$NAME: xl create with a xen-nvdimm on the file $BK_PATH (rc $rc)"
+    [ $rc = 0 ] || { sed 's/^/  qemu-dm: /' "/var/log/xen/qemu-dm-$NAME.log"; xl destroy "$NAME" 2>/dev/null; return; }
+    DOMID=$(xl domid "$NAME")
+    KPID=$(xenstore-read "/local/domain/$DOMID/image/device-model-pid")
+    GPID=$(qtrace xen_nvdimm_guard | sed -n 's/.*guardian pid \([0-9]*\) running 1.*/\1/p' | head -n 1)
+    immutable "$BK_PATH"
+    verdict $? "$NAME: the file is pinned while the guest maps it: $(lsattr "$BK_PATH")"
+    kill -9 "$KPID"
+    sleep 2
+    rm -f "$BK_PATH" 2>/tmp/rm-pinned.log
+    immutable "$BK_PATH" && [ -e "$BK_PATH" ] && kill -0 "$GPID" 2>/dev/null
+    verdict $? "$NAME: its QEMU (pid $KPID) killed, the file stays pinned (rm refused: $(cat /tmp/rm-pinned.log)) and the guardian (pid $GPID) holds it"
+    timeout 300 xl destroy "$NAME"
+    wait_gone
+    i=0
+    while { immutable "$BK_PATH" || kill -0 "$GPID" 2>/dev/null; } && [ $i -lt 30 ]; do
+        sleep 1; i=$((i + 1))
+    done
+    ! immutable "$BK_PATH" && ! kill -0 "$GPID" 2>/dev/null
+    verdict $? "$NAME: once domain $DOMID is gone, the guardian unpins the file and exits ($i s): $(lsattr "$BK_PATH")"
+    # Labels cannot live in a pinned file on ext4: refused, nothing left.
+    NAME=xtguest4-labels
+    BK_LABEL=$((128 << 10))
+    guest_cfg "$NAME" 1 "" "" >"/tmp/$NAME.cfg"
+    BK_LABEL=0
+    timeout 300 xl create "/tmp/$NAME.cfg" >"/tmp/xl-create-$NAME.log" 2>&1
+    rc=$?
+    said=$(grep -m1 -o "xen-nvdimm 'pm0'.*" "/var/log/xen/qemu-dm-$NAME.log")
+    [ $rc != 0 ] && echo "$said" | grep -qF "is on ext4, which cannot write the label area of a pinned file"
+    verdict $? "$NAME: labels on a file on ext4 are refused (rc $rc): $said"
+    xl destroy "$NAME" >/dev/null 2>&1
+    wait_gone
+    ! immutable "$BK_PATH"
+    verdict $? "$NAME: the refused start left the file unpinned: $(lsattr "$BK_PATH")"
+}
 xl dmesg -c >/dev/null
 backend_guest fsdax "/dev/$(js "$NS_FSDAX" blockdev)" "$NS_FSDAX"
+file_killed
+xl dmesg -c >/dev/null
 backend_guest file /mnt/xtdax/guest.img "$NS_EXT4"
+immutable /mnt/xtdax/guest.img
+[ $? != 0 ]
+verdict $? "xtguest4-file: the file is unpinned after its guest: $(lsattr /mnt/xtdax/guest.img)"
 backend_guest devdax "/dev/$(js "$NS_DEVDAX" chardev)" "$NS_DEVDAX"
 NONCE=$BASE_NONCE
 

@@ -20,6 +20,7 @@
  */
 
 #include "qemu/osdep.h"
+#include <sys/xattr.h>
 #include <sys/ioctl.h>
 #include <sys/vfs.h>
 #include <linux/fiemap.h>
@@ -461,10 +462,21 @@ static void spa_lease_drop(int fd, const char *path)
  */
 bool xen_nvdimm_file_pin(int fd, const char *path, Error **errp)
 {
+    char boot[XEN_PMEM_BOOT_ID_LEN + 1];
     Error *err = NULL;
     bool ok;
 
-    if (!spa_check_fs(fd, path, errp) || !spa_lease(fd, errp)) {
+    if (!spa_check_fs(fd, path, errp) || !xen_pmem_boot_id(boot, errp)) {
+        error_prepend(errp, "cannot pin %s: ", path);
+        return false;
+    }
+    /* Marked first: an immutable file's attributes cannot change. */
+    if (fsetxattr(fd, XEN_PMEM_PIN_XATTR, boot, XEN_PMEM_BOOT_ID_LEN, 0)) {
+        error_setg_errno(errp, errno, "cannot pin %s: cannot mark it", path);
+        return false;
+    }
+    if (!spa_lease(fd, errp)) {
+        fremovexattr(fd, XEN_PMEM_PIN_XATTR);
         error_prepend(errp, "cannot pin %s: ", path);
         return false;
     }
@@ -481,6 +493,7 @@ bool xen_nvdimm_file_pin(int fd, const char *path, Error **errp)
         spa_lease_drop(fd, path);
     }
     if (!ok) {
+        fremovexattr(fd, XEN_PMEM_PIN_XATTR);
         error_prepend(errp, "cannot pin %s: ", path);
     }
     trace_xen_nvdimm_file_pin(path, ok);
@@ -490,7 +503,14 @@ bool xen_nvdimm_file_pin(int fd, const char *path, Error **errp)
 /* Also run by the guardian process: no trace, no report. */
 bool xen_nvdimm_file_unpin(int fd, const char *path, Error **errp)
 {
-    return spa_set_immutable(fd, false, errp);
+    if (!spa_set_immutable(fd, false, errp)) {
+        return false;
+    }
+    if (fremovexattr(fd, XEN_PMEM_PIN_XATTR) && errno != ENODATA) {
+        error_setg_errno(errp, errno, "cannot remove the pin's mark");
+        return false;
+    }
+    return true;
 }
 
 /*

@@ -33,4 +33,15 @@ struct HostMemoryBackendXenPmem {
     int fd;
 };
 
+/*
+ * A file that xen-nvdimm pins while a guest maps it (makes immutable)
+ * carries this extended attribute, the host's boot id at the time: a pin
+ * from an earlier boot of the host is stale, as no domain outlives it.
+ */
+#define XEN_PMEM_PIN_XATTR      "trusted.xen-nvdimm.pin"
+#define XEN_PMEM_BOOT_ID_LEN    36
+
+/* This boot's id (/proc/sys/kernel/random/boot_id), NUL-terminated. */
+bool xen_pmem_boot_id(char *id, Error **errp);
+
 #endif /* SYSTEM_HOSTMEM_XEN_PMEM_H */
