@@ -138,6 +138,46 @@ ok = (len(b0) == 1 and len(b1) == 2 and b0[0] in b1 and
 bad += not ok
 print(f"{'ok  ' if ok else 'FAIL'} {later}: bad {b0} then {b1}, "
       f"a guest is told {g1}")
+# Label writes through a pinned file: refused on ext4 (xen-nvdimm refuses
+# labels there), through and still pinned on XFS.
+pe, px = out.get("ext4-pinwrite", []), out.get("xfs-pinwrite", [])
+ok = (any(l.startswith("labels refused: /mnt/ext4/a is on ext4") for l in pe)
+      and "pinwrite failed: Operation not permitted" in pe and "pinned 1" in pe)
+bad += not ok
+print(f"{'ok  ' if ok else 'FAIL'} ext4-pinwrite: {pe}")
+ok = ("labels allowed" in px and "pinwrite ok" in px and "pinned 1" in px
+      and "read XTLABEL-xfs" in px)
+bad += not ok
+print(f"{'ok  ' if ok else 'FAIL'} xfs-pinwrite: {px}")
+# A reader of the file makes the pin fail, and leaves the file unpinned.
+rd = out.get("ext4-reader", [])
+ok = (any(l.startswith("error: cannot pin /mnt/ext4/b: cannot take a write "
+                       "lease: Resource temporarily unavailable") for l in rd)
+      and "writable after" in rd)
+bad += not ok
+print(f"{'ok  ' if ok else 'FAIL'} ext4-reader: {rd}")
+# Writers racing the pin never hold a writable descriptor of a pinned file.
+for fs in ("ext4", "xfs"):
+    race = out.get(f"{fs}-pin-race", [])
+    held = [l for l in race if l.startswith("WRITERS ")]
+    ok = (len(race) == 20 and held and all(l == "WRITERS 0" for l in held)
+          and all(l.startswith("WRITERS ") or "cannot pin" in l
+                  or "opened the file while it was being pinned" in l
+                  for l in race))
+    bad += not ok
+    print(f"{'ok  ' if ok else 'FAIL'} {fs}-pin-race: {len(held)} of "
+          f"{len(race)} pins held, other writers then: "
+          f"{sorted(set(held))}; the rest refused: "
+          f"{sorted(set(l for l in race if not l.startswith('WRITERS')))}")
+# A writer that got in while the pin's lease was breaking: the pin fails.
+race = out.get("plain-pin-race", [])
+caught = [l for l in race if "opened the file while it was being pinned" in l]
+slipped = [l for l in race if l.startswith("WRITERS ") and l != "WRITERS 0"]
+ok = caught and not slipped
+bad += not ok
+print(f"{'ok  ' if ok else 'FAIL'} plain-pin-race: {len(caught)} pin(s) "
+      f"refused a writer that opened the file during the lease, "
+      f"{len(slipped)} held with one: {race}")
 expected = {"raw", "partition", "file-nodax", "fsdax-ext4", "fsdax-blockdev",
             "fsdax-fragmented", "fsdax-xfs", "devdax", "raw-badblocks",
             "fsdax-many-first", "fsdax-many-256th", "fsdax-many-257th",

@@ -16,6 +16,11 @@
  *       the bad ranges and health read again, as "after-bad ..." etc.
  *   xen-nvdimm-resolve write PATH OFFSET STRING
  *       writes STRING at OFFSET (mmap for a device-dax) and makes it durable
+ *   xen-nvdimm-resolve pinwrite PATH SIZE OFFSET STRING
+ *       pins a file as xen-nvdimm does and writes STRING at OFFSET through
+ *       the pinned descriptor, as a label write: prints "labels allowed" or
+ *       "labels refused: ...", "pinwrite ok" or "pinwrite failed: ...",
+ *       and "pinned 1" if the file stayed pinned
  *   xen-nvdimm-resolve time PATH SIZE REPEAT
  *       the benchmark's P2: what realize does with the host (resolve, pin,
  *       read the bad ranges, check the extents and the memory map, place,
@@ -31,7 +36,9 @@
  */
 
 #include "qemu/osdep.h"
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <linux/fs.h>
 #include "qapi/error.h"
 #include "qemu/cutils.h"
 #include "qemu/units.h"
@@ -202,7 +209,7 @@ static int do_resolve(const char *path, uint64_t size, const char *cmd)
 {
     bool pinned = false;
     bool ok;
-    int fd = open(path, O_RDWR | O_EXCL);
+    int fd = open(path, O_RDWR | O_EXCL | O_CLOEXEC);
 
     if (fd < 0) {
         printf("error: cannot open %s: %s\n", path, strerror(errno));
@@ -214,8 +221,15 @@ static int do_resolve(const char *path, uint64_t size, const char *cmd)
         int rc;
 
         fflush(stdout);
+        /* For the command to tell this process's descriptors apart. */
+        g_setenv("XNR_PID", g_strdup_printf("%d", getpid()), true);
         rc = system(cmd);
         printf("held %s: command exited %d\n", path, WEXITSTATUS(rc));
+        /* A pinned file is pinned once: resolving again pins anew. */
+        if (pinned) {
+            unpin(fd, path);
+            pinned = false;
+        }
         ok = resolve(fd, path, size, "after", &pinned);
     }
     if (pinned) {
@@ -223,6 +237,55 @@ static int do_resolve(const char *path, uint64_t size, const char *cmd)
     }
     close(fd);
     return !ok;
+}
+
+/*
+ * Pin @path as xen-nvdimm does, then write @text at @off through the
+ * pinned descriptor and make it durable, as a label write does: print
+ * whether xen-nvdimm would allow labels there, whether the write went
+ * through, and whether the file stayed pinned.
+ */
+static int do_pinwrite(const char *path, uint64_t size, uint64_t off,
+                       const char *text)
+{
+    size_t len = strlen(text);
+    bool pinned = false;
+    Error *err = NULL;
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    int flags = 0;
+    ssize_t r;
+
+    if (fd < 0) {
+        printf("error: cannot open %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    if (!xen_nvdimm_resolve_spa(fd, path, size, g_array_new(false, false,
+                                sizeof(XenNvdimmExtent)),
+                                g_array_new(false, false,
+                                            sizeof(XenNvdimmBadSource)),
+                                &pinned, &err)) {
+        printf("error: %s\n", error_get_pretty(err));
+        return 1;
+    }
+    if (xen_nvdimm_file_labels_ok(fd, path, &err)) {
+        printf("labels allowed\n");
+    } else {
+        printf("labels refused: %s\n", error_get_pretty(err));
+        g_clear_pointer(&err, error_free);
+    }
+    r = pwrite(fd, text, len, off);
+    if (r == (ssize_t)len && !fdatasync(fd)) {
+        printf("pinwrite ok\n");
+    } else {
+        printf("pinwrite failed: %s\n", strerror(errno));
+    }
+    ioctl(fd, FS_IOC_GETFLAGS, &flags);
+    printf("pinned %d\n", pinned && (flags & FS_IMMUTABLE_FL) != 0);
+    if (pinned) {
+        unpin(fd, path);
+    }
+    close(fd);
+    return 0;
 }
 
 static gint cmp_i64(gconstpointer a, gconstpointer b)
@@ -271,7 +334,7 @@ static int realize_once(int fd, const char *path, uint64_t size)
 static int do_time(const char *path, uint64_t size, unsigned repeat)
 {
     g_autoptr(GArray) ns = g_array_new(false, false, sizeof(int64_t));
-    int fd = open(path, O_RDWR | O_EXCL);
+    int fd = open(path, O_RDWR | O_EXCL | O_CLOEXEC);
     int64_t first = 0;
     int n = -1;
 
@@ -354,7 +417,7 @@ static int do_write(const char *path, uint64_t off, const char *text)
 {
     size_t len = strlen(text);
     struct stat st;
-    int fd = open(path, O_RDWR);
+    int fd = open(path, O_RDWR | O_CLOEXEC);
 
     if (fd < 0 || fstat(fd, &st)) {
         perror(path);
@@ -390,6 +453,9 @@ int main(int argc, char **argv)
 {
     uint64_t a;
 
+    /* A lease break signals the holder: QEMU takes SIGIO in its loop. */
+    signal(SIGIO, SIG_IGN);
+
     if (argc == 4 && !strcmp(argv[1], "resolve") &&
         !qemu_strtosz(argv[3], NULL, &a)) {
         return do_resolve(argv[2], a, NULL);
@@ -402,6 +468,10 @@ int main(int argc, char **argv)
         !qemu_strtosz(argv[3], NULL, &a)) {
         return do_time(argv[2], a, atoi(argv[4]));
     }
+    if (argc == 6 && !strcmp(argv[1], "pinwrite") &&
+        !qemu_strtosz(argv[3], NULL, &a)) {
+        return do_pinwrite(argv[2], a, strtoull(argv[4], NULL, 0), argv[5]);
+    }
     if (argc == 5 && !strcmp(argv[1], "fragment")) {
         return do_fragment(argv[2], argv[3], atoi(argv[4]));
     }
@@ -410,7 +480,8 @@ int main(int argc, char **argv)
         return do_write(argv[2], a, argv[4]);
     }
     fprintf(stderr, "usage: %s resolve PATH SIZE | hold PATH SIZE COMMAND | "
-            "write PATH OFFSET TEXT | time PATH SIZE REPEAT | "
+            "write PATH OFFSET TEXT | pinwrite PATH SIZE OFFSET TEXT | "
+            "time PATH SIZE REPEAT | "
             "fragment DIR FILE COUNT\n", argv[0]);
     return 2;
 }

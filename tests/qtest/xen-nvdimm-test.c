@@ -12,6 +12,9 @@
  */
 
 #include "qemu/osdep.h"
+#include <sys/ioctl.h>
+#include <sys/xattr.h>
+#include <linux/fs.h>
 #include "qemu/units.h"
 #include "libqtest.h"
 #include "qemu/bswap.h"
@@ -1819,6 +1822,98 @@ static void test_claims_file(void)
     fixture_free(f);
 }
 
+/* Pin @path as xen-nvdimm does, marked with boot id @boot (or none). */
+static void pin_file(const char *path, const char *boot, bool on)
+{
+    int fd = open(path, O_RDONLY);
+    int flags;
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(ioctl(fd, FS_IOC_GETFLAGS, &flags), ==, 0);
+    if (!on) {
+        flags &= ~FS_IMMUTABLE_FL;
+        g_assert_cmpint(ioctl(fd, FS_IOC_SETFLAGS, &flags), ==, 0);
+        fremovexattr(fd, "trusted.xen-nvdimm.pin");
+        close(fd);
+        return;
+    }
+    if (boot) {
+        g_assert_cmpint(fsetxattr(fd, "trusted.xen-nvdimm.pin", boot,
+                                  strlen(boot), 0), ==, 0);
+    }
+    flags |= FS_IMMUTABLE_FL;
+    g_assert_cmpint(ioctl(fd, FS_IOC_SETFLAGS, &flags), ==, 0);
+    close(fd);
+}
+
+static bool file_immutable(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    int flags = 0;
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(ioctl(fd, FS_IOC_GETFLAGS, &flags), ==, 0);
+    close(fd);
+    return flags & FS_IMMUTABLE_FL;
+}
+
+static gpointer unpin_later(gpointer path)
+{
+    g_usleep(G_USEC_PER_SEC);
+    pin_file(path, NULL, false);
+    return NULL;
+}
+
+/*
+ * A file pinned before the host's last boot is unpinned at open (no domain
+ * outlives a host reset); one pinned in this boot is waited for, a few
+ * seconds, as its guardian may be letting go; a flag set by hand is left
+ * alone.
+ */
+static void test_stale_pin(void)
+{
+    const char *other = "00000000-0000-4000-8000-000000000000";
+    Fixture *f = fixture_new();
+    g_autofree char *args = g_strdup_printf(PM0_DEV("%s", ""), f->img[0]);
+    g_autofree char *boot = NULL;
+    g_autofree char *text = NULL;
+    GThread *t;
+    int64_t t0;
+
+    g_assert_true(g_file_get_contents("/proc/sys/kernel/random/boot_id",
+                                      &boot, NULL, NULL));
+    g_strstrip(boot);
+
+    pin_file(f->img[0], other, true);
+    qtest_quit(start(f, args));
+    g_assert_false(file_immutable(f->img[0]));
+    g_assert_cmpint(getxattr(f->img[0], "trusted.xen-nvdimm.pin", NULL, 0),
+                    <, 0);
+
+    /* Pinned by hand: refused at once, and left so. */
+    pin_file(f->img[0], NULL, true);
+    t0 = g_get_monotonic_time();
+    run_startup_error(f, args, "Operation not permitted");
+    g_assert_cmpint(g_get_monotonic_time() - t0, <, 4 * G_USEC_PER_SEC);
+    g_assert_true(file_immutable(f->img[0]));
+    pin_file(f->img[0], NULL, false);
+
+    /* Pinned in this boot and let go a second later: started. */
+    pin_file(f->img[0], boot, true);
+    t = g_thread_new("unpin", unpin_later, f->img[0]);
+    qtest_quit(start(f, args));
+    g_thread_join(t);
+
+    /* Pinned in this boot and kept: refused after the wait. */
+    pin_file(f->img[0], boot, true);
+    t0 = g_get_monotonic_time();
+    run_startup_error(f, args, "Operation not permitted");
+    g_assert_cmpint(g_get_monotonic_time() - t0, >=, 5 * G_USEC_PER_SEC);
+    g_assert_true(file_immutable(f->img[0]));
+    pin_file(f->img[0], NULL, false);
+    fixture_free(f);
+}
+
 /* More extents than a device may have are refused before any claim. */
 static void test_extent_limit(void)
 {
@@ -2070,6 +2165,7 @@ int main(int argc, char **argv)
     qtest_add_func("/xen-nvdimm/guard-outlives-qemu",
                    test_guard_outlives_qemu);
     qtest_add_func("/xen-nvdimm/extent-limit", test_extent_limit);
+    qtest_add_func("/xen-nvdimm/stale-pin", test_stale_pin);
     for (size_t i = 0; i < ARRAY_SIZE(bad_configs); i++) {
         g_autofree char *path = g_strdup_printf("/xen-nvdimm/bad-config/%s",
                                                 bad_configs[i].name);
