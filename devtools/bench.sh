@@ -19,6 +19,8 @@
 #       devtools/xen/run.sh in its benchmark mode (BENCH_XEN_SUITE,
 #       bookworm by default: Xen 4.17 with this tree's QEMU; trixie needs
 #       make deb), which also times label I/O through the IOREQ server
+#   P5  a hostile guest's _DSM storm, emulated: host queries per second
+#       for SMART and scrubs, and QEMU's main loop held by label writes
 #
 # BENCH_XEN=0 leaves the Xen part out (it takes about 10 minutes).
 # The table goes to stdout and to build/bench/table.md.
@@ -79,6 +81,11 @@ for round in 1 2 3; do
     done
 done
 rm -f "$work/labels.img"
+
+# --- P5: what a hostile guest gets out of the host, emulated.
+log "P5: a hostile guest's _DSM storm (SMART, scrubs, label writes)"
+/usr/bin/python3 "$TOP/devtools/bench/hostile-guest.py" "$QEMU" "$work" 5 \
+    >"$work/hostile.txt"
 
 # --- P1 and P4 on real Xen, nested under TCG.
 xen_suite=${BENCH_XEN_SUITE:-bookworm}
@@ -166,6 +173,16 @@ for op in ("read-labels", "init-labels", "write-labels"):
     row("P4", f"label I/O (TCG guest), ndctl {op} of 128 KiB",
         f"{xb * 1000:.0f} ms", f"QEMU's nvdimm {qb * 1000:.0f} ms",
         f"{xb / qb:.2f}x", "<= 1.0x", xb <= qb)
+
+# P5
+try:
+    for l in open(f"{work}/hostile.txt"):
+        f = l.rstrip("\n").split("\t")
+        if f[0] == "ROW" and len(f) == 8:
+            row(f[1], f[2], f[3], f[4], f[5], f[6],
+                None if not f[7] else f[7] == "yes")
+except OSError:
+    row("P5", "hostile guest", "not measured", "", "", "", False)
 
 # P1 and P4 on real Xen
 xen = {}
