@@ -547,7 +547,8 @@ static bool records_check(XenNvdimmState *s, const char *our_vm,
             XenNvdimmRange hit;
             bool lives;
 
-            if (!g_str_has_prefix(*k, "nv") || !record_hit(s, key, &hit, errp)) {
+            if (!g_str_has_prefix(*k, "nv") ||
+                !record_hit(s, key, &hit, errp)) {
                 continue;
             }
             if (strcmp(*d, our_domid) && our_vm[0] && !strcmp(vm, our_vm)) {

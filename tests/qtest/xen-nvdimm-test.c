@@ -1352,10 +1352,12 @@ static uint64_t trace_wait_number(Fixture *f, const char *key)
 {
     for (int i = 0; i < 600; i++) {
         g_autofree char *text = NULL;
-        const char *p;
+        const char *p = NULL;
 
-        if (g_file_get_contents(f->trace, &text, NULL, NULL) &&
-            (p = strstr(text, key))) {
+        if (g_file_get_contents(f->trace, &text, NULL, NULL)) {
+            p = strstr(text, key);
+        }
+        if (p) {
             return g_ascii_strtoull(p + strlen(key), NULL, 0);
         }
         g_usleep(G_USEC_PER_SEC / 20);
@@ -1610,8 +1612,9 @@ static void test_claim_record_ranges(void)
     /* ... and one of our extents, in a sub-key: refused. */
     xs_write("/local/domain/0/device-model/7/xen-nvdimm/nv5/2",
              mapped->pdata[1]);
-    args2 = g_strdup_printf("-xen-domid 36 " PM0_DEV("%s", ",x-emu-extent-size=256K,"
-                            "x-emu-extent-gap=4K"), f->img[0]);
+    args2 = g_strdup_printf("-xen-domid 36 "
+                            PM0_DEV("%s", ",x-emu-extent-size=256K,"
+                                    "x-emu-extent-gap=4K"), f->img[0]);
     expect = g_strdup_printf("is still mapped into domain 7 (xenstore "
                              "/local/domain/0/device-model/7/xen-nvdimm/nv5)");
     assert_startup_error(f, args2, expect);
