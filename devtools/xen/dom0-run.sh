@@ -761,8 +761,20 @@ bk_read() {
     esac
 }
 
-# backend_guest KIND PATH NAMESPACE-JSON
+# backend_guest KIND PATH NAMESPACE-JSON: backend_guest_once, once more if
+# the guest triple-faulted (as run_guest_retry does for the first guests).
 backend_guest() {
+    TAG=
+    backend_guest_once "$@"
+    if [ $? = 2 ]; then
+        TAG="[retry] "
+        backend_guest_once "$@"
+        [ $? != 2 ] || fail "$NAME: the guest triple-faulted twice"
+    fi
+    TAG=
+}
+# backend_guest_once KIND PATH NAMESPACE-JSON: 2 if the guest triple-faulted.
+backend_guest_once() {
     kind=$1 BK_PATH=$2 ns=$3
     NAME=xtguest4-$kind
     NONCE=$BASE_NONCE$kind
@@ -783,7 +795,7 @@ backend_guest() {
         sed 's/^/  qemu-dm: /' "/var/log/xen/qemu-dm-$NAME.log"
         cat "/tmp/xl-create-$NAME.log"
         xl destroy "$NAME" 2>/dev/null
-        return
+        return 1
     fi
     DOMID=$(xl domid "$NAME")
     qtrace xen_nvdimm_extent | sed 's/^/  qemu: /'
@@ -819,6 +831,16 @@ backend_guest() {
           [ $i -lt "$GUEST_TIMEOUT" ]; do
         sleep 5; i=$((i + 5))
     done
+    if [ -z "$TAG" ] && ! grep -q '^GUEST-DONE' "$SERIAL" 2>/dev/null &&
+       xl dmesg | grep -q "d${DOMID}v0 Triple fault"; then
+        echo "RETRY: $NAME: Xen reports that the guest triple-faulted before it reported:"
+        xl dmesg | grep -A 3 "d${DOMID}v0 Triple fault" | sed 's/^/RETRY:   /'
+        tr -d '\r' <"$SERIAL" | tail -n 5 | sed 's/^/RETRY:   guest: /'
+        xl destroy "$NAME" 2>/dev/null
+        wait_gone
+        xl dmesg -c >/dev/null
+        return 2
+    fi
     grep -q '^GUEST-DONE' "$SERIAL" 2>/dev/null
     verdict $? "$NAME: the guest booted and reported"
     for off in $BK_DOM0_OFFS; do
