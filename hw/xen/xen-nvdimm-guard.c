@@ -41,6 +41,8 @@ static void G_GNUC_PRINTF(2, 3) guard_say(XenNvdimmState *s,
                      s->name);
     va_list ap;
 
+    /* (Either part may be cut short: the name is the admin's.) */
+    n = MIN(n, (int)sizeof(line) - 2);
     va_start(ap, fmt);
     n += vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
     va_end(ap);
