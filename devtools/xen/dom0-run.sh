@@ -251,6 +251,21 @@ ordinary_running() {
     verdict $? "$NAME: libxl put the guest's PV and emulated NICs on xenbr0: $ports"
 }
 
+# Did guest $NAME (domain $DOMID) triple-fault before it reported?  If so,
+# show Xen's and the guest's last words, and destroy it.  Seen once in six
+# runs: the guest's vCPU triple-faults under the nested TCG emulation, with
+# nothing of ours in its console.
+triple_faulted() {
+    ! grep -q '^GUEST-DONE' "$SERIAL" 2>/dev/null &&
+        xl dmesg | grep -q "d${DOMID}v0 Triple fault" || return 1
+    echo "RETRY: $NAME: Xen reports that the guest triple-faulted before it reported:"
+    xl dmesg | grep -A 3 "d${DOMID}v0 Triple fault" | sed 's/^/RETRY:   /'
+    tr -d '\r' <"$SERIAL" | tail -n 5 | sed 's/^/RETRY:   guest: /'
+    xl destroy "$NAME" 2>/dev/null
+    wait_gone
+    return 0
+}
+
 # run_guest NAME SCENARIO EXTRA-CFG-LINE READ-LIST TABLES
 run_guest() {
     NAME=$1 SCEN=$2
@@ -322,15 +337,7 @@ run_guest() {
         sleep 5; i=$((i + 5))
         [ $((i % 60)) = 0 ] && ts "waiting for $NAME: $(wc -l <"$SERIAL" 2>/dev/null) serial lines"
     done
-    if ! grep -q '^GUEST-DONE' "$SERIAL" 2>/dev/null &&
-       xl dmesg | grep -q "d${DOMID}v0 Triple fault"; then
-        # Seen once in six runs: the guest's vCPU triple-faults under the
-        # nested TCG emulation, with nothing of ours in its console.
-        echo "RETRY: $NAME: Xen reports that the guest triple-faulted before it reported:"
-        xl dmesg | grep -A 3 "d${DOMID}v0 Triple fault" | sed 's/^/RETRY:   /'
-        tr -d '\r' <"$SERIAL" | tail -n 5 | sed 's/^/RETRY:   guest: /'
-        xl destroy "$NAME" 2>/dev/null
-        wait_gone
+    if triple_faulted; then
         return 2
     fi
     grep -q '^GUEST-DONE' "$SERIAL" 2>/dev/null
@@ -831,13 +838,7 @@ backend_guest_once() {
           [ $i -lt "$GUEST_TIMEOUT" ]; do
         sleep 5; i=$((i + 5))
     done
-    if [ -z "$TAG" ] && ! grep -q '^GUEST-DONE' "$SERIAL" 2>/dev/null &&
-       xl dmesg | grep -q "d${DOMID}v0 Triple fault"; then
-        echo "RETRY: $NAME: Xen reports that the guest triple-faulted before it reported:"
-        xl dmesg | grep -A 3 "d${DOMID}v0 Triple fault" | sed 's/^/RETRY:   /'
-        tr -d '\r' <"$SERIAL" | tail -n 5 | sed 's/^/RETRY:   guest: /'
-        xl destroy "$NAME" 2>/dev/null
-        wait_gone
+    if [ -z "$TAG" ] && triple_faulted; then
         xl dmesg -c >/dev/null
         return 2
     fi
