@@ -24,7 +24,7 @@
 #include "system/hostmem-xen-pmem.h"
 
 /* How long an open waits for a pin that is about to go, and how often. */
-#define XEN_PMEM_PIN_WAIT_US    (5 * G_USEC_PER_SEC)
+#define XEN_PMEM_PIN_WAIT_US    (10 * G_USEC_PER_SEC)
 #define XEN_PMEM_PIN_RETRY_US   (G_USEC_PER_SEC / 10)
 
 /* The size of what @fd opens: a file, a block device or a device-dax. */

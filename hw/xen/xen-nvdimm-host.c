@@ -57,7 +57,7 @@
 #define HOLDER_UNKNOWN      UINT32_MAX
 
 /* How long a start waits for a lock that is about to go, and how often. */
-#define HOST_LOCK_WAIT_US   (5 * G_USEC_PER_SEC)
+#define HOST_LOCK_WAIT_US   (10 * G_USEC_PER_SEC)
 #define HOST_LOCK_RETRY_US  (G_USEC_PER_SEC / 10)
 
 /* A xenstore record holds at most this many host ranges (4 KiB values). */
@@ -127,10 +127,11 @@ bool xen_nvdimm_host_check(XenNvdimmState *s, GArray *bad, Error **errp)
 }
 
 /*
- * Only root may lock or read the claims: a file that others can open lets
- * them block every start with a read lock, or learn who maps what.
+ * The claims and the host secret are root's alone: a claims file others can
+ * open lets them block every start with a read lock, or learn who maps
+ * what; a secret others can read is none.
  */
-static bool host_lock_private(int fd, const char *path, bool dir,
+static bool host_private(int fd, const char *path, bool dir,
                               Error **errp)
 {
     struct stat st;
@@ -193,7 +194,7 @@ static bool host_secret(uint8_t *key, Error **errp)
         error_setg_errno(errp, errno, "cannot open %s", HOST_SECRET);
         return false;
     }
-    if (!host_lock_private(fd, HOST_SECRET, false, errp)) {
+    if (!host_private(fd, HOST_SECRET, false, errp)) {
         close(fd);
         return false;
     }
@@ -256,7 +257,7 @@ static bool host_lock_open(XenNvdimmState *s, Error **errp)
         error_setg_errno(errp, errno, "cannot open %s", HOST_DIR);
         return false;
     }
-    if (!host_lock_private(dir, HOST_DIR, true, errp)) {
+    if (!host_private(dir, HOST_DIR, true, errp)) {
         close(dir);
         return false;
     }
@@ -264,7 +265,7 @@ static bool host_lock_open(XenNvdimmState *s, Error **errp)
                          0600);
     if (s->claim_fd < 0) {
         error_setg_errno(errp, errno, "cannot open %s", path);
-    } else if (!host_lock_private(s->claim_fd, path, false, errp) ||
+    } else if (!host_private(s->claim_fd, path, false, errp) ||
                fstat(s->claim_fd, &st)) {
         close(s->claim_fd);
         s->claim_fd = -1;

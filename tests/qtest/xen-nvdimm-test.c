@@ -1475,9 +1475,10 @@ static void test_claim_kept(void)
                          "domain 32");
     /* Should the guardian die too, the record stands alone. */
     g_assert_cmpint(kill(guard, SIGKILL), ==, 0);
-    for (int i = 0; i < 100 && process_lives(guard); i++) {
+    for (int i = 0; i < 3000 && process_lives(guard); i++) {
         g_usleep(G_USEC_PER_SEC / 100);
     }
+    g_assert_false(process_lives(guard));
     assert_startup_error(f, good, "is still mapped into domain 32");
     xs_write("/local/domain/33/vm", "/vm/0da");
     assert_startup_error(f, good, "is still mapped into domain 32");
@@ -1871,7 +1872,7 @@ static gpointer unpin_later(gpointer path)
  * A file pinned before the host's last boot is unpinned at open (no domain
  * outlives a host reset); one pinned in this boot is waited for, a few
  * seconds, as its guardian may be letting go; a flag set by hand is left
- * alone.
+ * alone, and refused without the wait.
  */
 static void test_stale_pin(void)
 {
@@ -1897,7 +1898,7 @@ static void test_stale_pin(void)
     pin_file(f->img[0], NULL, true);
     t0 = g_get_monotonic_time();
     run_startup_error(f, args, "Operation not permitted");
-    g_assert_cmpint(g_get_monotonic_time() - t0, <, 4 * G_USEC_PER_SEC);
+    g_assert_cmpint(g_get_monotonic_time() - t0, <, 10 * G_USEC_PER_SEC);
     g_assert_true(file_immutable(f->img[0]));
     pin_file(f->img[0], NULL, false);
 
@@ -1911,7 +1912,7 @@ static void test_stale_pin(void)
     pin_file(f->img[0], boot, true);
     t0 = g_get_monotonic_time();
     run_startup_error(f, args, "Operation not permitted");
-    g_assert_cmpint(g_get_monotonic_time() - t0, >=, 5 * G_USEC_PER_SEC);
+    g_assert_cmpint(g_get_monotonic_time() - t0, >=, 10 * G_USEC_PER_SEC);
     g_assert_true(file_immutable(f->img[0]));
     pin_file(f->img[0], NULL, false);
     fixture_free(f);

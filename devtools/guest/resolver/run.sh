@@ -123,7 +123,7 @@ lease_opener() {
     exec 3<>"$1" && echo "RESOLVE plain-pin-race opener got a descriptor"
     sleep 3
 }
-for i in 1 2 3; do
+for i in 1 2 3 4 5; do
     rm -f /mnt/plain/race
     dd if=/dev/zero of=/mnt/plain/race bs=1M count=32 2>/dev/null
     lease_opener /mnt/plain/race &
