@@ -44,6 +44,7 @@ typedef struct EmuMapping {
     struct rcu_head rcu;
     XenNvdimmState *owner;
     uint64_t gfn, mfn, nr;
+    bool wb;                    /* mapped write-back (XEN_DMOP_map_pmem) */
     MemoryRegion alias;
 } EmuMapping;
 
@@ -401,16 +402,26 @@ static EmuMapping *emu_find_mapping(uint64_t gfn, uint64_t nr)
     return NULL;
 }
 
-static int emu_memory_mapping(XenNvdimmState *s, uint64_t gfn, uint64_t mfn,
-                              uint64_t nr, bool add)
+/* Is a frame of [mfn, mfn + nr) mapped write-back? */
+static bool emu_wb_overlaps(uint64_t mfn, uint64_t nr)
+{
+    for (guint i = 0; emu_mappings && i < emu_mappings->len; i++) {
+        EmuMapping *m = g_ptr_array_index(emu_mappings, i);
+
+        if (m->wb && mfn < m->mfn + m->nr && m->mfn < mfn + nr) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int emu_map(XenNvdimmState *s, uint64_t gfn, uint64_t mfn,
+                   uint64_t nr, bool add, bool wb)
 {
     EmuMapping *m;
     XenNvdimmState *host;
     uint64_t offset;
 
-    if (emu_fail(s)) {
-        return -EIO;
-    }
     if (!add && (s->emu_fail_unmap || s->emu_domain_gone)) {
         trace_xen_nvdimm_emu_fail(s->emu_calls);
         return s->emu_domain_gone ? -ESRCH : -EIO;
@@ -425,6 +436,10 @@ static int emu_memory_mapping(XenNvdimmState *s, uint64_t gfn, uint64_t mfn,
     if (!add) {
         if (!m || m->gfn != gfn || m->mfn != mfn || m->nr != nr) {
             return -ENOENT;
+        }
+        if (m->wb) {
+            /* As Xen does once write-back frames are unmapped. */
+            trace_xen_nvdimm_emu_write_back(mfn, nr);
         }
         emu_drop_mapping(m);
         return 0;
@@ -441,6 +456,7 @@ static int emu_memory_mapping(XenNvdimmState *s, uint64_t gfn, uint64_t mfn,
     m->gfn = gfn;
     m->mfn = mfn;
     m->nr = nr;
+    m->wb = wb;
     memory_region_init_alias(&m->alias, OBJECT(host), "xen-nvdimm.map",
                              &host->emu_ram, offset,
                              nr << XEN_NVDIMM_PAGE_SHIFT);
@@ -452,6 +468,50 @@ static int emu_memory_mapping(XenNvdimmState *s, uint64_t gfn, uint64_t mfn,
     g_ptr_array_add(emu_mappings, m);
     trace_xen_nvdimm_emu_map(gfn, offset, nr);
     return 0;
+}
+
+/*
+ * The patched Xen (x-emu-xen-wb) maps write-back only what the host
+ * firmware declares persistent memory: E820 type 7 or the NFIT, not type
+ * 12, RAM or reserved memory.  A stock Xen has no such operation.
+ */
+static int emu_map_pmem_wb(XenNvdimmState *s, uint64_t gfn, uint64_t mfn,
+                           uint64_t nr)
+{
+    XenNvdimmState *host;
+    uint64_t offset;
+    const char *kind;
+
+    if (!s->emu_xen_wb) {
+        return -EOPNOTSUPP;
+    }
+    if (emu_fail(s)) {
+        return -EIO;
+    }
+    if (!nr || gfn + nr < gfn || mfn + nr < mfn) {
+        return -EINVAL;
+    }
+    host = emu_find_host(mfn, nr, &offset);
+    kind = host && host->emu_host_memory ? host->emu_host_memory : "pmem";
+    if (!host || (strcmp(kind, "pmem") && strcmp(kind, "nfit"))) {
+        return -EINVAL;
+    }
+    if (!emu_is_permitted(mfn, nr)) {
+        return -EPERM;
+    }
+    if (emu_wb_overlaps(mfn, nr)) {
+        return -EEXIST;
+    }
+    return emu_map(s, gfn, mfn, nr, true, true);
+}
+
+static int emu_memory_mapping(XenNvdimmState *s, uint64_t gfn, uint64_t mfn,
+                              uint64_t nr, bool add)
+{
+    if (emu_fail(s)) {
+        return -EIO;
+    }
+    return emu_map(s, gfn, mfn, nr, add, false);
 }
 
 /* x-emu-domain-gone: the toolstack destroyed the domain before QEMU. */
@@ -550,6 +610,7 @@ const XenNvdimmOps xen_nvdimm_emu_ops = {
     .max_gpfn = emu_max_gpfn,
     .iomem_permission = emu_iomem_permission,
     .memory_mapping = emu_memory_mapping,
+    .map_pmem_wb = emu_map_pmem_wb,
     .domain_gone = emu_domain_gone,
     .guard_domain_gone = emu_guard_domain_gone,
     .guest_read = emu_guest_read,

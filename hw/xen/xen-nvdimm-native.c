@@ -10,7 +10,9 @@
  */
 
 #include "qemu/osdep.h"
+#include <sys/ioctl.h>
 #include "hw/xen/xen_native.h"
+#include <xen/sys/privcmd.h>
 #include "qapi/error.h"
 #include "hw/xen/xen-nvdimm-ops.h"
 
@@ -93,6 +95,65 @@ static int native_memory_mapping(XenNvdimmState *s, uint64_t gfn,
         return -errno;
     }
     return 0;
+}
+
+/*
+ * XEN_DMOP_map_pmem, from the xen-nvdimm patches to Xen (xen/patches/):
+ * neither Xen's public headers nor libxendevicemodel have it, so it goes
+ * through privcmd, as libxendevicemodel sends its own operations.
+ */
+#define XEN_NVDIMM_DMOP_MAP_PMEM 21
+
+typedef struct XenNvdimmDmOpMapPmem {
+    uint32_t op;
+    uint32_t pad;
+    /* What is left to map; after a failure, what was not mapped. */
+    uint64_t first_gfn;
+    uint64_t first_mfn;
+    uint64_t nr_mfns;
+    uint32_t flags;
+    uint32_t pad2;
+} XenNvdimmDmOpMapPmem;
+
+QEMU_BUILD_BUG_ON(sizeof(XenNvdimmDmOpMapPmem) != 40);
+
+static int native_map_pmem_wb(XenNvdimmState *s, uint64_t gfn,
+                              uint64_t mfn, uint64_t nr)
+{
+    static int privcmd = -1;
+    XenNvdimmDmOpMapPmem op = {
+        .op = XEN_NVDIMM_DMOP_MAP_PMEM,
+        .first_gfn = gfn, .first_mfn = mfn, .nr_mfns = nr,
+    };
+    privcmd_dm_op_buf_t buf = { .uptr = &op, .size = sizeof(op) };
+    privcmd_dm_op_t dm = { .dom = xen_domid, .num = 1, .ubufs = &buf };
+    domid_t dom = xen_domid;
+    int rc;
+
+    if (privcmd < 0) {
+        privcmd = open("/dev/xen/privcmd", O_RDWR | O_CLOEXEC);
+        if (privcmd < 0) {
+            return -errno;
+        }
+        /* As restricted as QEMU's other handles are. */
+        if (xen_domid_restrict &&
+            ioctl(privcmd, IOCTL_PRIVCMD_RESTRICT, &dom)) {
+            rc = -errno;
+            close(privcmd);
+            privcmd = -1;
+            return rc;
+        }
+    }
+    if (!ioctl(privcmd, IOCTL_PRIVCMD_DM_OP, &dm)) {
+        return 0;
+    }
+    rc = errno == ENOTTY ? -EOPNOTSUPP : -errno;
+    /* Parts mapped by Xen's earlier continuations stay: remove them. */
+    if (op.first_gfn > gfn && op.first_gfn - gfn < nr &&
+        op.first_mfn - mfn == op.first_gfn - gfn) {
+        native_memory_mapping(s, gfn, mfn, op.first_gfn - gfn, false);
+    }
+    return rc;
 }
 
 static bool native_domain_gone(XenNvdimmState *s)
@@ -404,6 +465,7 @@ const XenNvdimmOps xen_nvdimm_native_ops = {
     .max_gpfn = native_max_gpfn,
     .iomem_permission = native_iomem_permission,
     .memory_mapping = native_memory_mapping,
+    .map_pmem_wb = native_map_pmem_wb,
     .domain_gone = native_domain_gone,
     .guard_domain_gone = native_guard_domain_gone,
     .guest_read = native_guest_read,

@@ -107,6 +107,17 @@ static int xen_nvdimm_map(XenNvdimmState *s, XenNvdimmExtent *e, bool add)
     return rc;
 }
 
+static int xen_nvdimm_map_wb(XenNvdimmState *s, XenNvdimmExtent *e)
+{
+    uint64_t gfn = (s->gpa + e->offset) >> XEN_NVDIMM_PAGE_SHIFT;
+    uint64_t mfn = e->spa >> XEN_NVDIMM_PAGE_SHIFT;
+    uint64_t nr = e->size >> XEN_NVDIMM_PAGE_SHIFT;
+    int rc = s->ops->map_pmem_wb(s, gfn, mfn, nr);
+
+    trace_xen_nvdimm_map_pmem_wb(s->name, gfn, mfn, nr, rc);
+    return rc;
+}
+
 /*
  * Undo everything realize did, in reverse; safe to call at any point and
  * more than once.  Mappings go before permissions: Xen refuses to unmap
@@ -210,9 +221,57 @@ static void xen_nvdimm_exit_notify(Notifier *n, void *data)
     xen_nvdimm_teardown(container_of(n, XenNvdimmState, exit_notifier));
 }
 
+/*
+ * Map the first extent write-back if the admin wants it and the hypervisor
+ * can (cache=auto|wb), else uncacheable; the others follow the first.
+ * Returns 0 or a negative errno, with @errp set only for cache=wb.
+ */
+static int xen_nvdimm_map_first(XenNvdimmState *s, XenNvdimmExtent *e,
+                                Error **errp)
+{
+    static bool warned;
+    int rc;
+
+    if (!strcmp(s->cache, "uc")) {
+        return xen_nvdimm_map(s, e, true);
+    }
+    rc = xen_nvdimm_map_wb(s, e);
+    if (!rc) {
+        s->mapped_wb = true;
+        return 0;
+    }
+    if (!strcmp(s->cache, "wb")) {
+        error_setg_errno(errp, -rc, "xen-nvdimm '%s': " XEN_NVDIMM_CACHE_PROP
+                         "=wb: Xen refuses to map SPA 0x%" PRIx64 "+0x%"
+                         PRIx64 " write-back", s->name, e->spa, e->size);
+        error_append_hint(errp, "%s", rc == -EOPNOTSUPP ?
+                          "This hypervisor cannot map persistent memory "
+                          "write-back (no XEN_DMOP_map_pmem): install the "
+                          "xen-nvdimm build of the Xen hypervisor package, "
+                          "or use cache=uc.\n" :
+                          "Xen maps write-back only what the host firmware "
+                          "declares persistent memory (E820 type 7 or the "
+                          "NFIT), and Xen's log says which ranges those "
+                          "are.\n");
+        return rc;
+    }
+    if (!warned) {
+        warned = true;
+        warn_report("xen-nvdimm '%s': the guest's pmem is uncached (UC), "
+                    "every read goes to the media: %s (%s); cache=uc "
+                    "silences this", s->name, rc == -EOPNOTSUPP ?
+                    "this Xen cannot map persistent memory write-back" :
+                    "Xen refuses to map this range write-back",
+                    strerror(-rc));
+    }
+    return xen_nvdimm_map(s, e, true);
+}
+
 /* Grant access to, and map, every extent; on failure undo it all. */
 static bool xen_nvdimm_map_all(XenNvdimmState *s, Error **errp)
 {
+    ERRP_GUARD();
+
     while (s->mapped < s->extents->len) {
         XenNvdimmExtent *e = &g_array_index(s->extents, XenNvdimmExtent,
                                             s->mapped);
@@ -233,16 +292,26 @@ static bool xen_nvdimm_map_all(XenNvdimmState *s, Error **errp)
             }
             s->permitted++;
         }
-        rc = xen_nvdimm_map(s, e, true);
+        if (!s->mapped) {
+            rc = xen_nvdimm_map_first(s, e, errp);
+            if (rc && *errp) {
+                return false;
+            }
+        } else {
+            rc = s->mapped_wb ? xen_nvdimm_map_wb(s, e) :
+                                xen_nvdimm_map(s, e, true);
+        }
         if (rc) {
             error_setg_errno(errp, -rc, "xen-nvdimm '%s': cannot map SPA 0x%"
                              PRIx64 "+0x%" PRIx64 " at guest address 0x%"
-                             PRIx64, s->name, e->spa, e->size,
-                             s->gpa + e->offset);
+                             PRIx64 "%s", s->name, e->spa, e->size,
+                             s->gpa + e->offset,
+                             s->mapped_wb ? " write-back" : "");
             return false;
         }
         s->mapped++;
     }
+    trace_xen_nvdimm_cache(s->name, s->mapped_wb ? "wb" : "uc");
     return true;
 }
 
@@ -421,6 +490,15 @@ static bool xen_nvdimm_check_config(XenNvdimmState *s, Error **errp)
 
     if (!s->hostmem) {
         error_setg(errp, "'" XEN_NVDIMM_MEMDEV_PROP "' property is not set");
+        return false;
+    }
+    if (!s->cache) {
+        s->cache = g_strdup("auto");
+    }
+    if (strcmp(s->cache, "auto") && strcmp(s->cache, "wb") &&
+        strcmp(s->cache, "uc")) {
+        error_setg(errp, "'" XEN_NVDIMM_CACHE_PROP "' must be auto, wb or "
+                   "uc, not '%s'", s->cache);
         return false;
     }
     /* Kept: -objects lose their id before exit notifiers run. */
@@ -854,6 +932,16 @@ static void xen_nvdimm_get_gpa(Object *obj, Visitor *v, const char *name,
     visit_type_uint64(v, name, &value, errp);
 }
 
+static char *xen_nvdimm_get_cache_mapped(Object *obj, Error **errp)
+{
+    XenNvdimmState *s = XEN_NVDIMM(obj);
+
+    if (!s->mapped) {
+        return g_strdup("");
+    }
+    return g_strdup(s->mapped_wb ? "wb" : "uc");
+}
+
 static const Property xen_nvdimm_properties[] = {
     DEFINE_PROP_LINK(XEN_NVDIMM_MEMDEV_PROP, XenNvdimmState, hostmem,
                      TYPE_MEMORY_BACKEND_XEN_PMEM, HostMemoryBackendXenPmem *),
@@ -862,6 +950,7 @@ static const Property xen_nvdimm_properties[] = {
     DEFINE_PROP_UINT32(XEN_NVDIMM_NODE_PROP, XenNvdimmState, node, 0),
     DEFINE_PROP_BOOL(XEN_NVDIMM_UNARMED_PROP, XenNvdimmState, unarmed, false),
     DEFINE_PROP_UUID_NODEFAULT(XEN_NVDIMM_UUID_PROP, XenNvdimmState, uuid),
+    DEFINE_PROP_STRING(XEN_NVDIMM_CACHE_PROP, XenNvdimmState, cache),
     DEFINE_PROP_UINT32("x-emu-fail-call", XenNvdimmState, emu_fail_call, 0),
     DEFINE_PROP_BOOL("x-emu-fail-unmap", XenNvdimmState, emu_fail_unmap,
                      false),
@@ -874,6 +963,7 @@ static const Property xen_nvdimm_properties[] = {
     DEFINE_PROP_STRING("x-emu-health", XenNvdimmState, emu_health),
     DEFINE_PROP_UINT64("x-emu-max-gpa", XenNvdimmState, emu_max_gpa, 0),
     DEFINE_PROP_BOOL("x-emu-alias", XenNvdimmState, emu_alias, false),
+    DEFINE_PROP_BOOL("x-emu-xen-wb", XenNvdimmState, emu_xen_wb, false),
 };
 
 static void xen_nvdimm_instance_finalize(Object *obj)
@@ -893,6 +983,11 @@ static void xen_nvdimm_instance_init(Object *obj)
                         NULL, NULL, NULL);
     object_property_set_description(obj, "guest-address",
                                     "guest-physical base of the data area");
+    object_property_add_str(obj, "cache-mapped", xen_nvdimm_get_cache_mapped,
+                            NULL);
+    object_property_set_description(obj, "cache-mapped",
+                                    "the memory type the guest's mapping "
+                                    "got: wb or uc (empty before realize)");
 }
 
 static void xen_nvdimm_class_init(ObjectClass *oc, void *data)

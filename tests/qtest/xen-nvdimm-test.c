@@ -138,6 +138,9 @@ static uint64_t qom_get_uint(QTestState *qts, const char *path,
  */
 typedef struct CallLog {
     unsigned permits, maps, calls, failed, injected, realize_failed;
+    unsigned maps_wb;       /* of maps: write-back (XEN_DMOP_map_pmem) */
+    unsigned wb_offered;    /* write-back asked and not -EOPNOTSUPP */
+    unsigned write_backs;   /* write-back frames unmapped, caches flushed */
     GArray *live_maps;      /* 3 x uint64: gfn, mfn, nr */
     GArray *live_perms;     /* 2 x uint64: mfn, nr */
     GHashTable *live_by_dev;    /* memdev name -> grants + maps in force */
@@ -235,6 +238,30 @@ static CallLog read_call_log(Fixture *f)
                 g_assert_false(mfn < t[0] + t[1] && t[0] < mfn + nr);
             }
             remove_tuple(log.live_perms, t, 2);
+            continue;
+        }
+        if (strstr(*l, "xen_nvdimm_emu_write_back ")) {
+            log.write_backs++;
+        }
+        p = strstr(*l, "xen_nvdimm_map_pmem_wb ");
+        if (p) {
+            g_assert_cmpint(sscanf(strchr(p, ':'), ": gfn %" SCNx64 " mfn %"
+                                   SCNx64 " nr %" SCNx64 " rc %d",
+                                   &t[0], &t[1], &t[2], &rc), ==, 4);
+            /* A stock Xen does not know the operation: no call was made. */
+            if (rc == -EOPNOTSUPP) {
+                continue;
+            }
+            log.calls++;
+            log.wb_offered++;
+            if (rc) {
+                log.failed++;
+                continue;
+            }
+            count_live(&log, p, 1);
+            log.maps++;
+            log.maps_wb++;
+            g_array_append_vals(log.live_maps, t, 3);
             continue;
         }
         p = strstr(*l, "xen_nvdimm_memory_mapping ");
@@ -416,6 +443,102 @@ static void test_scattered_extents(void)
     g_assert_cmpuint(log.permits, ==, BACKEND_SIZE / (4 * MiB));
     g_assert_cmpuint(log.maps, ==, BACKEND_SIZE / (4 * MiB));
     assert_balanced(&log);
+    fixture_free(f);
+}
+
+static char *qom_get_str(QTestState *qts, const char *path, const char *prop)
+{
+    QDict *resp = qtest_qmp(qts, "{ 'execute': 'qom-get', 'arguments':"
+                            " { 'path': %s, 'property': %s } }", path, prop);
+    char *v;
+
+    g_assert_true(qdict_haskey(resp, "return"));
+    v = g_strdup(qdict_get_str(resp, "return"));
+    qobject_unref(resp);
+    return v;
+}
+
+typedef struct CacheCase {
+    const char *name;
+    const char *props;      /* appended to -device xen-nvdimm */
+    const char *mapped;     /* what cache-mapped says */
+    unsigned wb_offered;    /* calls Xen answered with other than ENOTSUP */
+} CacheCase;
+
+static const CacheCase cache_cases[] = {
+    /* A stock Xen: auto falls back to today's uncached mapping. */
+    { "stock-auto", "", "uc", 0 },
+    { "stock-uc", ",cache=uc", "uc", 0 },
+    /* The patched Xen: every extent write-back, unless told not to. */
+    { "patched-auto", ",x-emu-xen-wb=on", "wb", 16 },
+    { "patched-wb", ",x-emu-xen-wb=on,cache=wb", "wb", 16 },
+    { "patched-uc", ",x-emu-xen-wb=on,cache=uc", "uc", 0 },
+    /* Host memory only in the NFIT (QEMU's NVDIMM on the nested host). */
+    { "patched-nfit", ",x-emu-xen-wb=on,x-emu-host-memory=nfit", "wb", 16 },
+    /* E820 type 12 is not persistent memory to Xen: refused, then UC. */
+    { "patched-pram", ",x-emu-xen-wb=on,x-emu-host-memory=pram", "uc", 1 },
+};
+
+/*
+ * The memory type the guest's mapping gets, in extents of 4 MiB: what the
+ * device asks Xen, what it reports, and that the guest's writes still land
+ * in the backing file.  Unmapping write-back frames writes caches back.
+ */
+static void test_cache(const void *data)
+{
+    const CacheCase *c = data;
+    Fixture *f = fixture_new();
+    g_autofree char *args = g_strdup_printf(
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv0,memdev=pm0,x-emu-extent-size=4M%s",
+        f->img[0], c->props);
+    QTestState *qts = start(f, args);
+    uint64_t gpa = qom_get_uint(qts, "/machine/peripheral/nv0",
+                                "guest-address");
+    g_autofree char *mapped = qom_get_str(qts, "/machine/peripheral/nv0",
+                                          "cache-mapped");
+    bool wb = !strcmp(c->mapped, "wb");
+    CallLog log;
+
+    g_assert_cmpstr(mapped, ==, c->mapped);
+    for (uint64_t off = 0; off < DATA_SIZE; off += 4 * MiB) {
+        qtest_writeq(qts, gpa + off + 8, 0xcac4e00000000000ULL | off);
+    }
+    qtest_quit(qts);
+    for (uint64_t off = 0; off < DATA_SIZE; off += 4 * MiB) {
+        g_assert_cmphex(file_read64(f->img[0], off + 8), ==,
+                        0xcac4e00000000000ULL | off);
+    }
+    log = read_call_log(f);
+    g_assert_cmpuint(log.maps, ==, BACKEND_SIZE / (4 * MiB));
+    g_assert_cmpuint(log.maps_wb, ==, wb ? log.maps : 0);
+    g_assert_cmpuint(log.wb_offered, ==, c->wb_offered);
+    /* Each write-back extent was unmapped with a write-back, no other. */
+    g_assert_cmpuint(log.write_backs, ==, log.maps_wb);
+    assert_balanced(&log);
+    fixture_free(f);
+}
+
+/* cache=wb where Xen will not: realize fails and says why, undone. */
+static void test_cache_wb_refused(void)
+{
+    Fixture *f = fixture_new();
+    const char *fmt = "-object memory-backend-xen-pmem,id=pm0,size=64M,"
+                      "mem-path=%s -device xen-nvdimm,memdev=pm0,cache=wb%s";
+    g_autofree char *stock = g_strdup_printf(fmt, f->img[0], "");
+    g_autofree char *pram = g_strdup_printf(fmt, f->img[0],
+                                            ",x-emu-xen-wb=on,"
+                                            "x-emu-host-memory=pram");
+    CallLog log;
+
+    log = assert_startup_error(f, stock, "cache=wb: Xen refuses to map SPA");
+    assert_balanced(&log);
+    run_startup_error(f, stock, "no XEN_DMOP_map_pmem");
+    log = assert_startup_error(f, pram, "Invalid argument");
+    g_assert_cmpuint(log.wb_offered, ==, 1);
+    g_assert_cmpuint(log.realize_failed, ==, 1);
+    assert_balanced(&log);
+    run_startup_error(f, pram, "E820 type 7 or the NFIT");
     fixture_free(f);
 }
 
@@ -1962,6 +2085,8 @@ static const BadConfig bad_configs[] = {
       PM0 "-device xen-nvdimm,memdev=pm0,x-emu-extent-size=16M,"
       "x-emu-alias=on",
       "backend offsets 0x0 and 0x3000000 resolve to the same host memory" },
+    { "cache-unknown", PM0 "-device xen-nvdimm,memdev=pm0,cache=wt",
+      "'cache' must be auto, wb or uc, not 'wt'" },
     { "wrong-backend-type",
       "-object memory-backend-ram,id=pm0,size=64M "
       "-device xen-nvdimm,memdev=pm0",
@@ -2094,16 +2219,18 @@ static void test_bad_config(const void *data)
  * clean error, and everything done before it (and for the device realized
  * earlier) must be undone.
  */
-static void test_fault_injection(void)
+static void test_fault_injection(const void *data)
 {
+    const char *props = data;  /* for both devices */
     Fixture *f = fixture_new();
     const char *fmt =
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
         "-object memory-backend-xen-pmem,id=pm1,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0 "
+        "-device xen-nvdimm,id=nv0,memdev=pm0%s "
         "-device xen-nvdimm,id=nv1,memdev=pm1,x-emu-extent-size=16M,"
-        "x-emu-fail-call=%u";
-    g_autofree char *good = g_strdup_printf(fmt, f->img[0], f->img[1], 0);
+        "x-emu-fail-call=%u%s";
+    g_autofree char *good = g_strdup_printf(fmt, f->img[0], f->img[1], props,
+                                            0, props);
     QTestState *qts = start(f, good);
     CallLog log;
     unsigned calls;
@@ -2115,13 +2242,15 @@ static void test_fault_injection(void)
      * extent, per device.
      */
     g_assert_cmpuint(log.maps, ==, 1 + BACKEND_SIZE / (16 * MiB));
+    g_assert_cmpuint(log.maps_wb, ==, *props ? log.maps : 0);
     calls = 2 + 2 * (BACKEND_SIZE / (16 * MiB));
     /* Over the whole run: two of each query, four calls per extent. */
     g_assert_cmpuint(log.calls, ==, 4 + 4 * log.maps);
     assert_balanced(&log);
 
     for (unsigned k = 1; k <= calls; k++) {
-        g_autofree char *bad = g_strdup_printf(fmt, f->img[0], f->img[1], k);
+        g_autofree char *bad = g_strdup_printf(fmt, f->img[0], f->img[1],
+                                               props, k, props);
 
         log = assert_startup_error(f, bad, "Input/output error");
         g_assert_cmpuint(log.injected, ==, 1);
@@ -2142,9 +2271,20 @@ int main(int argc, char **argv)
     qtest_add_func("/xen-nvdimm/map-hits-file", test_map_hits_file);
     qtest_add_func("/xen-nvdimm/scattered-extents", test_scattered_extents);
     qtest_add_func("/xen-nvdimm/two-devices", test_two_devices);
+    for (size_t i = 0; i < ARRAY_SIZE(cache_cases); i++) {
+        g_autofree char *path = g_strdup_printf("/xen-nvdimm/cache/%s",
+                                                cache_cases[i].name);
+
+        qtest_add_data_func(path, &cache_cases[i], test_cache);
+    }
+    qtest_add_func("/xen-nvdimm/cache-wb-refused", test_cache_wb_refused);
     qtest_add_func("/xen-nvdimm/placement", test_placement);
     qtest_add_func("/xen-nvdimm/no-migration", test_no_migration);
-    qtest_add_func("/xen-nvdimm/fault-injection", test_fault_injection);
+    qtest_add_data_func("/xen-nvdimm/fault-injection", "",
+                        test_fault_injection);
+    /* The same with every extent mapped write-back. */
+    qtest_add_data_func("/xen-nvdimm/fault-injection-wb",
+                        ",x-emu-xen-wb=on,cache=wb", test_fault_injection);
     qtest_add_func("/xen-nvdimm/publish-acpi", test_publish_acpi);
     qtest_add_func("/xen-nvdimm/publish-acpi-merge", test_publish_acpi_merge);
     qtest_add_func("/xen-nvdimm/nfit-serial", test_nfit_serial);

@@ -83,6 +83,18 @@ typedef struct XenNvdimmOps {
                           uint64_t nr, bool add);
 
     /*
+     * Map host frames [mfn, mfn + nr) at guest frames [gfn, gfn + nr) with
+     * the memory type RAM gets (write-back for a Linux guest), where
+     * memory_mapping() makes them uncacheable; memory_mapping() removes the
+     * mapping.  Returns 0; -EOPNOTSUPP from a hypervisor that cannot (a
+     * stock Xen: no XEN_DMOP_map_pmem); or another negative errno if it
+     * refuses this range (-EINVAL: not persistent memory by the host
+     * firmware's word).  A failed map leaves nothing of the range mapped.
+     */
+    int (*map_pmem_wb)(XenNvdimmState *s, uint64_t gfn, uint64_t mfn,
+                       uint64_t nr);
+
+    /*
      * Is the domain gone, or dying (the toolstack destroyed it: it never
      * runs again, and Xen tears its mappings down itself)?  When unsure,
      * false: only then may a failed unmap be taken for "nothing left".

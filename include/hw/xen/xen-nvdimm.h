@@ -27,6 +27,7 @@ OBJECT_DECLARE_SIMPLE_TYPE(XenNvdimmState, XEN_NVDIMM)
 #define XEN_NVDIMM_NODE_PROP        "node"
 #define XEN_NVDIMM_UNARMED_PROP     "unarmed"
 #define XEN_NVDIMM_UUID_PROP        "uuid"
+#define XEN_NVDIMM_CACHE_PROP       "cache"
 
 /* Linux and the UEFI label format need at least two 64 KiB index blocks. */
 #define XEN_NVDIMM_MIN_LABEL_SIZE   (128 * KiB)
@@ -51,6 +52,8 @@ struct XenNvdimmState {
     bool unarmed;
     /* The DIMM's identity: its NFIT serial number derives from it. */
     QemuUUID uuid;
+    /* The guest mapping's memory type: "auto", "wb" or "uc". */
+    char *cache;
     /* Emulated mode, for tests: make the k-th hypervisor call fail. */
     uint32_t emu_fail_call;
     /* Emulated mode, for tests: make every unmap fail. */
@@ -65,6 +68,8 @@ struct XenNvdimmState {
     uint64_t emu_max_gpa;
     /* Emulated mode, for tests: two extents on the same host memory. */
     bool emu_alias;
+    /* Emulated mode, for tests: the hypervisor maps pmem write-back. */
+    bool emu_xen_wb;
     /* Emulated mode, for tests: what the host says of its memory. */
     char *emu_host_memory;
     /* ... files: its bad sectors (as sysfs lists them), its health. */
@@ -91,6 +96,7 @@ struct XenNvdimmState {
     int64_t health_asked;
     unsigned permitted;         /* extents[0..permitted) have iomem access */
     unsigned mapped;            /* extents[0..mapped) are mapped */
+    bool mapped_wb;             /* ... write-back (else uncacheable) */
     int claim_fd;               /* holds the host-wide locks, or -1 */
     unsigned locked;            /* extents[0..locked) are locked there */
     int block_fd;               /* holds a block device exclusively, or -1 */
