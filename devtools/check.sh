@@ -50,7 +50,7 @@ meson_tests() {
 series_lists_all_files() {
     local missing
     missing=$(comm -23 \
-        <(git -C "$TOP" ls-files | grep -Ev '^(devtools|patches|\.ci)/|^(README\.md|Makefile|\.gitignore)$' | sort) \
+        <(git -C "$TOP" ls-files | grep -Ev '^(devtools|patches|xen|\.ci)/|^(README\.md|Makefile|\.gitignore)$' | sort) \
         <("$TOP/devtools/series.sh" files | sort))
     [ -z "$missing" ] || { echo "not in patches/series: $missing"; return 1; }
 }

@@ -108,6 +108,21 @@ SHIM
     DM_OVERRIDE="device_model_override = \"$DM\""
 fi
 
+# The hypervisor: the xen-nvdimm build (XEN_WB=1) knows XEN_DMOP_map_pmem
+# and refuses an empty request; a stock one does not know the operation.
+ts "=== the hypervisor: $(xl info | sed -n 's/^xen_version *: *//p')"
+said=$(/xt/xtest-mapwb 0 0 0 0)
+XEN_LABEL=$XEN_VER$([ "$XEN_WB" = 1 ] && echo +xennvdimm)
+if [ "$XEN_WB" = 1 ]; then
+    [ "$said" = "rc=-22 (Invalid argument)" ]
+    verdict $? "Xen is the xen-nvdimm build: it knows XEN_DMOP_map_pmem ($said for an empty request)"
+    xl dmesg | grep -q "persistent memory (NFIT): $(printf '%#x' "$OUTER_NV_ADDR")-"
+    verdict $? "Xen found dom0's pmem in the NFIT: $(xl dmesg | grep -m1 -o 'persistent memory (.*')"
+else
+    [ "$said" = "rc=-95 (Operation not supported)" ]
+    verdict $? "Xen is a stock build: it does not know XEN_DMOP_map_pmem ($said)"
+fi
+
 ts "=== dom0's pmem"
 # (No udev here: the NVDIMM modules, device DAX included, by hand.)
 for m in nfit nd_pmem dax_pmem device_dax; do modprobe "$m"; done
@@ -199,6 +214,21 @@ device_model_args_hvm = [
     "-monitor", "unix:/run/xtmon-$1.sock,server=on,wait=off",$DM_EXTRA
 ]
 CFG
+}
+
+# The memory type the next guest's pmem must get: write-back where Xen can
+# map it so (cache=auto), unless the device says cache=uc.
+expect_cache() {
+    case "$DEV_EXTRA" in *cache=uc*) echo uc; return ;; esac
+    [ "$XEN_WB" = 1 ] && echo wb || echo uc
+}
+# Did Xen log a mapping for domain $1, of either kind?
+xen_logged_map() {
+    grep -q -E "memory_map:add: d(om)?$1 gfn=|d$1: pmem 0x[0-9a-f]+-0x[0-9a-f]+ mapped write-back at gfn" "${2:-/dev/stdin}"
+}
+# Xen's write-backs of domain $1's caches (unmap or death), in us, on one line.
+xen_write_backs() {
+    sed -n "s/.*d$1: .*: caches written back in \([0-9]*\) us.*/\1/p" "$2" | tr '\n' ' '
 }
 
 # Lines of QEMU's trace for the guest (QEMU's stderr is libxl's qemu-dm log).
@@ -304,16 +334,44 @@ run_guest() {
     NR=$(hex $((DATA >> 12)))
     qtrace xen_nvdimm_iomem_permission | grep -qx "xen_nvdimm_iomem_permission pm0: mfn $MFN nr $NR allow 1 rc 0"
     verdict $? "$NAME: QEMU granted domain $DOMID access to mfn $MFN+$NR"
-    qtrace xen_nvdimm_memory_mapping | grep -qx "xen_nvdimm_memory_mapping pm0: gfn $GFN mfn $MFN nr $NR add 1 rc 0"
-    verdict $? "$NAME: QEMU mapped mfn $MFN+$NR at gfn $GFN"
+    CACHE=$(expect_cache)
+    got=$(qtrace xen_nvdimm_cache | sed -n "s/^xen_nvdimm_cache pm0: the guest's pmem is mapped //p")
+    [ "$got" = "$CACHE" ]
+    verdict $? "$NAME: the guest's pmem is mapped $CACHE (device '${DEV_EXTRA:-cache=auto}', Xen $([ "$XEN_WB" = 1 ] && echo with || echo without) write-back): QEMU says '$got'"
+    if [ "$CACHE" = wb ]; then
+        qtrace xen_nvdimm_map_pmem_wb | grep -qx "xen_nvdimm_map_pmem_wb pm0: gfn $GFN mfn $MFN nr $NR rc 0"
+        verdict $? "$NAME: QEMU mapped mfn $MFN+$NR at gfn $GFN write-back (XEN_DMOP_map_pmem)"
+        # Xen maps 128 MiB a call: the parts must run from MFN to its end.
+        grep -E "d$DOMID: (pmem|write-back pmem)" "/tmp/xen-create-$NAME.log"
+        parts=$(sed -n "s/.*d$DOMID: pmem \(0x[0-9a-f]*\)-\(0x[0-9a-f]*\) mapped write-back at gfn \(0x[0-9a-f]*\)$/\1 \2 \3/p" \
+                    "/tmp/xen-create-$NAME.log")
+        m=$((SPA >> 12)) f=$((GPA >> 12)) ok=0 n=0
+        while read -r ps pe pg; do
+            [ -n "$ps" ] || continue
+            n=$((n + 1))
+            [ $((ps)) = $m ] && [ $((pg)) = $f ] || ok=1
+            f=$((pg + pe - ps + 1)) m=$((pe + 1))
+        done <<<"$parts"
+        [ $ok = 0 ] && [ $n -gt 0 ] && [ $m = $(((SPA + DATA) >> 12)) ] &&
+            ! grep -q "d$DOMID: write-back pmem mapping .* failed" "/tmp/xen-create-$NAME.log"
+        verdict $? "$NAME: Xen logged the write-back mapping of mfn $MFN+$NR at gfn $GFN for d$DOMID in $n parts of at most 128 MiB, no failure"
+    else
+        qtrace xen_nvdimm_memory_mapping | grep -qx "xen_nvdimm_memory_mapping pm0: gfn $GFN mfn $MFN nr $NR add 1 rc 0"
+        verdict $? "$NAME: QEMU mapped mfn $MFN+$NR at gfn $GFN"
 
-    # Xen's view: the mapping hypercall and the domain's I/O memory rangeset.
-    # (Xen names the domain "d1" in 4.17.7, "dom1" before.)
-    grep -E "memory_map:(add|fail)" "/tmp/xen-create-$NAME.log"
-    first=$(grep -m1 -E "memory_map:add: d(om)?$DOMID " "/tmp/xen-create-$NAME.log")
-    echo "$first" | grep -q -E "memory_map:add: d(om)?$DOMID gfn=${GFN#0x} mfn=${MFN#0x} nr=${NR#0x}$" &&
-        ! grep -q -E "memory_map:fail: d(om)?$DOMID " "/tmp/xen-create-$NAME.log"
-    verdict $? "$NAME: Xen logged the mapping of mfn $MFN+$NR at gfn $GFN for dom$DOMID, no failure"
+        # Xen's view: the mapping hypercall and the domain's I/O memory rangeset.
+        # (Xen names the domain "d1" in 4.17.7, "dom1" before.)
+        grep -E "memory_map:(add|fail)" "/tmp/xen-create-$NAME.log"
+        first=$(grep -m1 -E "memory_map:add: d(om)?$DOMID " "/tmp/xen-create-$NAME.log")
+        echo "$first" | grep -q -E "memory_map:add: d(om)?$DOMID gfn=${GFN#0x} mfn=${MFN#0x} nr=${NR#0x}$" &&
+            ! grep -q -E "memory_map:fail: d(om)?$DOMID " "/tmp/xen-create-$NAME.log"
+        verdict $? "$NAME: Xen logged the mapping of mfn $MFN+$NR at gfn $GFN for dom$DOMID, no failure"
+        if [ "$XEN_WB" != 1 ] && [ -z "$DEV_EXTRA" ]; then
+            grep -q "xen-nvdimm 'pm0': the guest's pmem is uncached (UC), every read goes to the media: this Xen cannot map persistent memory write-back" \
+                "/var/log/xen/qemu-dm-$NAME.log"
+            verdict $? "$NAME: QEMU warned the admin that the guest's pmem is uncached on this Xen: $(grep -o "warning: xen-nvdimm 'pm0': the guest's pmem is uncached.*" "/var/log/xen/qemu-dm-$NAME.log")"
+        fi
+    fi
     range=$(iomem_of "$DOMID" running)
     want="${MFN#0x}-$(printf '%x' $(((SPA + DATA) / 4096 - 1)))"
     [ "$range" = "$want" ]
@@ -389,6 +447,89 @@ run_guest() {
     return 0
 }
 
+# npt_walk: the memory type Xen gave guest $NAME's pmem, proven from
+# outside.  Xen's VMCB dump (debug key v) gives the vCPU's nested page table
+# root and guest PAT; the host walks that table through the outer QEMU's
+# monitor (run.sh) and answers on the mailbox disk /dev/vdc.  Then the
+# guest's own view: Linux's memory type for the region, and hvmloader's
+# MTRRs, whose UC windows must miss the data area.
+WALK_ID=0
+npt_walk() {
+    xl debug-keys v
+    xl dmesg >"/tmp/vmcb-$NAME.log"
+    h=$(awk -v d="$DOMID" '/>>> Domain / { cur = $4 } cur == d && / H_CR3 = / { h = $4 }
+                            END { print h }' "/tmp/vmcb-$NAME.log")
+    gpat=$(awk -v d="$DOMID" '/>>> Domain / { cur = $4 } cur == d && / PAT = / { p = $NF }
+                               END { print p }' "/tmp/vmcb-$NAME.log")
+    [ -n "$h" ] && [ -n "$gpat" ]
+    verdict $? "$NAME: Xen's VMCB dump gives domain $DOMID's nested page table root H_CR3 $h and guest PAT $gpat"
+    [ -n "$h" ] || return 1
+    WALK_ID=$((WALK_ID + 1))
+    echo "XTEST-WALK $WALK_ID $h $GPA $DATA"
+    i=0 res=
+    while [ $i -lt 900 ]; do
+        res=$(dd if=/dev/vdc bs=4096 skip=$WALK_ID count=1 iflag=direct 2>/dev/null |
+              tr -d '\0' | sed -n "s/^WALK $WALK_ID //p")
+        [ -n "$res" ] && break
+        sleep 2; i=$((i + 2))
+    done
+    [ -n "$res" ]
+    verdict $? "$NAME: the host walked the nested page table over $(hex "$DATA") bytes at $GPA ($i s): $res"
+    [ -n "$res" ] || return 1
+    w() { echo "$res" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+    leaves=$(w leaves)
+    [ "$(w missing)" = 0 ] && [ "$(w types)" = 5 ] && [ "$(w mfn)" = "$MFN" ] &&
+        [ "$(w pwt)" = 0 ] && [ "$(w pat)" = 0 ]
+    verdict $? "$NAME: every leaf over the data area is Xen's p2m_mmio_direct (type 5) from mfn $MFN, none missing, PWT and PAT clear"
+    if [ "$CACHE" = wb ]; then
+        # Host PAT entry 0 (WB); guest PAT entry 0, what Linux's write-back
+        # mappings use, must be WB (06) too; the host MTRR is WB above RAM.
+        [ "$(w pcd)" = 0 ] && [ "$(w 2m)" -gt 0 ] && [ "$(w 4k)" = 0 ] &&
+            [ "$(printf '%x' $((gpat & 0xff)))" = 6 ]
+        verdict $? "$NAME: write-back in the nested p2m: no leaf has PCD, all $leaves are 2 MiB superpages (host PAT entry 0, WB), and guest PAT entry 0 is WB ($gpat): the guest's write-back mapping is write-back"
+    else
+        [ "$(w pcd)" = "$leaves" ] && [ "$leaves" -gt 0 ]
+        verdict $? "$NAME: uncached in the nested p2m: all $leaves leaves have PCD (host PAT entry 2, UC-): the guest's write-back mapping is uncacheable"
+    fi
+    echo "XTEST-MEMTYPE $XEN_LABEL $CACHE $res gpat=$gpat"
+    g GMEMTYPE | grep -q "^region0 PAT: \[mem $(printf '0x%016x' "$GPA")-.*\] write-back$"
+    verdict $? "$NAME: the guest's Linux maps its pmem write-back: '$(g GMEMTYPE)'"
+    g GMTRR | tr ';' '\n' | awk -v lo="$((GPA))" -v hi="$((GPA + DATA))" '
+        /uncachable/ {
+            # "regNN: base=0xHEX ( NMB), size= NMB, count=N: uncachable"
+            h = $2; sub(/^base=0x/, "", h); b = 0
+            for (i = 1; i <= length(h); i++)
+                b = b * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+            s = $0; sub(/.*size= */, "", s); u = s; sub(/[0-9]+/, "", u); s = s + 0
+            u = substr(u, 1, 1); s *= (u == "G" ? 2^30 : u == "M" ? 2^20 : 2^10)
+            if (b < hi && lo < b + s) bad = 1 }
+        END { exit bad }'
+    verdict $? "$NAME: no UC range of hvmloader's MTRRs covers the data area: '$(g GMTRR)'"
+}
+
+# wb_refusals: what the xen-nvdimm Xen must refuse, asked directly while
+# guest $NAME runs with its pmem mapped write-back.
+wb_refusals() {
+    r() { /xt/xtest-mapwb "$DOMID" $((GPA >> 12)) "$@"; }
+    said=$(r 0x100 1)
+    [ "$said" = "rc=-22 (Invalid argument)" ]
+    verdict $? "Xen refuses to map RAM (mfn 0x100) write-back: $said"
+    said=$(r 0xfee00 1)
+    [ "$said" = "rc=-22 (Invalid argument)" ]
+    verdict $? "Xen refuses to map a frame outside the firmware's persistent memory (the LAPIC, mfn 0xfee00) write-back: $said"
+    said=$(r $(((SPA + SIZE) >> 12)) 1)
+    [ "$said" = "rc=-1 (Operation not permitted)" ]
+    verdict $? "Xen refuses dom0 pmem the guest may not access (mfn $(hex $(((SPA + SIZE) >> 12)))): $said"
+    said=$(r "$MFN" 1)
+    [ "$said" = "rc=-17 (File exists)" ]
+    verdict $? "Xen refuses to map the guest's own pmem write-back twice: $said"
+    said=$(r "$MFN" 1 1)
+    [ "$said" = "rc=-22 (Invalid argument)" ]
+    verdict $? "Xen refuses an unknown flag: $said"
+    ! grep -q "d$DOMID: pmem .* mapped write-back" <(xl dmesg -c)
+    verdict $? "none of the refused requests mapped anything"
+}
+
 # after_guest: what must hold once the domain is gone.
 after_guest() {
     wait_gone
@@ -407,6 +548,12 @@ after_guest() {
     grep -q -E "memory_map:remove: d(om)?$DOMID gfn=${GFN#0x} mfn=${MFN#0x} nr=${NR#0x}$" "/tmp/xen-after-$NAME.log" &&
         ! grep -q -E "memory_map: error|memory_map:fail" "/tmp/xen-after-$NAME.log"
     verdict $? "$NAME: Xen logged the removal of that mapping, no error"
+    if [ "$CACHE" = wb ]; then
+        us=$(xen_write_backs "$DOMID" "/tmp/xen-after-$NAME.log")
+        [ -n "$us" ]
+        verdict $? "$NAME: Xen wrote caches back once the write-back pmem was unmapped (us each: ${us:-none})"
+        echo "XTEST-WRITEBACK $XEN_LABEL $us"
+    fi
     # Each probe first shows it can say yes, then must say no.
     xenstore-exists /local/domain/0 && ! xenstore-exists "/local/domain/$DOMID"
     verdict $? "$NAME: nothing left in xenstore under /local/domain/$DOMID (the probe finds /local/domain/0)"
@@ -439,7 +586,7 @@ bench_create() {
     echo "BENCH $NAME.create_s $(echo "$t1 $t0" | awk '{ print $1 - $2 }')"
     echo "BENCH $NAME.rss_kib $(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$DMPID/status")"
     echo "BENCH $NAME.bytes $([ -n "$NVDIMM" ] && echo "$BK_SIZE" || echo 0)"
-    echo "BENCH $NAME.mapping_calls $(grep -c -E "memory_map:add: d(om)?$DOMID " "/tmp/xen-create-$NAME.log")"
+    echo "BENCH $NAME.mapping_calls $(grep -c -E "memory_map:add: d(om)?$DOMID |d$DOMID: pmem .* mapped write-back" "/tmp/xen-create-$NAME.log")"
     [ -z "$NVDIMM" ] ||
         echo "BENCH $NAME.realize_us $(qtrace xen_nvdimm_realized | sed -n 's/.* in \([0-9]*\) us$/\1/p')"
     # The device's trace, timestamped, from realize to realized.
@@ -562,6 +709,8 @@ ORDINARY=
 [ -s /xt/extra.aml ] || fatal "no /xt/extra.aml for scenario 2"
 reads2=$(for o in $GUEST_OFFS; do printf 'GUEST:%s,' "$o"; done)
 if run_guest_retry xtguest2 2 'acpi_firmware = "/xt/extra.aml"' "${reads2%,}" 3; then
+    npt_walk
+    [ "$XEN_WB" != 1 ] || wb_refusals
     extra=$(od -An -v -tx1 /xt/extra.aml | tr -d ' \n')
     [ "$(awk '$2 == 0 { print $6 }' "/tmp/qtables-xtguest2.txt")" = "$extra" ]
     verdict $? "xtguest2: QEMU kept the admin's acpi_firmware table first in its blob"
@@ -613,7 +762,10 @@ guest_patterns_intact() {
 # NVDIMM is one raw namespace again, /dev/pmem0, which xtguest3 reads.)
 dd if=/dev/zero of=/dev/pmem0 bs=4096 seek=$(((SIZE - LABEL) / 4096)) \
     count=$((LABEL / 4096)) oflag=direct 2>/dev/null
-if run_guest_retry xtguest3 2 "" "${reads2%,}" 2; then
+# (On the xen-nvdimm Xen, uncached by the admin's choice: the walk shows it.)
+if DEV_EXTRA=$([ "$XEN_WB" = 1 ] && echo ,cache=uc) run_guest_retry xtguest3 2 "" "${reads2%,}" 2; then
+    DEV_EXTRA=$([ "$XEN_WB" = 1 ] && echo ,cache=uc)
+    npt_walk
     A=$DOMID
     APID=$(xenstore-read "/local/domain/$A/image/device-model-pid")
     try_refused xtguest3b "is already mapped by the device model of domain $A (QEMU pid $APID)"
@@ -680,6 +832,7 @@ if run_guest_retry xtguest3 2 "" "${reads2%,}" 2; then
     verdict $? "no claim record of domain $A is left"
     guest_patterns_intact "after xtguest3d"
 fi
+DEV_EXTRA=
 
 # --- scenario 4: backends that need struct page in dom0.  A PV dom0 gets
 # them with --map=mem (--map=dev needs PSE, which PV hides): an fsdax
@@ -830,7 +983,7 @@ backend_guest_once() {
         immutable "$BK_PATH"
         verdict $? "$NAME: the file is pinned while the guest maps it: $(lsattr "$BK_PATH")"
     fi
-    xl dmesg | grep -q -E "memory_map:add: d(om)?$DOMID gfn="
+    xl dmesg | xen_logged_map "$DOMID"
     verdict $? "$NAME: Xen logged the mapping for dom$DOMID"
     SERIAL=/tmp/$NAME-serial.log
     i=0
@@ -870,6 +1023,10 @@ after_guest_light() {
     grep -q -E "memory_map:remove: d(om)?$DOMID " "/tmp/xen-after-$NAME.log" &&
         ! grep -q -E "memory_map: error|memory_map:fail" "/tmp/xen-after-$NAME.log"
     verdict $? "$NAME: Xen logged the removal of the mappings, no error"
+    if [ "$XEN_WB" = 1 ]; then
+        [ -n "$(xen_write_backs "$DOMID" "/tmp/xen-after-$NAME.log")" ]
+        verdict $? "$NAME: Xen wrote caches back after the write-back mappings went"
+    fi
     xenstore-exists /local/domain/0 && ! xenstore-exists "/local/domain/$DOMID" &&
         ! xenstore-exists "/local/domain/0/device-model/$DOMID"
     verdict $? "$NAME: nothing left in xenstore for domain $DOMID"

@@ -7,9 +7,12 @@
 # checked).  Afterwards the host finds dom0's and the guest's patterns in
 # the outer NVDIMM's backing file.
 #
-#   run.sh [bookworm]   Xen 4.17: the device model is the QEMU built from
-#                       this tree, through device_model_override (as root,
-#                       after make build)
+#   run.sh [bookworm]   Xen 4.17, the xen-nvdimm build of Debian's
+#                       hypervisor package (make xen-deb), which maps the
+#                       guests' pmem write-back: the device model is the
+#                       QEMU built from this tree, through
+#                       device_model_override (as root, after make build
+#                       and make xen-deb)
 #   run.sh trixie       Xen 4.20: the device model is Debian's
 #                       qemu-system-xen from make deb, installed by apt in
 #                       dom0 and started by libxl as its default; the first
@@ -22,6 +25,10 @@
 # qemu64,+svm,+npt), XEN_TEST_QEMU
 # (a qemu-system-x86_64 to test instead of this tree's build; the option
 # ROMs still come from the build).  Logs stay in $BUILD/test-xen-SUITE.
+# The memory type the guests' pmem got is proven from outside: dom0 prints
+# "XTEST-WALK ID H_CR3 GPA SIZE", this script walks that nested page table
+# through the outer QEMU's QMP socket (npt-walk.py) and answers on a
+# mailbox disk (dom0's /dev/vdc, 4 KiB per request).
 # Exits non-zero unless every assertion passed.
 set -euo pipefail
 . "$(dirname "$0")/../common.sh"
@@ -42,8 +49,13 @@ OUTER_MAXMEM=8G
 start=$SECONDS
 
 [ -x "$QEMU" ] || die "$QEMU is not built (make build)"
+xen_wb=0
 case $SUITE in
-    bookworm) dm_mode=override ;;
+    bookworm)
+        dm_mode=override
+        xen_wb=1
+        xdeb=$(ls "$BUILD"/xen-deb/xen-hypervisor-4.17-amd64_*_amd64.deb 2>/dev/null | tail -n 1)
+        [ -n "$xdeb" ] || die "no $BUILD/xen-deb/xen-hypervisor-4.17-amd64_*.deb (make xen-deb)" ;;
     trixie)
         dm_mode=package
         deb=$(ls "$BUILD"/deb/qemu-system-xen_*_amd64.deb 2>/dev/null | tail -n 1)
@@ -54,6 +66,14 @@ rm -rf "$work"
 mkdir -p "$work/xt/qemu/share"
 
 img=$("$TOP/devtools/xen/image.sh" "$SUITE")
+xen=$img/xen
+if [ "$xen_wb" = 1 ]; then
+    # The hypervisor of the package, as GRUB would boot it once installed.
+    xen=$work/xen-nvdimm-xen
+    dpkg-deb --fsys-tarfile "$xdeb" | tar -xOf - ./boot/xen-4.17-amd64.gz | zcat >"$xen" ||
+        die "no /boot/xen-4.17-amd64.gz in $xdeb"
+    log "hypervisor: $(dpkg-deb -f "$xdeb" Package) $(dpkg-deb -f "$xdeb" Version)"
+fi
 
 # The guest: Debian's kernel and the test initramfs with our report script
 # (the same for every dom0: the guest brings its own kernel).
@@ -90,6 +110,7 @@ cp "$work/guest/initrd.img" "$work/xt/guest-initrd.img"
 gcc -O2 -Wall -Werror -o "$work/xt/xtest-acpi" "$TOP/devtools/xen/xtest-acpi.c" -lxenforeignmemory
 gcc -O2 -Wall -Werror -o "$work/xt/xtest-hmp" "$TOP/devtools/xen/xtest-hmp.c"
 gcc -O2 -Wall -Werror -o "$work/xt/xtest-mmap" "$TOP/devtools/xen/xtest-mmap.c"
+gcc -O2 -Wall -Werror -o "$work/xt/xtest-mapwb" "$TOP/devtools/xen/xtest-mapwb.c"
 iasl -p "$work/xt/extra" "$TOP/devtools/xen/extra.asl" >"$work/iasl.log" 2>&1 ||
     { cat "$work/iasl.log"; die "iasl extra.asl failed"; }
 rm -f "$work/xt/extra.asl"
@@ -101,28 +122,49 @@ OUTER_NV_ADDR=$OUTER_NV_ADDR
 GUEST_TIMEOUT=$((limit / 3))
 DM_SHIM=$dm_shim
 XEN_VER=$(cat "$img/xen-version")
+XEN_WB=$xen_wb
 DM_MODE=$dm_mode
 BENCH=$BENCH
 OPTS
 chmod 755 "$work/xt/run.sh"
 tar -cf "$work/xt.tar" -C "$work/xt" .
 
+# serve_walks: walk the nested page tables dom0 asked for (see above).
+serve_walks() {
+    local id cr3 gpa size res
+    while read -r _ id cr3 gpa size; do
+        [ -e "$work/walk-$id" ] && continue
+        res=$(timeout 120 "$TOP/devtools/xen/npt-walk.py" "$work/qmp.sock" "$cr3" "$gpa" "$size" 2>&1 |
+              tail -n 1)
+        echo "$res" >"$work/walk-$id"
+        log "nested page table walk $id (H_CR3 $cr3, $gpa+$size): $res"
+        printf 'WALK %s %s\n' "$id" "$res" |
+            dd of="$work/mailbox.img" bs=4096 seek="$id" conv=notrunc,sync status=none
+    done < <(tr -d '\r' <"$serial" 2>/dev/null |
+             grep -a -o -E 'XTEST-WALK [0-9]+ 0x[0-9a-f]+ 0x[0-9a-f]+ [0-9]+' || true)
+}
+
 # boot: one nested run, from a new outer NVDIMM (sparse) to dom0's poweroff;
 # sets why to what went wrong, if anything.
 boot() {
     truncate -s 0 "$work/pmem.img"
     truncate -s "$OUTER_NV_SIZE" "$work/pmem.img"
+    rm -f "$work"/walk-* "$work/qmp.sock"
+    truncate -s 0 "$work/mailbox.img"
+    truncate -s 1M "$work/mailbox.img"
     log "booting Xen under TCG ($cpu), serial: $serial, limit $limit s"
     t_boot=$SECONDS
     qemu-system-x86_64 -machine pc,nvdimm=on,accel=tcg -cpu "$cpu" -smp 2 \
         -m 4G,slots=2,maxmem=$OUTER_MAXMEM \
         -object memory-backend-file,id=nv0,share=on,mem-path="$work/pmem.img",size=$OUTER_NV_SIZE \
         -device nvdimm,id=nvd0,memdev=nv0,label-size=128K,addr=$OUTER_NV_ADDR \
-        -kernel "$img/xen" \
+        -kernel "$xen" \
         -append "console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all conring_size=1M dom0_mem=1536M,max:1536M dom0_max_vcpus=2 noreboot" \
         -initrd "$img/vmlinuz root=/dev/vda rw console=hvc0 earlyprintk=xen init=/sbin/xtest-init,$img/initrd.img" \
         -drive file="$img/rootfs.img",if=virtio,format=raw,snapshot=on \
         -drive file="$work/xt.tar",if=virtio,format=raw,readonly=on \
+        -drive file="$work/mailbox.img",if=virtio,format=raw \
+        -qmp unix:"$work/qmp.sock",server=on,wait=off \
         -net none -vga none -display none -monitor none -no-reboot \
         -serial file:"$serial" </dev/null >"$work/outer-qemu.log" 2>&1 &
     pid=$!
@@ -141,6 +183,7 @@ boot() {
             why="timed out after $limit s"
             break
         fi
+        serve_walks
         sleep 2
     done
     if kill -0 "$pid" 2>/dev/null; then
@@ -164,7 +207,7 @@ nested=$((SECONDS - t_boot))
 out=$(tr -d '\r' <"$serial")
 bad=0
 report() {
-    echo "$out" | grep -E '^(PASS|FAIL|RETRY): ' || true
+    echo "$out" | grep -E '^(PASS|FAIL|RETRY): |^XTEST-(MEMTYPE|WRITEBACK) ' || true
 }
 [ -z "$why" ] || { echo "FAIL: $why"; bad=1; }
 grep -qx 'XTEST-RESULT: ALL-PASSED' <<<"$out" || bad=1

@@ -29,6 +29,15 @@ echo "GNDCTL-DR $(ndctl list -DR | tr -d ' \n')"
 for r in /sys/bus/nd/devices/region*; do
     [ -e "$r/resource" ] && echo "GREGION ${r##*/} $(cat "$r/resource") $(cat "$r/size")"
 done
+# The memory type of Linux's own mapping of each region (write-back for
+# pmem), and the MTRRs hvmloader set: its UC windows must miss the regions.
+mount -t debugfs none /sys/kernel/debug 2>/dev/null
+for r in /sys/bus/nd/devices/region*; do
+    [ -e "$r/resource" ] || continue
+    start=$(printf '0x%016x' "$(cat "$r/resource")")
+    echo "GMEMTYPE ${r##*/} $(grep -m1 "mem $start-" /sys/kernel/debug/x86/pat_memtype_list 2>&1)"
+done
+echo "GMTRR $(tr -s ' \n' ' ;' </proc/mtrr 2>&1)"
 for d in /sys/bus/nd/devices/nmem*; do
     [ -e "$d" ] && echo "GDIMM ${d##*/} handle=$(cat "$d/nfit/handle" 2>/dev/null) dsm_mask=$(cat "$d/nfit/dsm_mask" 2>/dev/null)"
 done
