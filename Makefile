@@ -4,9 +4,10 @@
 #   make demo     install deps, fetch and build QEMU, run the demo
 #   make check    the same set-up, then the whole test suite
 #   make deb      Debian's qemu-system-xen with the series (build/deb/)
+#   make xen-deb  Debian's Xen hypervisor with xen/patches (build/xen-deb/)
 #   make bench    the benchmark table; make fuzz: 10 million fuzz runs each
 
-.PHONY: demo check build deps deb export mutate fuzz bench clean
+.PHONY: demo check build deps deb xen-deb export mutate fuzz bench clean
 
 demo: build
 	devtools/demo.sh
@@ -25,6 +26,13 @@ deps:
 # with both cached but for the package (ccache).
 deb: deps
 	devtools/deb/build.sh
+
+# Debian's xen-hypervisor-4.17-amd64 (bookworm) with the patches of
+# xen/patches/series, hypervisor only, built in a clean bookworm chroot:
+# about 4.5 min cold (1.5 min the chroot, 3 min the package), 3 min after
+# a change of the patches, 7 s cached.  build/xen-deb/PACKAGE names the .deb.
+xen-deb: deps
+	devtools/xen-deb/build.sh
 
 # The mutation score of the fast tiers (unit tests and qtest): about 10 min.
 mutate: build

@@ -89,7 +89,8 @@ check "the host's bad blocks and health reach a Linux guest: ndctl, reads, scrub
 check "labels, fsdax and DAX writes across reboot and restart (TCG guest)" "$TOP/devtools/test-labels.sh"
 check "QEMU's own NFIT unchanged (expected NFIT.dimmpxm, TCG guest)" "$TOP/devtools/test-nfit-golden.sh"
 check "xenstore stand-in with libxenstore clients" "$TOP/devtools/test-xenstore-standin.sh"
-check "real Xen 4.17 nested under TCG: xl-created HVM guests with xen-nvdimm" "$TOP/devtools/xen/run.sh" bookworm
+check "Debian's Xen 4.17 hypervisor with xen/patches builds in a bookworm chroot, lintian clean" "$TOP/devtools/xen-deb/build.sh"
+check "real Xen 4.17, the xen-nvdimm build, nested under TCG: xl-created HVM guests with xen-nvdimm, pmem write-back in the nested p2m" "$TOP/devtools/xen/run.sh" bookworm
 check "Debian's qemu-system-xen with the series builds in a trixie chroot, lintian clean" "$TOP/devtools/deb/build.sh"
 check "real Xen 4.20 nested under TCG: the package installed by apt, an ordinary guest with xen-nvdimm" "$TOP/devtools/xen/run.sh" trixie
 check "series lists every new file" series_lists_all_files
