@@ -16,9 +16,14 @@
 #   P1  hypercalls per mapping on real Xen, placed automatically and at a
 #       GPA not congruent with the host address, against the lower bound,
 #       and xl create's time against the same guest without the device:
-#       devtools/xen/run.sh in its benchmark mode (BENCH_XEN_SUITE,
-#       bookworm by default: Xen 4.17 with this tree's QEMU; trixie needs
-#       make deb), which also times label I/O through the IOREQ server
+#       devtools/xen/run.sh in its benchmark mode, once per suite of
+#       BENCH_XEN_SUITE ("bookworm trixie" by default: the xen-nvdimm
+#       build of Xen 4.17 with this tree's QEMU, from make xen-deb, and
+#       Debian's stock Xen 4.20 with make deb's package), which also times
+#       label I/O through the IOREQ server
+#   P6  on each of those Xens, the memory type a guest's pmem mapping got
+#       (a walk of the nested p2m from outside) against the goal, WB, and
+#       what Xen's cache write-back cost when the mapping went
 #   P5  a hostile guest's _DSM storm, emulated: host queries per second
 #       for SMART and scrubs, and QEMU's main loop held by label writes
 #
@@ -87,14 +92,20 @@ log "P5: a hostile guest's _DSM storm (SMART, scrubs, label writes)"
 /usr/bin/python3 "$TOP/devtools/bench/hostile-guest.py" "$QEMU" "$work" 5 \
     >"$work/hostile.txt"
 
-# --- P1 and P4 on real Xen, nested under TCG.
-xen_suite=${BENCH_XEN_SUITE:-bookworm}
+# --- P1, P4 and P6 on real Xen, nested under TCG: each suite's Xen.
+rm -f "$work"/xen-*.txt
 if [ "${BENCH_XEN:-1}" = 1 ]; then
-    log "P1/P4: real Xen ($xen_suite), nested"
-    XEN_TEST_BENCH=1 "$TOP/devtools/xen/run.sh" "$xen_suite" >"$work/xen.log" 2>&1 ||
-        { tail -n 30 "$work/xen.log"; die "the Xen benchmark failed"; }
-    tr -d '\r' <"$BUILD/test-xen-$xen_suite-bench/serial.log" |
-        sed -n 's/^BENCH //p' >"$work/xen.txt"
+    for xen_suite in ${BENCH_XEN_SUITE:-bookworm trixie}; do
+        case $xen_suite in
+            bookworm) "$TOP/devtools/xen-deb/build.sh" >/dev/null ;;
+            trixie) "$TOP/devtools/deb/build.sh" >/dev/null ;;
+        esac
+        log "P1/P4/P6: real Xen ($xen_suite), nested"
+        XEN_TEST_BENCH=1 "$TOP/devtools/xen/run.sh" "$xen_suite" >"$work/xen-$xen_suite.log" 2>&1 ||
+            { tail -n 30 "$work/xen-$xen_suite.log"; die "the Xen benchmark ($xen_suite) failed"; }
+        tr -d '\r' <"$BUILD/test-xen-$xen_suite-bench/serial.log" |
+            sed -n 's/^BENCH //p' >"$work/xen-$xen_suite.txt"
+    done
 fi
 
 kver=$(cat "$CACHE"/guest/kernel-*/version 2>/dev/null | head -n 1) || true
@@ -184,77 +195,99 @@ try:
 except OSError:
     row("P5", "hostile guest", "not measured", "", "", "", False)
 
-# P1 and P4 on real Xen
-xen = {}
-try:
-    for l in open(f"{work}/xen.txt"):
+# P1, P4 and P6 on real Xen, one run per suite
+xinfos = []
+for xen_file in sorted(glob.glob(f"{work}/xen-*.txt")):
+    xen = {}
+    for l in open(xen_file):
         k, _, v = l.strip().partition(" ")
         xen.setdefault(k, []).append(v)
-except OSError:
-    pass
-def xnum(key):
-    """Every round's value of "GUEST.FIELD", guests named GUEST-ROUND."""
-    base, field = key.split(".", 1)
-    out = []
-    for k, vs in xen.items():
-        name, _, f = k.partition(".")
-        if f == field and name.rsplit("-", 1)[0] == base:
-            # (Xen's console may run into a line: take its number.)
-            out += [float(m[0]) for m in (re.match(r"-?[0-9.]+", v) for v in vs) if m]
-    return out
-if xen:
-    xv = xen.get("xen", ["?"])[0]
-    none_t, none_rss = xnum("xtbench-none.create_s"), xnum("xtbench-none.rss_kib")
-    rss = {}
-    for case, what in (("1g", "automatic placement"),
-                       ("1g-offset", "GPA 1 MiB off congruence (addr=)"),
-                       ("big", "the largest device, automatic placement")):
-        calls, size = xnum(f"xtbench-{case}.mapping_calls"), xnum(f"xtbench-{case}.bytes")
-        t, r = xnum(f"xtbench-{case}.create_s"), xnum(f"xtbench-{case}.rss_kib")
-        if not calls or not size:
-            row("P1", f"Xen {xv}: {what}", "not measured", "", "", "", False)
-            continue
-        data = (int(size[0]) - (128 << 10)) // (2 << 20) * (2 << 20)
-        bound = -(-data // (128 << 20))
-        c = int(min(calls))
-        auto = case != "1g-offset"
-        row("P1", f"Xen {xv}: memory_mapping calls, {data >> 20} MiB, {what}",
-            f"{c}", f"lower bound ceil(size / 128 MiB) = {bound}",
-            f"{c / bound:.1f}x", "= bound" if auto else "", c == bound if auto else None)
-        ru = xnum(f"xtbench-{case}.realize_us")
-        if ru:
-            row("P2", f"native realize on Xen {xv} as the device traces it, "
-                f"{data >> 20} MiB, {what}", f"{min(ru) / 1000:.1f} ms", "", "",
-                "< 50 ms" if auto else "", min(ru) < 50000 if auto else None)
-        if t and none_t:
-            row("P1", f"Xen {xv}: xl create until the device is mapped, {data >> 20} MiB, {what}",
-                f"{min(t):.2f} s", f"the guest without it {min(none_t):.2f} s",
-                f"{min(t) / min(none_t):.2f}x", "", None)
-        if r:
-            rss[case] = (data, min(r))
-    if "1g" in rss and "big" in rss and none_rss:
-        (d1, r1), (db, rb) = rss["1g"], rss["big"]
-        row("P3", f"native RSS of the device model (Xen {xv}): {d1 >> 20} MiB device, "
-            f"less the guest without it", f"{(r1 - min(none_rss)) / 1024:.1f} MiB",
-            "", "", "", None)
-        row("P3", f"native RSS, {db >> 30} GiB device against the {d1 >> 20} MiB one",
-            f"{(rb - r1) / 1024:+.1f} MiB", f"{d1 >> 20} MiB device {r1 / 1024:.1f} MiB",
-            f"{rb / r1:.3f}x", "<= 1 MiB more", rb - r1 <= 1024)
-    for v in xen.get("labels", []):
-        op, n, secs = v.split()[:3]
-        secs = re.match(r"[0-9.]+", secs)[0]
-        tcg = ops.get((op, "xen-nvdimm"))
-        row("P4", f"label I/O on Xen {xv} (nested), ndctl {op}, IOREQ round trips",
-            f"{float(secs) / int(n) * 1000:.0f} ms",
-            f"xen-nvdimm under TCG {min(tcg) * 1000:.0f} ms" if tcg else "",
-            f"{float(secs) / int(n) / min(tcg):.2f}x" if tcg else "", "", None)
-    for v in xen.get("failed", []):
-        row("P4", f"label I/O on Xen: {v} failed", "", "", "", "", False)
+    def xnum(key):
+        """Every round's value of "GUEST.FIELD", guests named GUEST-ROUND."""
+        base, field = key.split(".", 1)
+        out = []
+        for k, vs in xen.items():
+            name, _, f = k.partition(".")
+            if f == field and name.rsplit("-", 1)[0] == base:
+                # (Xen's console may run into a line: take its number.)
+                out += [float(m[0]) for m in (re.match(r"-?[0-9.]+", v) for v in vs) if m]
+        return out
+    if xen:
+        xv = xen.get("xen", ["?"])[0]
+        none_t, none_rss = xnum("xtbench-none.create_s"), xnum("xtbench-none.rss_kib")
+        rss = {}
+        for case, what in (("1g", "automatic placement"),
+                           ("1g-offset", "GPA 1 MiB off congruence (addr=)"),
+                           ("big", "the largest device, automatic placement")):
+            calls, size = xnum(f"xtbench-{case}.mapping_calls"), xnum(f"xtbench-{case}.bytes")
+            t, r = xnum(f"xtbench-{case}.create_s"), xnum(f"xtbench-{case}.rss_kib")
+            if not calls or not size:
+                row("P1", f"Xen {xv}: {what}", "not measured", "", "", "", False)
+                continue
+            data = (int(size[0]) - (128 << 10)) // (2 << 20) * (2 << 20)
+            bound = -(-data // (128 << 20))
+            c = int(min(calls))
+            auto = case != "1g-offset"
+            row("P1", f"Xen {xv}: memory_mapping calls, {data >> 20} MiB, {what}",
+                f"{c}", f"lower bound ceil(size / 128 MiB) = {bound}",
+                f"{c / bound:.1f}x", "= bound" if auto else "", c == bound if auto else None)
+            ru = xnum(f"xtbench-{case}.realize_us")
+            if ru:
+                row("P2", f"native realize on Xen {xv} as the device traces it, "
+                    f"{data >> 20} MiB, {what}", f"{min(ru) / 1000:.1f} ms", "", "",
+                    "< 50 ms" if auto else "", min(ru) < 50000 if auto else None)
+            if t and none_t:
+                row("P1", f"Xen {xv}: xl create until the device is mapped, {data >> 20} MiB, {what}",
+                    f"{min(t):.2f} s", f"the guest without it {min(none_t):.2f} s",
+                    f"{min(t) / min(none_t):.2f}x", "", None)
+            if r:
+                rss[case] = (data, min(r))
+        if "1g" in rss and "big" in rss and none_rss:
+            (d1, r1), (db, rb) = rss["1g"], rss["big"]
+            row("P3", f"native RSS of the device model (Xen {xv}): {d1 >> 20} MiB device, "
+                f"less the guest without it", f"{(r1 - min(none_rss)) / 1024:.1f} MiB",
+                "", "", "", None)
+            row("P3", f"native RSS, {db >> 30} GiB device against the {d1 >> 20} MiB one",
+                f"{(rb - r1) / 1024:+.1f} MiB", f"{d1 >> 20} MiB device {r1 / 1024:.1f} MiB",
+                f"{rb / r1:.3f}x", "<= 1 MiB more", rb - r1 <= 1024)
+        for v in xen.get("labels", []):
+            op, n, secs = v.split()[:3]
+            secs = re.match(r"[0-9.]+", secs)[0]
+            tcg = ops.get((op, "xen-nvdimm"))
+            row("P4", f"label I/O on Xen {xv} (nested), ndctl {op}, IOREQ round trips",
+                f"{float(secs) / int(n) * 1000:.0f} ms",
+                f"xen-nvdimm under TCG {min(tcg) * 1000:.0f} ms" if tcg else "",
+                f"{float(secs) / int(n) / min(tcg):.2f}x" if tcg else "", "", None)
+        for v in xen.get("failed", []):
+            row("P4", f"label I/O on Xen: {v} failed", "", "", "", "", False)
 
-xinfo = ""
-if xen:
-    xinfo = (f"; Xen {xen.get('xen', ['?'])[0]} nested under TCG, dom0 kernel "
-             f"{xen.get('dom0_kernel', ['?'])[0]}, device model {xen.get('qemu', ['?'])[0]}")
+
+    # P6: the memory type of the guest's data area, from the nested p2m walk.
+    if xen:
+        xv = xen.get("xen", ["?"])[0]
+        for v in xen.get("xtbench-1g-1.memtype", []):
+            f = dict(kv.split("=", 1) for kv in v.split() if "=" in kv)
+            if "pcd" not in f:
+                row("P6", f"Xen {xv}: memory type of the guest's pmem", "not measured",
+                    "", "", "WB", False)
+                continue
+            leaves = int(f["leaves"])
+            wb = (f["pcd"] == "0" and f["pwt"] == "0" and f["pat"] == "0" and leaves > 0
+                  and f.get("missing") == "0")
+            uc = f["pcd"] == str(leaves) and leaves > 0
+            t = "WB" if wb else "UC-" if uc else "mixed"
+            row("P6", f"Xen {xv}: memory type of a 1 GiB guest pmem mapping "
+                f"(nested p2m walk: {leaves} leaves, {f.get('2m', '0')} of 2 MiB, "
+                f"PCD on {f['pcd']}; guest PAT {f.get('gpat', '?')}; device cache="
+                f"{f.get('cache', '?')})", t, "", "", "WB", wb)
+        us = [int(u) for v in xen.get("xtbench-1g-1.writeback_us", []) for u in v.split()]
+        if us:
+            row("P6", f"Xen {xv}: caches written back after the write-back mapping went "
+                f"({len(us)} WBINVD on every CPU, nested TCG)", f"{sum(us)} us", "", "", "", None)
+        xinfos.append(f"Xen {xv} nested under TCG, dom0 kernel "
+                      f"{xen.get('dom0_kernel', ['?'])[0]}, device model {xen.get('qemu', ['?'])[0]}")
+
+xinfo = "".join(f"; {x}" for x in xinfos)
 print(f"xen-nvdimm benchmark: QEMU {qemu}; guest kernel {kernel}; host kernel {host}{xinfo}")
 print(f"command: make bench (devtools/bench.sh)")
 print()

@@ -108,19 +108,14 @@ SHIM
     DM_OVERRIDE="device_model_override = \"$DM\""
 fi
 
-# The hypervisor: the xen-nvdimm build (XEN_WB=1) knows XEN_DMOP_map_pmem
-# and refuses an empty request; a stock one does not know the operation.
+# The hypervisor: the xen-nvdimm build (XEN_WB=1) found dom0's pmem in the
+# NFIT at boot (whether it knows XEN_DMOP_map_pmem is asked once an HVM
+# guest runs: see wb_probe).
 ts "=== the hypervisor: $(xl info | sed -n 's/^xen_version *: *//p')"
-said=$(/xt/xtest-mapwb 0 0 0 0)
 XEN_LABEL=$XEN_VER$([ "$XEN_WB" = 1 ] && echo +xennvdimm)
 if [ "$XEN_WB" = 1 ]; then
-    [ "$said" = "rc=-22 (Invalid argument)" ]
-    verdict $? "Xen is the xen-nvdimm build: it knows XEN_DMOP_map_pmem ($said for an empty request)"
     xl dmesg | grep -q "persistent memory (NFIT): $(printf '%#x' "$OUTER_NV_ADDR")-"
     verdict $? "Xen found dom0's pmem in the NFIT: $(xl dmesg | grep -m1 -o 'persistent memory (.*')"
-else
-    [ "$said" = "rc=-95 (Operation not supported)" ]
-    verdict $? "Xen is a stock build: it does not know XEN_DMOP_map_pmem ($said)"
 fi
 
 ts "=== dom0's pmem"
@@ -351,7 +346,9 @@ run_guest() {
             n=$((n + 1))
             [ $((ps)) = $m ] && [ $((pg)) = $f ] || ok=1
             f=$((pg + pe - ps + 1)) m=$((pe + 1))
-        done <<<"$parts"
+        done <<PARTS
+$parts
+PARTS
         [ $ok = 0 ] && [ $n -gt 0 ] && [ $m = $(((SPA + DATA) >> 12)) ] &&
             ! grep -q "d$DOMID: write-back pmem mapping .* failed" "/tmp/xen-create-$NAME.log"
         verdict $? "$NAME: Xen logged the write-back mapping of mfn $MFN+$NR at gfn $GFN for d$DOMID in $n parts of at most 128 MiB, no failure"
@@ -454,25 +451,31 @@ run_guest() {
 # guest's own view: Linux's memory type for the region, and hvmloader's
 # MTRRs, whose UC windows must miss the data area.
 WALK_ID=0
-npt_walk() {
+# npt_walk_raw SIZE: sets h (H_CR3), gpat (guest PAT), res (the host's
+# walk of SIZE bytes at $GPA) and i (seconds waited for it).
+npt_walk_raw() {
     xl debug-keys v
     xl dmesg >"/tmp/vmcb-$NAME.log"
     h=$(awk -v d="$DOMID" '/>>> Domain / { cur = $4 } cur == d && / H_CR3 = / { h = $4 }
                             END { print h }' "/tmp/vmcb-$NAME.log")
     gpat=$(awk -v d="$DOMID" '/>>> Domain / { cur = $4 } cur == d && / PAT = / { p = $NF }
                                END { print p }' "/tmp/vmcb-$NAME.log")
-    [ -n "$h" ] && [ -n "$gpat" ]
-    verdict $? "$NAME: Xen's VMCB dump gives domain $DOMID's nested page table root H_CR3 $h and guest PAT $gpat"
+    i=0 res=
     [ -n "$h" ] || return 1
     WALK_ID=$((WALK_ID + 1))
-    echo "XTEST-WALK $WALK_ID $h $GPA $DATA"
-    i=0 res=
+    echo "XTEST-WALK $WALK_ID $h $GPA $1"
     while [ $i -lt 900 ]; do
         res=$(dd if=/dev/vdc bs=4096 skip=$WALK_ID count=1 iflag=direct 2>/dev/null |
               tr -d '\0' | sed -n "s/^WALK $WALK_ID //p")
         [ -n "$res" ] && break
         sleep 2; i=$((i + 2))
     done
+}
+npt_walk() {
+    npt_walk_raw "$DATA"
+    [ -n "$h" ] && [ -n "$gpat" ]
+    verdict $? "$NAME: Xen's VMCB dump gives domain $DOMID's nested page table root H_CR3 $h and guest PAT $gpat"
+    [ -n "$h" ] || return 1
     [ -n "$res" ]
     verdict $? "$NAME: the host walked the nested page table over $(hex "$DATA") bytes at $GPA ($i s): $res"
     [ -n "$res" ] || return 1
@@ -507,6 +510,19 @@ npt_walk() {
     verdict $? "$NAME: no UC range of hvmloader's MTRRs covers the data area: '$(g GMTRR)'"
 }
 
+# wb_probe: an empty request for guest $DOMID: the xen-nvdimm Xen knows
+# the operation and refuses the request, a stock Xen does not know it.
+wb_probe() {
+    said=$(/xt/xtest-mapwb "$DOMID" 0 0 0)
+    if [ "$XEN_WB" = 1 ]; then
+        [ "$said" = "rc=-22 (Invalid argument)" ]
+        verdict $? "Xen is the xen-nvdimm build: it knows XEN_DMOP_map_pmem ($said for an empty request)"
+    else
+        [ "$said" = "rc=-95 (Operation not supported)" ]
+        verdict $? "Xen is a stock build: it does not know XEN_DMOP_map_pmem ($said)"
+    fi
+}
+
 # wb_refusals: what the xen-nvdimm Xen must refuse, asked directly while
 # guest $NAME runs with its pmem mapped write-back.
 wb_refusals() {
@@ -526,7 +542,7 @@ wb_refusals() {
     said=$(r "$MFN" 1 1)
     [ "$said" = "rc=-22 (Invalid argument)" ]
     verdict $? "Xen refuses an unknown flag: $said"
-    ! grep -q "d$DOMID: pmem .* mapped write-back" <(xl dmesg -c)
+    ! xl dmesg -c | grep -q "d$DOMID: pmem .* mapped write-back"
     verdict $? "none of the refused requests mapped anything"
 }
 
@@ -606,7 +622,13 @@ if [ "${BENCH:-0}" = 1 ]; then
         xl destroy "xtbench-none-$round"; wait_gone
         BK_SIZE=$((1 << 30)) NVDIMM=1 bench_create "xtbench-1g-$round" 1 "" "" 2
         GPA=$(qtrace xen_nvdimm_place | sed -n 's/.*pm0: gpa \(0x[0-9a-f]*\) size.*/\1/p')
+        # The memory type the guest's data area got, from the nested p2m,
+        # and what writing caches back cost when it went.
+        npt_walk_raw $(((BK_SIZE - LABEL) / 0x200000 * 0x200000))
+        echo "BENCH xtbench-1g-$round.memtype ${res:-none} gpat=$gpat cache=$(qtrace xen_nvdimm_cache | sed -n 's/.* mapped //p')"
         xl destroy "xtbench-1g-$round"; wait_gone
+        xl dmesg -c >"/tmp/xen-after-$NAME.log"
+        echo "BENCH xtbench-1g-$round.writeback_us $(xen_write_backs "$DOMID" "/tmp/xen-after-$NAME.log")"
         # 1 MiB off its congruent place: no 2 MiB p2m entry can map it.
         # Mapped in 4 KiB pages, its p2m needs 2 MiB of the domain's paging
         # pool per GiB: more than xl gives a 256 MiB guest (it fails with
@@ -710,6 +732,7 @@ ORDINARY=
 reads2=$(for o in $GUEST_OFFS; do printf 'GUEST:%s,' "$o"; done)
 if run_guest_retry xtguest2 2 'acpi_firmware = "/xt/extra.aml"' "${reads2%,}" 3; then
     npt_walk
+    wb_probe
     [ "$XEN_WB" != 1 ] || wb_refusals
     extra=$(od -An -v -tx1 /xt/extra.aml | tr -d ' \n')
     [ "$(awk '$2 == 0 { print $6 }' "/tmp/qtables-xtguest2.txt")" = "$extra" ]

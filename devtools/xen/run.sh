@@ -132,6 +132,7 @@ tar -cf "$work/xt.tar" -C "$work/xt" .
 # serve_walks: walk the nested page tables dom0 asked for (see above).
 serve_walks() {
     local id cr3 gpa size res
+    [ -f "$serial" ] || return 0
     while read -r _ id cr3 gpa size; do
         [ -e "$work/walk-$id" ] && continue
         res=$(timeout 120 "$TOP/devtools/xen/npt-walk.py" "$work/qmp.sock" "$cr3" "$gpa" "$size" 2>&1 |
