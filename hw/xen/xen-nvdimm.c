@@ -244,15 +244,17 @@ static int xen_nvdimm_map_first(XenNvdimmState *s, XenNvdimmExtent *e,
         error_setg_errno(errp, -rc, "xen-nvdimm '%s': " XEN_NVDIMM_CACHE_PROP
                          "=wb: Xen refuses to map SPA 0x%" PRIx64 "+0x%"
                          PRIx64 " write-back", s->name, e->spa, e->size);
-        error_append_hint(errp, "%s", rc == -EOPNOTSUPP ?
-                          "This hypervisor cannot map persistent memory "
-                          "write-back (no XEN_DMOP_map_pmem): install the "
-                          "xen-nvdimm build of the Xen hypervisor package, "
-                          "or use cache=uc.\n" :
-                          "Xen maps write-back only what the host firmware "
-                          "declares persistent memory (E820 type 7 or the "
-                          "NFIT), and Xen's log says which ranges those "
-                          "are.\n");
+        if (rc == -EOPNOTSUPP) {
+            error_append_hint(errp, "This hypervisor cannot map persistent "
+                              "memory write-back (no XEN_DMOP_map_pmem): "
+                              "install the xen-nvdimm build of the Xen "
+                              "hypervisor package, or use cache=uc.\n");
+        } else if (rc == -EINVAL) {
+            error_append_hint(errp, "Xen maps write-back only what the host "
+                              "firmware declares persistent memory (E820 "
+                              "type 7 or the NFIT); Xen's log lists those "
+                              "ranges.\n");
+        }
         return rc;
     }
     if (!warned) {
