@@ -627,7 +627,7 @@ if [ "${BENCH:-0}" = 1 ]; then
         GPA=$(qtrace xen_nvdimm_place | sed -n 's/.*pm0: gpa \(0x[0-9a-f]*\) size.*/\1/p')
         # The memory type the guest's data area got, from the nested p2m,
         # and what writing caches back cost when it went.
-        npt_walk_raw $(((BK_SIZE - LABEL) / 0x200000 * 0x200000))
+        npt_walk_raw $((((1 << 30) - LABEL) / 0x200000 * 0x200000))
         echo "BENCH xtbench-1g-$round.memtype ${res:-none} gpat=$gpat cache=$(qtrace xen_nvdimm_cache | sed -n 's/.* mapped //p')"
         xl destroy "xtbench-1g-$round"; wait_gone
         xl dmesg -c >"/tmp/xen-after-$NAME.log"

@@ -965,7 +965,7 @@ static const Property xen_nvdimm_properties[] = {
     DEFINE_PROP_STRING("x-emu-health", XenNvdimmState, emu_health),
     DEFINE_PROP_UINT64("x-emu-max-gpa", XenNvdimmState, emu_max_gpa, 0),
     DEFINE_PROP_BOOL("x-emu-alias", XenNvdimmState, emu_alias, false),
-    DEFINE_PROP_BOOL("x-emu-xen-wb", XenNvdimmState, emu_xen_wb, false),
+    DEFINE_PROP_BOOL("x-emu-xen-wb", XenNvdimmState, emu_xen_wb, true),
 };
 
 static void xen_nvdimm_instance_finalize(Object *obj)

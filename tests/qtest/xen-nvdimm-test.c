@@ -467,16 +467,16 @@ typedef struct CacheCase {
 
 static const CacheCase cache_cases[] = {
     /* A stock Xen: auto falls back to today's uncached mapping. */
-    { "stock-auto", "", "uc", 0 },
-    { "stock-uc", ",cache=uc", "uc", 0 },
-    /* The patched Xen: every extent write-back, unless told not to. */
-    { "patched-auto", ",x-emu-xen-wb=on", "wb", 16 },
-    { "patched-wb", ",x-emu-xen-wb=on,cache=wb", "wb", 16 },
-    { "patched-uc", ",x-emu-xen-wb=on,cache=uc", "uc", 0 },
+    { "stock-auto", ",x-emu-xen-wb=off", "uc", 0 },
+    { "stock-uc", ",x-emu-xen-wb=off,cache=uc", "uc", 0 },
+    /* The xen-nvdimm Xen (the emulated default): write-back, unless not. */
+    { "patched-auto", "", "wb", 16 },
+    { "patched-wb", ",cache=wb", "wb", 16 },
+    { "patched-uc", ",cache=uc", "uc", 0 },
     /* Host memory only in the NFIT (QEMU's NVDIMM on the nested host). */
-    { "patched-nfit", ",x-emu-xen-wb=on,x-emu-host-memory=nfit", "wb", 16 },
+    { "patched-nfit", ",x-emu-host-memory=nfit", "wb", 16 },
     /* E820 type 12 is not persistent memory to Xen: refused, then UC. */
-    { "patched-pram", ",x-emu-xen-wb=on,x-emu-host-memory=pram", "uc", 1 },
+    { "patched-pram", ",x-emu-host-memory=pram", "uc", 1 },
 };
 
 /*
@@ -525,10 +525,10 @@ static void test_cache_wb_refused(void)
     Fixture *f = fixture_new();
     const char *fmt = "-object memory-backend-xen-pmem,id=pm0,size=64M,"
                       "mem-path=%s -device xen-nvdimm,memdev=pm0,cache=wb%s";
-    g_autofree char *stock = g_strdup_printf(fmt, f->img[0], "");
+    g_autofree char *stock = g_strdup_printf(fmt, f->img[0],
+                                             ",x-emu-xen-wb=off");
     g_autofree char *pram = g_strdup_printf(fmt, f->img[0],
-                                            ",x-emu-xen-wb=on,"
-                                            "x-emu-host-memory=pram");
+                                            ",x-emu-host-memory=pram");
     CallLog log;
 
     log = assert_startup_error(f, stock, "cache=wb: Xen refuses to map SPA");
@@ -2242,7 +2242,7 @@ static void test_fault_injection(const void *data)
      * extent, per device.
      */
     g_assert_cmpuint(log.maps, ==, 1 + BACKEND_SIZE / (16 * MiB));
-    g_assert_cmpuint(log.maps_wb, ==, *props ? log.maps : 0);
+    g_assert_cmpuint(log.maps_wb, ==, strstr(props, "wb=off") ? 0 : log.maps);
     calls = 2 + 2 * (BACKEND_SIZE / (16 * MiB));
     /* Over the whole run: two of each query, four calls per extent. */
     g_assert_cmpuint(log.calls, ==, 4 + 4 * log.maps);
@@ -2280,11 +2280,11 @@ int main(int argc, char **argv)
     qtest_add_func("/xen-nvdimm/cache-wb-refused", test_cache_wb_refused);
     qtest_add_func("/xen-nvdimm/placement", test_placement);
     qtest_add_func("/xen-nvdimm/no-migration", test_no_migration);
-    qtest_add_data_func("/xen-nvdimm/fault-injection", "",
+    /* On a stock Xen, and with every extent mapped write-back. */
+    qtest_add_data_func("/xen-nvdimm/fault-injection", ",x-emu-xen-wb=off",
                         test_fault_injection);
-    /* The same with every extent mapped write-back. */
-    qtest_add_data_func("/xen-nvdimm/fault-injection-wb",
-                        ",x-emu-xen-wb=on,cache=wb", test_fault_injection);
+    qtest_add_data_func("/xen-nvdimm/fault-injection-wb", ",cache=wb",
+                        test_fault_injection);
     qtest_add_func("/xen-nvdimm/publish-acpi", test_publish_acpi);
     qtest_add_func("/xen-nvdimm/publish-acpi-merge", test_publish_acpi_merge);
     qtest_add_func("/xen-nvdimm/nfit-serial", test_nfit_serial);

@@ -68,7 +68,7 @@ struct XenNvdimmState {
     uint64_t emu_max_gpa;
     /* Emulated mode, for tests: two extents on the same host memory. */
     bool emu_alias;
-    /* Emulated mode, for tests: the hypervisor maps pmem write-back. */
+    /* Emulated mode: the hypervisor maps pmem write-back (off: stock). */
     bool emu_xen_wb;
     /* Emulated mode, for tests: what the host says of its memory. */
     char *emu_host_memory;
