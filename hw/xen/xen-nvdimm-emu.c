@@ -471,9 +471,10 @@ static int emu_map(XenNvdimmState *s, uint64_t gfn, uint64_t mfn,
 }
 
 /*
- * The patched Xen (x-emu-xen-wb) maps write-back only what the host
- * firmware declares persistent memory: E820 type 7 or the NFIT, not type
- * 12, RAM or reserved memory.  A stock Xen has no such operation.
+ * The xen-nvdimm Xen (x-emu-xen-wb, the default) maps write-back only
+ * what the host firmware declares persistent memory: E820 type 7 or the
+ * NFIT, not type 12, RAM or reserved memory.  A stock Xen has no such
+ * operation.
  */
 static int emu_map_pmem_wb(XenNvdimmState *s, uint64_t gfn, uint64_t mfn,
                            uint64_t nr)
