@@ -16,6 +16,7 @@
 # DEBEMAIL name the builder in the changelog entry.
 set -euo pipefail
 . "$(dirname "$0")/../common.sh"
+. "$TOP/devtools/deb/package.sh"
 
 LOCAL_SUFFIX=+xennvdimm1
 PROFILES=pkg.qemu.omit-system,pkg.qemu.omit-user,pkg.qemu.omit-tools,nocheck
@@ -36,10 +37,7 @@ root=$chroot_dir/root
 work=$(mktemp -d "$BUILD/deb-work.XXXXXX")
 chmod 755 "$work"       # lintian runs as nobody
 cleanup() {
-    local m
-    for m in $(findmnt -rn -o TARGET | grep "^$root/" | sort -r); do
-        umount -l "$m" || true
-    done
+    umount_below "$root"
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -100,22 +98,10 @@ else
         tail -n 60 "$work/build.log"
         die "dpkg-buildpackage failed (log above)"
     fi
-    changes=$(cd "$work" && ls ./*.changes)
-    chroot "$root" su nobody -s /bin/sh -c \
-        "cd /build && HOME=/tmp lintian --fail-on error --display-level '>=warning' $changes" \
-        >"$work/lintian.txt" 2>&1 ||
-        { cat "$work/lintian.txt"; die "lintian reports errors"; }
+    lintian_check "$root" "$work"
     umount "$root/proc" "$root/ccache" "$root/build"
     [ -f "$work/$deb" ] || die "dpkg-buildpackage made no $deb: $(ls "$work")"
-    mkdir -p "$CACHE/deb"
-    rm -rf "$cached.tmp"
-    mkdir "$cached.tmp"
-    cp "$work"/*.deb "$work"/*.changes "$work"/*.buildinfo "$work/lintian.txt" "$work/build.log" "$cached.tmp/"
-    rm -rf "$cached"
-    mv "$cached.tmp" "$cached"
-    for old in "$CACHE"/deb/*; do
-        [ "$old" = "$cached" ] || rm -rf "$old"
-    done
+    keep_result "$work" "$cached"
     log "built $deb in $((SECONDS - t0)) s"
 fi
 mkdir -p "$out"

@@ -20,6 +20,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../common.sh"
 . "$TOP/devtools/apt-suite.sh"
+. "$TOP/devtools/deb/package.sh"
 exec 3>&1 1>&2          # progress on stderr; stdout carries only the result
 
 src=$(readlink -f "$1")
@@ -64,10 +65,7 @@ mkdir -p "$base"
 work=$(mktemp -d "$base/tmp.XXXXXX")
 root=$work/root
 cleanup() {
-    local m
-    for m in $(findmnt -rn -o TARGET | grep "^$root/" | sort -r); do
-        umount -l "$m" || true
-    done
+    umount_below "$root"
     findmnt -rn -o TARGET | grep -q "^$root/" ||  rm -rf "$work"
 }
 trap cleanup EXIT

@@ -23,6 +23,7 @@
 # Environment: DEBFULLNAME and DEBEMAIL name the builder in the changelog entry.
 set -euo pipefail
 . "$(dirname "$0")/../common.sh"
+. "$TOP/devtools/deb/package.sh"
 exec 3>&1 1>&2          # progress on stderr; stdout carries only the result
 
 LOCAL_SUFFIX=+xennvdimm1
@@ -53,10 +54,7 @@ work=$(mktemp -d "$BUILD/xen-deb-work.XXXXXX")
 chmod 755 "$work"       # lintian runs as nobody
 root=/nonexistent
 cleanup() {
-    local m
-    for m in $(findmnt -rn -o TARGET | grep "^$root/" | sort -r); do
-        umount -l "$m" || true
-    done
+    umount_below "$root"
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -131,22 +129,10 @@ else
     log "dpkg-buildpackage: $((SECONDS - t0)) s"
     # (Debian's own packages of this version have no lintian warnings or
     # errors; the local version makes the -dbg file name long: a warning.)
-    changes=$(cd "$work" && ls ./*.changes)
-    chroot "$root" su nobody -s /bin/sh -c \
-        "cd /build && HOME=/tmp lintian --fail-on error --display-level '>=warning' $changes" \
-        >"$work/lintian.txt" 2>&1 ||
-        { cat "$work/lintian.txt"; die "lintian reports errors"; }
+    lintian_check "$root" "$work"
     umount "$root/proc" "$root/build"
     [ -f "$work/$deb" ] || die "dpkg-buildpackage made no $deb: $(ls "$work")"
-    mkdir -p "$CACHE/xen-deb"
-    rm -rf "$cached.tmp"
-    mkdir "$cached.tmp"
-    cp "$work"/*.deb "$work"/*.changes "$work"/*.buildinfo "$work/lintian.txt" "$work/build.log" "$cached.tmp/"
-    rm -rf "$cached"
-    mv "$cached.tmp" "$cached"
-    for old in "$CACHE"/xen-deb/*; do
-        [ "$old" = "$cached" ] || rm -rf "$old"
-    done
+    keep_result "$work" "$cached"
     log "built $deb in $((SECONDS - t0)) s"
 fi
 mkdir -p "$out"
