@@ -59,7 +59,7 @@ truncate -s 128M "$work/small.img"
     -object memory-backend-file,id=mem2,share=on,mem-path="$work/small.img",size=128M \
     -device nvdimm,id=nv2,memdev=mem2 \
     -kernel "$work/dom0/vmlinux" -initrd "$work/dom0/initrd.img" \
-    -append "console=ttyS0 quiet panic=-1"
+    -append "console=ttyS0 loglevel=3 panic=-1"
 rm -f "$work/big.img" "$work/small.img"
 
 # --- P4: label I/O, xen-nvdimm and QEMU's NVDIMM, in turn, twice.
@@ -82,7 +82,7 @@ for round in 1 2 3; do
         "$TOP/devtools/guest/boot.sh" "$work/labels-$dev-$round.log" 900 \
             "${devargs[@]}" \
             -kernel "$work/labels/vmlinux" -initrd "$work/labels/initrd.img" \
-            -append "console=ttyS0 quiet panic=-1 xtrepeat=$LABEL_LOOPS"
+            -append "console=ttyS0 loglevel=3 panic=-1 xtrepeat=$LABEL_LOOPS"
     done
 done
 rm -f "$work/labels.img"

@@ -19,3 +19,18 @@ die() { echo "error: $*" >&2; exit 1; }
 qemu_source_version() {
     dpkg-parsechangelog -l "$SRC/debian/changelog" -S Version
 }
+
+# Where make mutate keeps the originals of the files a mutant replaces in
+# $SRC (a symlink into this tree, or a patched file), so that a run that was
+# killed leaves no mutant in the build, and never one in this tree.
+MUTANT_SAVED=$BUILD/mutant-saved
+mutant_restore() {
+    local f
+    [ -d "$MUTANT_SAVED" ] || return 0
+    while IFS= read -r -d '' f; do
+        cp -a -P --remove-destination "$MUTANT_SAVED/$f" "$SRC/$f"
+        # (Newer than the mutant's objects, so that ninja rebuilds them.)
+        touch "$SRC/$f"
+    done < <(cd "$MUTANT_SAVED" && find . \( -type f -o -type l \) -print0)
+    rm -rf "$MUTANT_SAVED"
+}

@@ -15,6 +15,7 @@ LIST=$TOP/devtools/mutants/list
 # A mutant that makes a test hang is killed by this timeout.
 PER_TEST=${XEN_NVDIMM_MUTANT_TIMEOUT:-90}
 
+# (build.sh puts back what a killed run left, see mutant_restore.)
 "$TOP/devtools/build.sh" >/dev/null || die "the build fails without mutants"
 
 TARGETS=(qemu-system-x86_64 tests/qtest/xen-nvdimm-test
@@ -23,10 +24,9 @@ export PATH=/usr/lib/ccache:$PATH CCACHE_DIR=$CACHE/ccache
 export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1
 
 work=$(mktemp -d)
-restore=
 standin=
 cleanup() {
-    [ -z "$restore" ] || cp "$work/orig" "$restore"
+    mutant_restore
     [ -z "$standin" ] || kill "$standin" 2>/dev/null
     rm -rf "$work"
 }
@@ -73,12 +73,15 @@ while IFS= read -r line; do
         continue
     fi
     total=$((total + 1))
-    path=$(readlink -f "$SRC/$file")
-    [ -f "$path" ] || die "$name: no file $SRC/$file"
-    cp "$path" "$work/orig"
-    restore=$path
-    sed -i "$expr" "$path"
-    if cmp -s "$path" "$work/orig"; then
+    [ -f "$SRC/$file" ] || die "$name: no file $SRC/$file"
+    # The mutant replaces the file in $SRC, never the tree's own file that
+    # a symlink there leads to; the original is kept in $MUTANT_SAVED.
+    mkdir -p "$MUTANT_SAVED/$(dirname "$file")"
+    cp -a -P "$SRC/$file" "$MUTANT_SAVED/$file"
+    sed "$expr" "$SRC/$file" >"$work/mutant"
+    rm -f "$SRC/$file"
+    cp "$work/mutant" "$SRC/$file"
+    if cmp -s "$SRC/$file" "$(readlink -f "$MUTANT_SAVED/$file")"; then
         printf '%-24s NOT APPLIED: %s\n' "$name" "$expr" | tee -a "$report"
         broken=$((broken + 1))
     elif ! ninja -C "$QBUILD" "${TARGETS[@]}" >"$work/build.log" 2>&1; then
@@ -97,8 +100,7 @@ while IFS= read -r line; do
         printf '%-24s killed by %s\n' "$name" "$why" | tee -a "$report"
         killed=$((killed + 1))
     fi
-    cp "$work/orig" "$path"
-    restore=
+    mutant_restore
     equiv_why=
 done <"$LIST"
 

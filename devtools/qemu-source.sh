@@ -48,6 +48,8 @@ if [ "$(cat "$BUILD/src.stamp" 2>/dev/null)" != "$want" ]; then
     mv "$SRC.new" "$SRC"
     echo "$want" >"$BUILD/src.stamp"
 fi
+# What a killed make mutate left in the source, put back.
+mutant_restore
 # New files are symlinks so edits reach the build without another unpack.
 "$TOP/devtools/series.sh" link "$SRC"
 log "source ready: QEMU $version + xen-nvdimm series"

@@ -25,7 +25,7 @@ truncate -s 256M "$work/pmem1.img"
     -device xen-nvdimm,id=nv1,memdev=pm1,x-emu-extent-size=32M \
     -trace "enable=xen_nvdimm_place,file=$work/trace.log" \
     -kernel "$work/vmlinux" -initrd "$work/initrd.img" \
-    -append "console=ttyS0 quiet panic=-1"
+    -append "console=ttyS0 loglevel=3 panic=-1"
 
 xen_acpi=$("$TOP/devtools/xen-acpi.sh")
 

@@ -34,9 +34,9 @@ qemu_args=(
 cp "$work/pmem0.img" "$work/pmem0.before"
 "$TOP/devtools/guest/boot.sh" --reboot "$work/serial-1.log" 900 "${qemu_args[@]}" \
     -trace "enable=xen_nvdimm_place,file=$work/trace.log" \
-    -append "console=ttyS0 quiet panic=-1"
+    -append "console=ttyS0 loglevel=3 panic=-1"
 "$TOP/devtools/guest/boot.sh" "$work/serial-2.log" 600 "${qemu_args[@]}" \
-    -append "console=ttyS0 quiet panic=-1 xntest=restart"
+    -append "console=ttyS0 loglevel=3 panic=-1 xntest=restart"
 
 /usr/bin/python3 - "$work" <<'PY'
 import hashlib, re, sys

@@ -48,7 +48,7 @@ boot() {
         -trace "enable=xen_nvdimm_place,file=$work/trace$n.log" \
         -trace "enable=nvdimm_xen_ars_*,file=$work/trace$n.log" \
         -kernel "$work/vmlinux" -initrd "$work/initrd.img" \
-        -append "console=ttyS0 quiet panic=-1 xtboot=$n xtbad=$BAD xtnew=$NEW"
+        -append "console=ttyS0 loglevel=3 panic=-1 xtboot=$n xtbad=$BAD xtnew=$NEW"
     kill "$watcher" 2>/dev/null || true
     wait "$watcher" 2>/dev/null || true
 }
@@ -72,7 +72,7 @@ mkdir -p "$work/dom0"
     -object memory-backend-xen-pmem,id=pm0,size=64M,mem-path="$work/pmem0.img" \
     -device xen-nvdimm,id=nv0,memdev=pm0,x-emu-badblocks="$work/badblocks0",x-emu-health="$work/health0" \
     -kernel "$work/dom0/vmlinux" -initrd "$work/dom0/initrd.img" \
-    -append "console=ttyS0 quiet panic=-1"
+    -append "console=ttyS0 loglevel=3 panic=-1"
 
 /usr/bin/python3 - "$work" "$BAD" "$NEW" <<'PY'
 import json, re, sys

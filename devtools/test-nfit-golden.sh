@@ -31,7 +31,7 @@ mkdir -p "$work"
     -device pc-dimm,id=dimm0,memdev=ram4,node=1 \
     -device nvdimm,id=dimm1,memdev=nvm0,node=2 \
     -kernel "$work/vmlinux" -initrd "$work/initrd.img" \
-    -append "console=ttyS0 quiet panic=-1"
+    -append "console=ttyS0 loglevel=3 panic=-1"
 /usr/bin/python3 - "$work/serial.log" "$SRC/tests/data/acpi/x86/pc/NFIT.dimmpxm" <<'PY'
 import binascii, sys
 got = next((binascii.unhexlify(l.split()[2]) for l in open(sys.argv[1], errors="replace")

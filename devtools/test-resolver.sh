@@ -23,7 +23,7 @@ truncate -s 1G "$work/nv.img"
     -object memory-backend-file,id=mem1,share=on,mem-path="$work/nv.img",size=1G \
     -device nvdimm,id=nv1,memdev=mem1,label-size=128K \
     -kernel "$work/vmlinux" -initrd "$work/initrd.img" \
-    -append "console=ttyS0 quiet panic=-1 memmap=128M!1G"
+    -append "console=ttyS0 loglevel=3 panic=-1 memmap=128M!1G"
 
 /usr/bin/python3 - "$work/serial.log" "$work/nv.img" <<'PY'
 import re, sys

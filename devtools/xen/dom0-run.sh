@@ -31,6 +31,31 @@ finish() {
 }
 fatal() { fail "$*"; finish; }
 hex() { printf '0x%x' "$1"; }
+# Xen's console ring is read and cleared per step; what each read cleared
+# is kept, so that a failure can still show the whole console since boot.
+XEN_CONSOLE=/tmp/xen-console.log
+xen_console_take() {
+    xl dmesg -c >/tmp/xen-console-part.log
+    cat /tmp/xen-console-part.log >>"$XEN_CONSOLE"
+    cat /tmp/xen-console-part.log
+}
+# evidence WHY: everything that can tell why guest $NAME failed.
+evidence() {
+    ts "evidence for $NAME ($1): xl list"
+    xl list 2>&1
+    ts "evidence for $NAME: Xen's whole console since boot"
+    cat "$XEN_CONSOLE"
+    xl dmesg
+    ts "evidence for $NAME: /var/log/xen/xl-$NAME.log"
+    cat "/var/log/xen/xl-$NAME.log" 2>&1
+    ts "evidence for $NAME: /var/log/xen/qemu-dm-$NAME.log"
+    cat "/var/log/xen/qemu-dm-$NAME.log" 2>&1
+    ts "evidence for $NAME: its serial console"
+    tr -d '\r' <"/tmp/$NAME-serial.log" 2>&1 | sed 's/^/  guest: /'
+    ts "evidence for $NAME: dom0's kernel log"
+    dmesg | tail -n 60
+    ts "evidence for $NAME: end"
+}
 
 # The data area the guest sees: the backend less the labels, whole 2 MiB.
 DATA=$(( (SIZE - LABEL) / 0x200000 * 0x200000 ))
@@ -185,6 +210,9 @@ BAD_SECTOR=98304
 WRITE_OFFS=$GUEST_OFFS
 
 # guest_cfg NAME SCENARIO EXTRA-CFG-LINE READ-LIST
+# (loglevel=3: kernel warnings such as RCU stalls on a busy host stay off
+# the serial console, where they would split the guest's report lines;
+# panics and oopses still show.)
 guest_cfg() {
     cat <<CFG
 name = "$1"
@@ -193,7 +221,7 @@ memory = 256
 vcpus = 1
 kernel = "$KERNEL"
 ramdisk = "/xt/guest-initrd.img"
-cmdline = "console=ttyS0,115200 quiet panic=-1 xtest_scenario=$2 xtest_nonce=$NONCE xtest_read=$4 xtest_write=$(join $WRITE_OFFS)${ORDINARY:+ xtest_ordinary=$GUEST_IP,$DOM0_IP,$NC_PORT} xtest_bad=$BAD_SECTOR xtest_repeat=$REPEAT"
+cmdline = "console=ttyS0,115200 loglevel=3 panic=-1 xtest_scenario=$2 xtest_nonce=$NONCE xtest_read=$4 xtest_write=$(join $WRITE_OFFS)${ORDINARY:+ xtest_ordinary=$GUEST_IP,$DOM0_IP,$NC_PORT} xtest_bad=$BAD_SECTOR xtest_repeat=$REPEAT"
 serial = "file:/tmp/$1-serial.log"
 $(if [ -n "$ORDINARY" ]; then ordinary_cfg; else printf 'vnc = 0\nsdl = 0\nvga = "none"\n'; fi)
 on_crash = "destroy"
@@ -234,10 +262,10 @@ qtrace() { sed -n "s/^.*\($1 \)/\1/p" "/var/log/xen/qemu-dm-$NAME.log"; }
 
 # The domain's I/O memory rangeset as Xen prints it for debug key q.
 iomem_of() {
-    xl dmesg -c >/dev/null
+    xen_console_take >/dev/null
     xl debug-keys q
     sleep 2
-    xl dmesg -c >"/tmp/xen-q-$NAME-$2.log"
+    xen_console_take >"/tmp/xen-q-$NAME-$2.log"
     awk -v d="$1" '/Rangesets belonging to domain / { on = ($NF == d ":") ; next }
                    on && /I\/O Memory/ { sub(/.*I\/O Memory *\{ */, ""); sub(/ *\}.*/, ""); print; on = 0 }' \
         "/tmp/xen-q-$NAME-$2.log"
@@ -245,10 +273,10 @@ iomem_of() {
 
 # Whether Xen still knows domain $1 in any state (a dying domain too).
 xen_has_domain() {
-    xl dmesg -c >/dev/null
+    xen_console_take >/dev/null
     xl debug-keys q
     sleep 2
-    xl dmesg -c | grep -q "General information for domain $1:"
+    xen_console_take | grep -q "General information for domain $1:"
 }
 
 wait_gone() {
@@ -300,20 +328,19 @@ run_guest() {
     ts "=== scenario $SCEN: guest $NAME"
     guest_cfg "$@" >"/tmp/$NAME.cfg"
     cat "/tmp/$NAME.cfg"
-    xl dmesg -c >"/tmp/xen-before-$NAME.log"
+    xen_console_take >"/tmp/xen-before-$NAME.log"
     t0=$(cut -d' ' -f1 /proc/uptime)
     timeout 600 xl create "/tmp/$NAME.cfg" >"/tmp/xl-create-$NAME.log" 2>&1
     rc=$?
     cat "/tmp/xl-create-$NAME.log"
     verdict $rc "$NAME: xl create with a xen-nvdimm, device model $DM (rc $rc, $(cut -d' ' -f1 /proc/uptime) - $t0 s)"
     if [ $rc != 0 ]; then
-        ts "qemu-dm log:"; cat "/var/log/xen/qemu-dm-$NAME.log"
-        ts "xl log:"; tail -n 40 "/var/log/xen/xl-$NAME.log"
+        evidence "xl create failed"
         xl destroy "$NAME" 2>/dev/null
         return 1
     fi
     DOMID=$(xl domid "$NAME")
-    xl dmesg -c >"/tmp/xen-create-$NAME.log"
+    xen_console_take >"/tmp/xen-create-$NAME.log"
     DMPID=$(xenstore-read "/local/domain/$DOMID/image/device-model-pid")
     tr '\0' ' ' <"/proc/$DMPID/cmdline" | tee "/tmp/dm-args-$NAME.txt" | cut -c1-3000
     echo
@@ -400,6 +427,7 @@ PARTS
     fi
     grep -q '^GUEST-DONE' "$SERIAL" 2>/dev/null
     verdict $? "$NAME: the guest booted and reported ($(cut -d' ' -f1 /proc/uptime) - $t0 s after xl create)"
+    grep -q '^GUEST-DONE' "$SERIAL" 2>/dev/null || evidence "no report from the guest"
     ts "$NAME serial:"
     tr -d '\r' <"$SERIAL" | grep -v '^GTABLE ' | sed 's/^/  guest: /'
     g() { tr -d '\r' <"$SERIAL" | sed -n "s/^$1 //p"; }
@@ -545,7 +573,7 @@ wb_refusals() {
     said=$(r "$MFN" 1 1)
     [ "$said" = "rc=-22 (Invalid argument)" ]
     verdict $? "Xen refuses an unknown flag: $said"
-    ! xl dmesg -c | grep -q "d$DOMID: pmem .* mapped write-back"
+    ! xen_console_take | grep -q "d$DOMID: pmem .* mapped write-back"
     verdict $? "none of the refused requests mapped anything"
 }
 
@@ -553,7 +581,7 @@ wb_refusals() {
 after_guest() {
     wait_gone
     verdict $? "$NAME: domain $DOMID is gone"
-    xl dmesg -c >"/tmp/xen-after-$NAME.log"
+    xen_console_take >"/tmp/xen-after-$NAME.log"
     grep -E "memory_map:(remove|fail)|memory_map: error" "/tmp/xen-after-$NAME.log" | head -n 5
     ts "$NAME: QEMU's log (libxl's qemu-dm-$NAME.log):"
     sed 's/^/  qemu-dm: /' "/var/log/xen/qemu-dm-$NAME.log"
@@ -594,13 +622,13 @@ bench_create() {
     NAME=$1
     guest_cfg "$@" >"/tmp/$NAME.cfg"
     [ -n "$NVDIMM" ] || sed -i '/memory-backend-xen-pmem\|"xen-nvdimm,/d' "/tmp/$NAME.cfg"
-    xl dmesg -c >/dev/null
+    xen_console_take >/dev/null
     t0=$(cut -d' ' -f1 /proc/uptime)
     xl create "/tmp/$NAME.cfg" >"/tmp/xl-create-$NAME.log" 2>&1
     verdict $? "bench: xl create $NAME ($BK_SIZE bytes${DEV_EXTRA:+, $DEV_EXTRA})"
     t1=$(cut -d' ' -f1 /proc/uptime)
     DOMID=$(xl domid "$NAME")
-    xl dmesg -c >"/tmp/xen-create-$NAME.log"
+    xen_console_take >"/tmp/xen-create-$NAME.log"
     DMPID=$(xenstore-read "/local/domain/$DOMID/image/device-model-pid")
     echo "BENCH $NAME.create_s $(echo "$t1 $t0" | awk '{ print $1 - $2 }')"
     echo "BENCH $NAME.rss_kib $(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$DMPID/status")"
@@ -630,7 +658,7 @@ if [ "${BENCH:-0}" = 1 ]; then
         npt_walk_raw $((((1 << 30) - LABEL) / 0x200000 * 0x200000))
         echo "BENCH xtbench-1g-$round.memtype ${res:-none} gpat=$gpat cache=$(qtrace xen_nvdimm_cache | sed -n 's/.* mapped //p')"
         xl destroy "xtbench-1g-$round"; wait_gone
-        xl dmesg -c >"/tmp/xen-after-$NAME.log"
+        xen_console_take >"/tmp/xen-after-$NAME.log"
         echo "BENCH xtbench-1g-$round.writeback_us $(xen_write_backs "$DOMID" "/tmp/xen-after-$NAME.log")"
         # 1 MiB off its congruent place: no 2 MiB p2m entry can map it.
         # Mapped in 4 KiB pages, its p2m needs 2 MiB of the domain's paging
@@ -1018,11 +1046,12 @@ backend_guest_once() {
         sleep 5; i=$((i + 5))
     done
     if [ -z "$TAG" ] && triple_faulted; then
-        xl dmesg -c >/dev/null
+        xen_console_take >/dev/null
         return 2
     fi
     grep -q '^GUEST-DONE' "$SERIAL" 2>/dev/null
     verdict $? "$NAME: the guest booted and reported"
+    grep -q '^GUEST-DONE' "$SERIAL" 2>/dev/null || evidence "no report from the guest"
     for off in $BK_DOM0_OFFS; do
         got=$(g "GREAD DOM0:$off")
         [ "$got" = "$(pattern DOM0 "$off")" ]
@@ -1045,7 +1074,7 @@ backend_guest_once() {
 after_guest_light() {
     wait_gone
     verdict $? "$NAME: domain $DOMID is gone"
-    xl dmesg -c >"/tmp/xen-after-$NAME.log"
+    xen_console_take >"/tmp/xen-after-$NAME.log"
     grep -q -E "memory_map:remove: d(om)?$DOMID " "/tmp/xen-after-$NAME.log" &&
         ! grep -q -E "memory_map: error|memory_map:fail" "/tmp/xen-after-$NAME.log"
     verdict $? "$NAME: Xen logged the removal of the mappings, no error"
@@ -1103,10 +1132,10 @@ file_killed() {
     ! immutable "$BK_PATH"
     verdict $? "$NAME: the refused start left the file unpinned: $(lsattr "$BK_PATH")"
 }
-xl dmesg -c >/dev/null
+xen_console_take >/dev/null
 backend_guest fsdax "/dev/$(js "$NS_FSDAX" blockdev)" "$NS_FSDAX"
 file_killed
-xl dmesg -c >/dev/null
+xen_console_take >/dev/null
 backend_guest file /mnt/xtdax/guest.img "$NS_EXT4"
 immutable /mnt/xtdax/guest.img
 [ $? != 0 ]

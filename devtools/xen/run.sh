@@ -161,7 +161,7 @@ boot() {
         -device nvdimm,id=nvd0,memdev=nv0,label-size=128K,addr=$OUTER_NV_ADDR \
         -kernel "$xen" \
         -append "console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all conring_size=1M dom0_mem=1536M,max:1536M dom0_max_vcpus=2 noreboot" \
-        -initrd "$img/vmlinuz root=/dev/vda rw console=hvc0 earlyprintk=xen init=/sbin/xtest-init,$img/initrd.img" \
+        -initrd "$img/vmlinuz root=/dev/vda rw console=hvc0 earlyprintk=xen loglevel=3 init=/sbin/xtest-init,$img/initrd.img" \
         -drive file="$img/rootfs.img",if=virtio,format=raw,snapshot=on \
         -drive file="$work/xt.tar",if=virtio,format=raw,readonly=on \
         -drive file="$work/mailbox.img",if=virtio,format=raw \
@@ -229,6 +229,9 @@ done < <(grep '^HOSTCHECK ' <<<"$out" || true)
     { echo "FAIL: host: dom0 named no patterns to look for"; bad=1; }
 
 if [ $bad != 0 ]; then
+    # What dom0 gathered on a guest's failure (Xen's whole console, xl's
+    # and QEMU's logs, the guest's console), then the serial log's end.
+    echo "$out" | sed -n '/^XTEST\[[0-9.]*\] evidence for .*(/,/^XTEST\[[0-9.]*\] evidence for .*: end$/p'
     echo "--- end of the serial log ($serial):"
     tail -n 100 "$serial" | tr -d '\r'
     echo "--- outer QEMU:"

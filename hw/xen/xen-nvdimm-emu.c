@@ -19,6 +19,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/cutils.h"
 #include "qemu/rcu.h"
 #include "qemu/units.h"
 #include "qemu/xxhash.h"
@@ -32,9 +33,9 @@
 
 /*
  * The emulated host: RAM up to EMU_SPA_BASE, then persistent memory in
- * slots of EMU_SLOT_SIZE up to Xen's 52-bit limit.  A backing file's slot
- * follows from its identity, so every QEMU process on this host sees the
- * same file at the same emulated host address, as it would a namespace.
+ * slots of EMU_SLOT_SIZE up to Xen's 52-bit limit.  A backing file keeps
+ * its slot (emu_slot()), so every QEMU process on this host sees the same
+ * file at the same emulated host address, as it would a namespace.
  */
 #define EMU_SPA_BASE    (16 * TiB)
 #define EMU_SLOT_SIZE   (1 * TiB)
@@ -63,12 +64,111 @@ static bool emu_fail(XenNvdimmState *s)
     return false;
 }
 
+/* Does the registry line's file still exist as the file it names? */
+static bool emu_slot_live(const char *path, dev_t dev, ino_t ino)
+{
+    g_autofree char *name = g_strcompress(path);
+    struct stat st;
+
+    return !stat(name, &st) && st.st_dev == dev && st.st_ino == ino;
+}
+
+/*
+ * The emulated host's slot for the file open at @fd.  Slots are handed out
+ * host-wide, under a lock, in HOST_DIR/emulated-slots: one line "SLOT DEV
+ * INO PATH" per file, its slot kept while the file exists; a new file takes
+ * the first slot from its hash on that no existing file holds.  So no two
+ * files that exist at once share host memory, as on a real host.
+ */
+static bool emu_slot(int fd, const struct stat *st, uint64_t *slot,
+                     Error **errp)
+{
+    g_autofree char *link = g_strdup_printf("/proc/self/fd/%d", fd);
+    g_autofree char *path = g_file_read_link(link, NULL);
+    g_autofree char *escaped = g_strescape(path ?: "", "");
+    g_autofree bool *taken = g_new0(bool, EMU_SLOTS);
+    g_autoptr(GString) out = g_string_new("");
+    g_autofree char *text = NULL;
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    g_auto(GStrv) lines = NULL;
+    bool found = false, ok = false;
+    struct stat now;
+    int reg;
+
+    reg = xen_nvdimm_host_file("emulated-slots", errp);
+    if (reg < 0) {
+        error_prepend(errp, "the emulated host's slots: ");
+        return false;
+    }
+    while (fcntl(reg, F_OFD_SETLKW, &fl) && errno == EINTR) {
+        /* retry */
+    }
+    if (fstat(reg, &now) || now.st_size > EMU_SLOTS * 8 * KiB ||
+        pread(reg, text = g_malloc0(now.st_size + 1), now.st_size, 0) !=
+        now.st_size) {
+        error_setg_errno(errp, errno, "cannot read the emulated host's "
+                         "slots");
+        goto out;
+    }
+    lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        uint64_t n, dev, ino;
+        int used = 0;
+        bool mine;
+
+        if (sscanf(*l, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %n",
+                   &n, &dev, &ino, &used) != 3 || !used || n >= EMU_SLOTS) {
+            continue;           /* an empty or damaged line: dropped */
+        }
+        mine = dev == st->st_dev && ino == st->st_ino;
+        if (taken[n] || (mine ? found : !emu_slot_live(*l + used, dev, ino))) {
+            continue;           /* a file that is gone: its slot is free */
+        }
+        if (mine) {
+            *slot = n;
+            found = true;
+        }
+        taken[n] = true;
+        g_string_append_printf(out, "%" PRIu64 " %" PRIu64 " %" PRIu64
+                               " %s\n", n, dev, ino,
+                               mine ? escaped : *l + used);
+    }
+    if (!found) {
+        uint64_t h = qemu_xxhash4(st->st_dev, st->st_ino) % EMU_SLOTS;
+
+        for (uint64_t i = 0; i < EMU_SLOTS && !found; i++) {
+            if (!taken[(h + i) % EMU_SLOTS]) {
+                *slot = (h + i) % EMU_SLOTS;
+                found = true;
+            }
+        }
+        if (!found) {
+            error_setg(errp, "the emulated host has no free pmem slot");
+            goto out;
+        }
+        g_string_append_printf(out, "%" PRIu64 " %" PRIu64 " %" PRIu64
+                               " %s\n", *slot, (uint64_t)st->st_dev,
+                               (uint64_t)st->st_ino, escaped);
+    }
+    if (ftruncate(reg, 0) ||
+        pwrite(reg, out->str, out->len, 0) != out->len) {
+        error_setg_errno(errp, errno, "cannot write the emulated host's "
+                         "slots");
+        goto out;
+    }
+    ok = true;
+out:
+    close(reg);                 /* and with it, the lock */
+    return ok;
+}
+
 bool xen_nvdimm_emu_attach(XenNvdimmState *s, int fd, bool readonly,
                            Error **errp)
 {
     uint32_t flags = RAM_SHARED;
     g_autofree char *name = g_strdup_printf("xen-nvdimm.%s", s->name);
     struct stat st;
+    uint64_t slot;
 
     if (fstat(fd, &st)) {
         error_setg_errno(errp, errno, "cannot stat the backend");
@@ -79,6 +179,23 @@ bool xen_nvdimm_emu_attach(XenNvdimmState *s, int fd, bool readonly,
                    "than 1 TiB");
         return false;
     }
+    if (s->emu_host_address) {
+        /* x-emu-host-address: the test places the backend itself. */
+        if (s->emu_host_address < EMU_SPA_BASE ||
+            s->emu_host_address > XEN_NVDIMM_GPA_LIMIT - EMU_SLOT_SIZE ||
+            !QEMU_IS_ALIGNED(s->emu_host_address, XEN_NVDIMM_PAGE_SIZE)) {
+            error_setg(errp, "x-emu-host-address must be page-aligned, "
+                       "from 0x%" PRIx64 " to 0x%" PRIx64,
+                       (uint64_t)EMU_SPA_BASE,
+                       (uint64_t)(XEN_NVDIMM_GPA_LIMIT - EMU_SLOT_SIZE));
+            return false;
+        }
+        s->emu_spa = s->emu_host_address;
+    } else if (emu_slot(fd, &st, &slot, errp)) {
+        s->emu_spa = EMU_SPA_BASE + slot * EMU_SLOT_SIZE;
+    } else {
+        return false;
+    }
     if (readonly) {
         flags |= RAM_READONLY | RAM_READONLY_FD;
     }
@@ -86,8 +203,6 @@ bool xen_nvdimm_emu_attach(XenNvdimmState *s, int fd, bool readonly,
                                         s->data_size, flags, fd, 0, errp)) {
         return false;
     }
-    s->emu_spa = EMU_SPA_BASE +
-        qemu_xxhash4(st.st_dev, st.st_ino) % EMU_SLOTS * EMU_SLOT_SIZE;
     if (!emu_hosts) {
         emu_hosts = g_ptr_array_new();
     }
@@ -228,7 +343,8 @@ static int emu_health(XenNvdimmState *s, NvdimmXenHealth *h, Error **errp)
  * x-emu-host-memory says: "pmem" or "pram" (E820 type 7 or 12, and in the
  * NFIT), "nfit" (only in the NFIT, like QEMU's NVDIMM that plays the
  * host's pmem in the nested Xen test), "ram" (like legacy memmap=!
- * pmem, which is RAM to Xen), "reserved", or "hole" (nowhere).
+ * pmem, which is RAM to Xen), "reserved", or "hole" (nowhere).  A list
+ * "KIND+KIND@OFFSET+..." changes kind at those offsets into the slot.
  */
 static bool emu_machine_map(XenNvdimmState *s, GArray *map, GArray *nfit,
                             Error **errp)
@@ -245,30 +361,55 @@ static bool emu_machine_map(XenNvdimmState *s, GArray *map, GArray *nfit,
         { "reserved", 2, false },
         { "hole", 0, false },
     };
-    const char *kind = s->emu_host_memory ?: "pmem";
+    g_auto(GStrv) parts = g_strsplit(s->emu_host_memory ?: "pmem", "+", -1);
     XenNvdimmMemRange ram = { 1 * MiB, EMU_SPA_BASE, 1 };
-    XenNvdimmRange slot = { s->emu_spa, s->emu_spa + EMU_SLOT_SIZE };
+    uint64_t start = 0;
 
     if (emu_fail(s)) {
         error_setg_errno(errp, EIO, "cannot get the machine memory map");
         return false;
     }
     g_array_append_val(map, ram);
-    for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
-        if (strcmp(kind, kinds[i].name)) {
-            continue;
+    for (guint p = 0; parts[p]; p++) {
+        g_autofree char *kind = g_strdup(parts[p]);
+        char *at = strchr(kind, '@');
+        uint64_t end = EMU_SLOT_SIZE;
+        size_t i;
+
+        if (parts[p + 1]) {
+            const char *next = strchr(parts[p + 1], '@');
+
+            if (!next || qemu_strtou64(next + 1, NULL, 0, &end) ||
+                end <= start || end > EMU_SLOT_SIZE) {
+                goto bad;
+            }
+        }
+        if (at) {
+            *at = '\0';
+        }
+        for (i = 0; i < ARRAY_SIZE(kinds) && strcmp(kind, kinds[i].name);
+             i++) {
+            /* find the kind */
+        }
+        if (i == ARRAY_SIZE(kinds) || (p == 0) != !at) {
+            goto bad;
         }
         if (kinds[i].e820) {
-            XenNvdimmMemRange r = { slot.start, slot.end, kinds[i].e820 };
+            XenNvdimmMemRange r = { s->emu_spa + start, s->emu_spa + end,
+                                    kinds[i].e820 };
             g_array_append_val(map, r);
         }
         if (kinds[i].nfit) {
-            g_array_append_val(nfit, slot);
+            XenNvdimmRange r = { s->emu_spa + start, s->emu_spa + end };
+            g_array_append_val(nfit, r);
         }
-        return true;
+        start = end;
     }
-    error_setg(errp, "x-emu-host-memory must be pmem, pram, nfit, ram, "
-               "reserved or hole");
+    return true;
+bad:
+    error_setg(errp, "x-emu-host-memory must be a kind (pmem, pram, nfit, "
+               "ram, reserved or hole), or a list KIND+KIND@OFFSET+... "
+               "with offsets rising within the slot");
     return false;
 }
 

@@ -241,42 +241,51 @@ bool xen_nvdimm_host_serial(XenNvdimmState *s, uint32_t *serial,
  * Locks
  */
 
-static bool host_lock_open(XenNvdimmState *s, Error **errp)
+/*
+ * Open (or create) file @name in the host-wide directory, root's alone and
+ * never through a symlink; -1 and @errp on failure.
+ */
+int xen_nvdimm_host_file(const char *name, Error **errp)
 {
-    const char *path = xen_enabled() ? HOST_LOCKS : HOST_LOCKS_EMU;
-    const char *name = path + strlen(HOST_DIR "/");
+    g_autofree char *path = g_strdup_printf(HOST_DIR "/%s", name);
     struct stat st, now;
-    int dir;
+    int dir, fd;
 
     if (mkdir(HOST_DIR, 0700) && errno != EEXIST) {
         error_setg_errno(errp, errno, "cannot create %s", HOST_DIR);
-        return false;
+        return -1;
     }
     dir = open(HOST_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dir < 0) {
         error_setg_errno(errp, errno, "cannot open %s", HOST_DIR);
-        return false;
+        return -1;
     }
     if (!host_private(dir, HOST_DIR, true, errp)) {
         close(dir);
-        return false;
+        return -1;
     }
-    s->claim_fd = openat(dir, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-                         0600);
-    if (s->claim_fd < 0) {
+    fd = openat(dir, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
         error_setg_errno(errp, errno, "cannot open %s", path);
-    } else if (!host_private(s->claim_fd, path, false, errp) ||
-               fstat(s->claim_fd, &st)) {
-        close(s->claim_fd);
-        s->claim_fd = -1;
+    } else if (!host_private(fd, path, false, errp) || fstat(fd, &st)) {
+        close(fd);
+        fd = -1;
     } else if (fstatat(dir, name, &now, AT_SYMLINK_NOFOLLOW) ||
                now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
         /* Removed or replaced since: device models would lock apart. */
         error_setg(errp, "%s was replaced while it was being opened", path);
-        close(s->claim_fd);
-        s->claim_fd = -1;
+        close(fd);
+        fd = -1;
     }
     close(dir);
+    return fd;
+}
+
+static bool host_lock_open(XenNvdimmState *s, Error **errp)
+{
+    const char *path = xen_enabled() ? HOST_LOCKS : HOST_LOCKS_EMU;
+
+    s->claim_fd = xen_nvdimm_host_file(path + strlen(HOST_DIR "/"), errp);
     if (s->claim_fd < 0) {
         error_prepend(errp, "the host-wide claims: ");
         return false;

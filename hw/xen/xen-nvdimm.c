@@ -964,6 +964,8 @@ static const Property xen_nvdimm_properties[] = {
     DEFINE_PROP_STRING("x-emu-badblocks", XenNvdimmState, emu_badblocks),
     DEFINE_PROP_STRING("x-emu-health", XenNvdimmState, emu_health),
     DEFINE_PROP_UINT64("x-emu-max-gpa", XenNvdimmState, emu_max_gpa, 0),
+    DEFINE_PROP_UINT64("x-emu-host-address", XenNvdimmState,
+                       emu_host_address, 0),
     DEFINE_PROP_BOOL("x-emu-alias", XenNvdimmState, emu_alias, false),
     DEFINE_PROP_BOOL("x-emu-xen-wb", XenNvdimmState, emu_xen_wb, true),
 };

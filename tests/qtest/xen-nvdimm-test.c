@@ -16,6 +16,7 @@
 #include <sys/xattr.h>
 #include <linux/fs.h>
 #include "qemu/units.h"
+#include "qemu/xxhash.h"
 #include "libqtest.h"
 #include "qemu/bswap.h"
 #include "qobject/qdict.h"
@@ -312,10 +313,15 @@ static void run_startup_error(Fixture *f, const char *args,
 {
     const char *qemu = g_getenv("QTEST_QEMU_BINARY");
     g_autofree char *full = args_with_trace(f, args);
-    /* A QEMU that starts after all would wait for a qtest forever. */
-    g_autofree char *cmd = g_strdup_printf("timeout -k 5 20 %s -display none "
-                                           "%s", qemu, full);
-    g_auto(GStrv) argv = NULL;
+    /*
+     * A QEMU that starts after all reads its monitor and quits (status 0),
+     * however slowly it got there; the timeout is only for a hung one.
+     */
+    g_autofree char *cmd = g_strdup_printf(
+        "echo '{\"execute\": \"qmp_capabilities\"} "
+        "{\"execute\": \"quit\"}' | timeout -k 5 600 %s -display none "
+        "-qmp stdio %s", qemu, full);
+    const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
     g_autofree char *out = NULL;
     g_autofree char *err = NULL;
     g_autoptr(GError) gerr = NULL;
@@ -323,15 +329,14 @@ static void run_startup_error(Fixture *f, const char *args,
 
     g_assert_nonnull(qemu);
     unlink(f->trace);
-    g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, &gerr));
-    g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
-                               NULL, &out, &err, &status, &gerr));
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, 0, NULL, NULL,
+                               &out, &err, &status, &gerr));
     if (g_test_verbose() || !strstr(err, expect)) {
         g_printerr("%s\n-> %s", cmd, err);
     }
     /* A clean exit with an error, not a crash. */
     g_assert_true(WIFEXITED(status));
-    if (WEXITSTATUS(status) == 124) {
+    if (WEXITSTATUS(status) == 0) {
         g_printerr("QEMU started, but was expected to fail with: %s\n",
                    expect);
     }
@@ -1374,6 +1379,9 @@ static void test_host_memory_accepted(void)
 {
     const char *props[] = { ",x-emu-host-memory=nfit",
                             ",x-emu-host-memory=pram",
+                            /* every kind of pmem, changing page by page */
+                            ",x-emu-host-memory=pmem+pram@0x1000+"
+                            "nfit@0x2000+pmem@0x3fff000",
                             ",x-emu-badblocks=%s" };
 
     for (size_t i = 0; i < ARRAY_SIZE(props); i++) {
@@ -1446,6 +1454,112 @@ static void test_claim_two_processes(void)
     qts = start(f, same);
     qtest_quit(qts);
     unlink(trace0);
+    fixture_free(f);
+}
+
+/*
+ * Claims cover exactly each extent's host frames, every extent's: two
+ * backends placed side by side both map; one that overlaps the other's
+ * last extent by a single frame is refused, naming that frame.
+ */
+static void test_claim_placed(void)
+{
+    const uint64_t h = 0x200000000000ULL;
+    const char *fmt =
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv0,memdev=pm0,x-emu-host-address=0x%" PRIx64
+        "%s";
+    Fixture *f = fixture_new();
+    /* Extents in reverse: backend offset 48M is at host address h. */
+    g_autofree char *first = g_strdup_printf(fmt, f->img[0], h,
+                                             ",x-emu-extent-size=16M");
+    g_autofree char *above = g_strdup_printf(fmt, f->img[1],
+                                             h + BACKEND_SIZE, "");
+    g_autofree char *below = g_strdup_printf(fmt, f->img[1],
+                                             h - BACKEND_SIZE, "");
+    g_autofree char *overlap = g_strdup_printf(fmt, f->img[1],
+                                               h - BACKEND_SIZE + 4 * KiB,
+                                               "");
+    g_autofree char *trace0 = g_strdup(f->trace);
+    g_autofree char *holder = NULL;
+    QTestState *qts = start(f, first);
+    QTestState *qts2;
+
+    g_free(f->trace);
+    f->trace = g_build_filename(f->dir, "trace2.log", NULL);
+    qts2 = start(f, above);
+    qtest_quit(qts2);
+    qts2 = start(f, below);
+    qtest_quit(qts2);
+    holder = g_strdup_printf("host memory 0x%" PRIx64 "..0x%" PRIx64
+                             " (backend offset 0x3fff000) is already mapped "
+                             "by the device model of domain 0 (QEMU pid %d)",
+                             h, h + 4 * KiB - 1, qtest_pid(qts));
+    run_startup_error(f, overlap, holder);
+    qtest_quit(qts);
+    unlink(trace0);
+    fixture_free(f);
+}
+
+#define EMU_SLOTS_FILE   "/run/xen-nvdimm/emulated-slots"
+#define EMU_SLOT_BASE    (16 * TiB)
+#define EMU_SLOT_COUNT   4080
+
+/* The emulated host's slot by hash for @path, as QEMU computes it. */
+static uint64_t emu_hash_slot(const char *path, struct stat *st)
+{
+    g_assert_cmpint(stat(path, st), ==, 0);
+    return qemu_xxhash4(st->st_dev, st->st_ino) % EMU_SLOT_COUNT;
+}
+
+/*
+ * Files that exist at once never share emulated host memory, whatever
+ * their identities hash to: a file whose hash slot another existing file
+ * holds takes the next, a slot whose file is gone is taken again, and a
+ * file keeps its slot while it exists.
+ */
+static void test_emulated_slots(void)
+{
+    Fixture *f = fixture_new();
+    g_autofree char *args0 = g_strdup_printf(PM0_DEV("%s", ""), f->img[0]);
+    g_autofree char *args1 = g_strdup_printf(PM0_DEV("%s", ""), f->img[1]);
+    g_autofree char *text = NULL;
+    g_autoptr(GString) keep = g_string_new("");
+    g_auto(GStrv) lines = NULL;
+    struct stat st0, st1;
+    uint64_t slot = emu_hash_slot(f->img[1], &st1);
+
+    emu_hash_slot(f->img[0], &st0);
+    /* Whatever the registry holds, less our files and img[1]'s slots. */
+    if (g_file_get_contents(EMU_SLOTS_FILE, &text, NULL, NULL)) {
+        lines = g_strsplit(text, "\n", -1);
+    }
+    for (char **l = lines; l && *l && **l; l++) {
+        uint64_t n, dev, ino;
+
+        if (sscanf(*l, "%" SCNu64 " %" SCNu64 " %" SCNu64, &n, &dev,
+                   &ino) == 3 && n != slot && n != (slot + 1) % EMU_SLOT_COUNT &&
+            !(dev == st0.st_dev && ino == st0.st_ino) &&
+            !(dev == st1.st_dev && ino == st1.st_ino)) {
+            g_string_append_printf(keep, "%s\n", *l);
+        }
+    }
+    /* img[0] holds img[1]'s slot; a file that is gone holds the next. */
+    g_string_append_printf(keep, "%" PRIu64 " %" PRIu64 " %" PRIu64 " %s\n"
+                           "%" PRIu64 " 1 2 %s/gone.img\n",
+                           slot, (uint64_t)st0.st_dev, (uint64_t)st0.st_ino,
+                           f->img[0], (slot + 1) % EMU_SLOT_COUNT, f->dir);
+    g_assert_true(g_file_set_contents(EMU_SLOTS_FILE, keep->str, -1, NULL));
+    g_assert_cmpint(chmod(EMU_SLOTS_FILE, 0600), ==, 0);
+
+    qtest_quit(start(f, args1));
+    g_assert_cmphex(traced_spa(f), ==, EMU_SLOT_BASE +
+                    (slot + 1) % EMU_SLOT_COUNT * TiB);
+    qtest_quit(start(f, args0));
+    g_assert_cmphex(traced_spa(f), ==, EMU_SLOT_BASE + slot * TiB);
+    qtest_quit(start(f, args1));
+    g_assert_cmphex(traced_spa(f), ==, EMU_SLOT_BASE +
+                    (slot + 1) % EMU_SLOT_COUNT * TiB);
     fixture_free(f);
 }
 
@@ -2175,7 +2289,35 @@ static const BadConfig bad_configs[] = {
       "the host's NFIT" },
     { "host-memory-unknown",
       PM0 "-device xen-nvdimm,memdev=pm0,x-emu-host-memory=dram",
-      "x-emu-host-memory must be pmem, pram, nfit, ram, reserved or hole" },
+      "x-emu-host-memory must be a kind (pmem, pram, nfit, ram, reserved "
+      "or hole)" },
+    { "host-memory-list-unordered",
+      PM0 "-device xen-nvdimm,memdev=pm0,"
+      "x-emu-host-memory=pmem+ram@0x2000+pmem@0x1000",
+      "or a list KIND+KIND@OFFSET+... with offsets rising within the slot" },
+    /* Every page is checked: the first, one inside, the last. */
+    { "host-memory-ram-first-page",
+      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-host-address=0x200000000000,"
+      "x-emu-host-memory=ram+pmem@0x1000",
+      "host memory 0x200000000000 is RAM (E820 type 1, "
+      "0x200000000000..0x200000000fff)" },
+    { "host-memory-ram-second-page",
+      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-host-address=0x200000000000,"
+      "x-emu-host-memory=pmem+ram@0x1000+pmem@0x2000",
+      "host memory 0x200000001000 is RAM (E820 type 1, "
+      "0x200000001000..0x200000001fff)" },
+    { "host-memory-hole-last-page",
+      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-host-address=0x200000000000,"
+      "x-emu-host-memory=pmem+hole@0x3fff000+pmem@0x4000000",
+      "host memory 0x200003fff000 is in no persistent memory range" },
+    { "host-memory-reserved-in-second-extent",
+      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-host-address=0x200000000000,"
+      "x-emu-extent-size=32M,x-emu-host-memory=pmem+reserved@0x1fff000+pmem@0x2000000",
+      "the extent at backend offset 0x2000000: host memory 0x200001fff000 "
+      "is reserved" },
+    { "host-address-unaligned",
+      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-host-address=0x200000000800",
+      "x-emu-host-address must be page-aligned" },
     { "badblocks-malformed",
       PM0 "-device xen-nvdimm,memdev=pm0,x-emu-badblocks=%1$s.media",
       "x-emu-badblocks: badblocks entry '40960' is not 'SECTOR COUNT'",
@@ -2298,6 +2440,8 @@ int main(int argc, char **argv)
                    test_host_memory_accepted);
     qtest_add_func("/xen-nvdimm/claim-two-processes",
                    test_claim_two_processes);
+    qtest_add_func("/xen-nvdimm/claim-placed", test_claim_placed);
+    qtest_add_func("/xen-nvdimm/emulated-slots", test_emulated_slots);
     qtest_add_func("/xen-nvdimm/claim-record", test_claim_record);
     qtest_add_func("/xen-nvdimm/claim-kept", test_claim_kept);
     qtest_add_func("/xen-nvdimm/claim-record-ranges",

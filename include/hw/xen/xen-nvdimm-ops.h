@@ -184,6 +184,8 @@ bool xen_nvdimm_host_serial(XenNvdimmState *s, uint32_t *serial,
                             Error **errp);
 /* The persistent-memory ranges of the host firmware's NFIT, from sysfs. */
 bool xen_nvdimm_host_nfit(GArray *nfit, Error **errp);
+/* A file of the host-wide state directory, opened read-write. */
+int xen_nvdimm_host_file(const char *name, Error **errp);
 /*
  * What the guest learns of the host's media (xen-nvdimm-media.c): its
  * NVDIMM's entry for the _DSM handler, with the scrub's and SMART's

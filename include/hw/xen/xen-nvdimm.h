@@ -66,6 +66,8 @@ struct XenNvdimmState {
     uint64_t emu_extent_gap;
     /* Emulated mode, for tests: the domain's memory reaches this far. */
     uint64_t emu_max_gpa;
+    /* Emulated mode, for tests: the backend's host address, not its slot. */
+    uint64_t emu_host_address;
     /* Emulated mode, for tests: two extents on the same host memory. */
     bool emu_alias;
     /* Emulated mode: the hypervisor maps pmem write-back (off: stock). */
