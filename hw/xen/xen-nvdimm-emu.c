@@ -100,12 +100,18 @@ static bool emu_slot(int fd, const struct stat *st, uint64_t *slot,
         error_prepend(errp, "the emulated host's slots: ");
         return false;
     }
-    while (fcntl(reg, F_OFD_SETLKW, &fl) && errno == EINTR) {
-        /* retry */
+    if (RETRY_ON_EINTR(fcntl(reg, F_OFD_SETLKW, &fl)) || fstat(reg, &now)) {
+        error_setg_errno(errp, errno, "cannot lock the emulated host's "
+                         "slots");
+        goto out;
     }
-    if (fstat(reg, &now) || now.st_size > EMU_SLOTS * 8 * KiB ||
-        pread(reg, text = g_malloc0(now.st_size + 1), now.st_size, 0) !=
-        now.st_size) {
+    if (now.st_size > EMU_SLOTS * 8 * KiB) {
+        error_setg(errp, "the emulated host's slots are not a list of "
+                   "slots");
+        goto out;
+    }
+    text = g_malloc0(now.st_size + 1);
+    if (RETRY_ON_EINTR(pread(reg, text, now.st_size, 0)) != now.st_size) {
         error_setg_errno(errp, errno, "cannot read the emulated host's "
                          "slots");
         goto out;
@@ -151,7 +157,7 @@ static bool emu_slot(int fd, const struct stat *st, uint64_t *slot,
                                (uint64_t)st->st_ino, escaped);
     }
     if (ftruncate(reg, 0) ||
-        pwrite(reg, out->str, out->len, 0) != out->len) {
+        RETRY_ON_EINTR(pwrite(reg, out->str, out->len, 0)) != out->len) {
         error_setg_errno(errp, errno, "cannot write the emulated host's "
                          "slots");
         goto out;
@@ -251,6 +257,7 @@ static bool emu_resolve(XenNvdimmState *s, int fd, const char *path,
     uint64_t step = s->emu_extent_size ?: size;
     uint64_t n = DIV_ROUND_UP(size, step);
     uint64_t stride = step + s->emu_extent_gap;
+    struct stat st;
 
     if (!QEMU_IS_ALIGNED(step | s->emu_extent_gap, XEN_NVDIMM_PAGE_SIZE)) {
         error_setg(errp, "x-emu-extent-size and -gap must be multiples of "
@@ -260,6 +267,13 @@ static bool emu_resolve(XenNvdimmState *s, int fd, const char *path,
     if (stride < step || n > EMU_SLOT_SIZE / stride) {
         error_setg(errp, "the extents do not fit the emulated namespace");
         return false;
+    }
+    /* x-emu-pin: a file is pinned as on a DAX filesystem (ext4, XFS). */
+    if (s->emu_pin && !fstat(fd, &st) && S_ISREG(st.st_mode)) {
+        if (!xen_nvdimm_file_pin(fd, path, errp)) {
+            return false;
+        }
+        s->file_pinned = true;
     }
     for (uint64_t i = 0; i < n; i++) {
         XenNvdimmExtent e = {

@@ -317,7 +317,8 @@ static char *host_lock_holder(int fd, XenNvdimmRange r, XenNvdimmRange *held,
     held->end = fl.l_len ?
         (fl.l_start + fl.l_len) / HOLDER_LEN << XEN_NVDIMM_PAGE_SHIFT :
         XEN_NVDIMM_GPA_LIMIT;
-    if (pread(fd, who, sizeof(who), fl.l_start) != sizeof(who)) {
+    if (RETRY_ON_EINTR(pread(fd, who, sizeof(who), fl.l_start)) !=
+        sizeof(who)) {
         return g_strdup("another device model");
     }
     *domid = ldl_le_p(who);
@@ -406,8 +407,8 @@ static bool host_lock_extents(XenNvdimmState *s, const char *our_vm,
             return false;
         }
         s->locked++;
-        if (pwrite(s->claim_fd, who, sizeof(who), fl.l_start) !=
-            sizeof(who)) {
+        if (RETRY_ON_EINTR(pwrite(s->claim_fd, who, sizeof(who),
+                                  fl.l_start)) != sizeof(who)) {
             error_setg_errno(errp, errno, "cannot write the host-wide "
                              "claims");
             return false;

@@ -967,6 +967,7 @@ static const Property xen_nvdimm_properties[] = {
     DEFINE_PROP_UINT64("x-emu-host-address", XenNvdimmState,
                        emu_host_address, 0),
     DEFINE_PROP_BOOL("x-emu-alias", XenNvdimmState, emu_alias, false),
+    DEFINE_PROP_BOOL("x-emu-pin", XenNvdimmState, emu_pin, false),
     DEFINE_PROP_BOOL("x-emu-xen-wb", XenNvdimmState, emu_xen_wb, true),
 };
 

@@ -1180,6 +1180,116 @@ static void test_dsm_label_durable(void)
     fixture_free(f);
 }
 
+/* Start QEMU under strace with @opts, its log in @log. */
+static QTestState *start_straced(Fixture *f, const char *args,
+                                 const char *opts, const char *log)
+{
+    g_autofree char *qemu = g_strdup(g_getenv("QTEST_QEMU_BINARY"));
+    g_autofree char *traced = g_strdup_printf("strace -f -qq %s -o %s %s",
+                                              opts, log, qemu);
+    QTestState *qts;
+
+    g_setenv("QTEST_QEMU_BINARY", traced, true);
+    qts = start(f, args);
+    g_setenv("QTEST_QEMU_BINARY", qemu, true);
+    return qts;
+}
+
+/* How many lines of strace log @log name @what. */
+static unsigned strace_count(const char *log, const char *what)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    unsigned n = 0;
+
+    g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
+    lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        n += !!strstr(*l, what);
+    }
+    return n;
+}
+
+/*
+ * Label reads and writes interrupted by a signal (every other pread and
+ * pwrite fails with EINTR) are retried: the guest sees none of it.
+ */
+static void test_dsm_label_eintr(void)
+{
+    Fixture *f = fixture_new();
+    g_autofree char *args = g_strdup_printf(
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv0,memdev=pm0,label-size=%" PRIu64,
+        f->img[0], (uint64_t)LABEL_SIZE);
+    g_autofree char *log = g_build_filename(f->dir, "strace.log", NULL);
+    g_autofree char *opts = g_strdup_printf(
+        "-P %s -e trace=pread64,pwrite64 "
+        "-e inject=pread64,pwrite64:error=EINTR:when=1+2", f->img[0]);
+    QTestState *qts = start_straced(f, args, opts, log);
+    uint8_t a[8] = "eintr-w", got[8];
+
+    g_assert_cmpuint(dsm_label(qts, 1, 6, 64, 8, a), ==, 0);
+    g_assert_cmpuint(dsm_label(qts, 1, 5, 64, 8, got), ==, 0);
+    g_assert_cmpmem(got, 8, a, 8);
+    g_assert_cmpuint(dsm_label(qts, 1, 6, 128, 8, a), ==, 0);
+    qobject_unref(qtest_qmp(qts, "{ 'execute': 'quit' }"));
+    qtest_quit(qts);
+    /* Each label call was interrupted once, and retried. */
+    g_assert_cmpuint(strace_count(log, "EINTR (Interrupted system call) "
+                                  "(INJECTED)"), ==, 3);
+    file_read(f->img[0], LABEL_BASE + 64, got, 8);
+    g_assert_cmpmem(got, 8, a, 8);
+    file_read(f->img[0], LABEL_BASE + 128, got, 8);
+    g_assert_cmpmem(got, 8, a, 8);
+    unlink(log);
+    fixture_free(f);
+}
+
+/*
+ * The label budget, through a backend whose every fdatasync takes 150 ms:
+ * a burst of label writes is cut off once it has used its 200 ms; the
+ * refusal is no failure (later writes work once the budget refills, at
+ * 10% of the time), and a long idle time gives no bigger burst.
+ */
+static void test_dsm_label_budget(void)
+{
+    Fixture *f = fixture_new();
+    g_autofree char *args = g_strdup_printf(
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv0,memdev=pm0,label-size=%" PRIu64,
+        f->img[0], (uint64_t)LABEL_SIZE);
+    g_autofree char *log = g_build_filename(f->dir, "strace.log", NULL);
+    QTestState *qts = start_straced(f, args,
+                                    "-e trace=fdatasync "
+                                    "-e inject=fdatasync:delay_exit=150000",
+                                    log);
+    uint8_t a[8] = "budget!", got[8];
+    unsigned ok = 0, refused;
+
+    /* A burst: the first write has the budget, the third never. */
+    for (int i = 0; i < 3; i++) {
+        ok += !dsm_label(qts, 1, 6, 8 * i, 8, a);
+    }
+    g_assert_cmpuint(ok, >=, 1);
+    g_assert_cmpuint(ok, <=, 2);
+    /* Refused writes were not tried: one sync per write that was. */
+    g_assert_cmpuint(strace_count(log, "fdatasync("), ==, ok);
+    /* Refused, not failed: after 10 s (more than a full refill) it works. */
+    g_usleep(10 * G_USEC_PER_SEC);
+    g_assert_cmpuint(dsm_label(qts, 1, 6, 64, 8, a), ==, 0);
+    /* ... but the 10 s gave no more than the 200 ms burst. */
+    for (refused = 0; refused == 0 && ok < 100; ok++) {
+        refused = dsm_label(qts, 1, 6, 72, 8, a);
+    }
+    g_assert_cmpuint(refused, !=, 0);
+    g_assert_cmpuint(dsm_label(qts, 1, 5, 64, 8, got), ==, 0);
+    g_assert_cmpmem(got, 8, a, 8);
+    qobject_unref(qtest_qmp(qts, "{ 'execute': 'quit' }"));
+    qtest_quit(qts);
+    unlink(log);
+    fixture_free(f);
+}
+
 /*
  * The host's guards (xen-nvdimm-host.c)
  */
@@ -2155,6 +2265,272 @@ static void test_stale_pin(void)
     fixture_free(f);
 }
 
+/* Run @cmd in a shell; its stdout, or NULL (and its stderr shown). */
+static char *sh(const char *cmd)
+{
+    const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+    g_autoptr(GError) gerr = NULL;
+    g_autofree char *err = NULL;
+    char *out = NULL;
+    int status;
+
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, 0, NULL, NULL,
+                               &out, &err, &status, &gerr));
+    if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+        g_printerr("%s -> %s", cmd, err);
+        g_free(out);
+        return NULL;
+    }
+    return g_strchomp(out);
+}
+
+/* A new filesystem of @type on a loop device, mounted in the fixture. */
+static char *mount_fs(Fixture *f, const char *type)
+{
+    g_autofree char *img = g_strdup_printf("%s/%s.img", f->dir, type);
+    char *mnt = g_strdup_printf("%s/%s", f->dir, type);
+    g_autofree char *cmd = g_strdup_printf(
+        "truncate -s 320M %1$s && mkfs.%2$s -q %3$s %1$s && mkdir %4$s && "
+        "mount -o loop %1$s %4$s", img, type,
+        strcmp(type, "xfs") ? "-F" : "-f", mnt);
+
+    g_autofree char *out = sh(cmd);
+
+    g_assert_nonnull(out);
+    return mnt;
+}
+
+static void unmount_fs(char *mnt)
+{
+    g_autofree char *cmd = g_strdup_printf("umount %1$s && rmdir %1$s && "
+                                           "rm %1$s.img", mnt);
+    g_autofree char *out = sh(cmd);
+
+    g_assert_nonnull(out);
+    g_free(mnt);
+}
+
+/* A 64 MiB backing file in directory @dir. */
+static char *make_file(const char *dir)
+{
+    char *path = g_build_filename(dir, "pmem.img", NULL);
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(ftruncate(fd, BACKEND_SIZE), ==, 0);
+    close(fd);
+    return path;
+}
+
+static bool file_pin_marked(const char *path)
+{
+    return getxattr(path, "trusted.xen-nvdimm.pin", NULL, 0) == 36;
+}
+
+/*
+ * A file on XFS (x-emu-pin: as on a DAX filesystem) is pinned while the
+ * device lives: immutable, marked, refused to every new writer; the guest's
+ * label writes still land in it, through QEMU's descriptor, and the flag
+ * stays; at exit, flag and mark go.
+ */
+static void test_pin_labels_xfs(void)
+{
+    Fixture *f = fixture_new();
+    char *mnt = mount_fs(f, "xfs");
+    g_autofree char *img = make_file(mnt);
+    g_autofree char *args = g_strdup_printf(
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv0,memdev=pm0,label-size=%" PRIu64
+        ",x-emu-pin=on", img, (uint64_t)LABEL_SIZE);
+    QTestState *qts = start(f, args);
+    uint8_t data[64], back[64];
+
+    g_assert_true(file_immutable(img));
+    g_assert_true(file_pin_marked(img));
+    g_assert_cmpint(open(img, O_WRONLY), <, 0);
+    g_assert_cmpint(errno, ==, EPERM);
+    for (size_t i = 0; i < sizeof(data); i++) {
+        data[i] = 0xa5 ^ i;
+    }
+    g_assert_cmpuint(dsm_label(qts, 1, 6, 4096, sizeof(data), data), ==, 0);
+    file_read(img, LABEL_BASE + 4096, back, sizeof(back));
+    g_assert_cmpmem(back, sizeof(back), data, sizeof(data));
+    g_assert_true(file_immutable(img));
+    qtest_quit(qts);
+    g_assert_false(file_immutable(img));
+    g_assert_false(file_pin_marked(img));
+    unlink(img);
+    unmount_fs(mnt);
+    fixture_free(f);
+}
+
+/*
+ * On ext4, a pinned file cannot have its label area written: labels are
+ * refused at start, and the pin undone.  Without labels it is pinned; a
+ * file another process has open cannot be (no write lease), and is left
+ * as it was.
+ */
+static void test_pin_ext4(void)
+{
+    Fixture *f = fixture_new();
+    char *mnt = mount_fs(f, "ext4");
+    g_autofree char *img = make_file(mnt);
+    const char *fmt =
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv0,memdev=pm0,x-emu-pin=on%s";
+    g_autofree char *labels = g_strdup_printf(fmt, img, ",label-size=128K");
+    g_autofree char *plain = g_strdup_printf(fmt, img, "");
+    g_autofree char *busy = g_strdup_printf("cannot pin %s: cannot take a "
+                                            "write lease", img);
+    QTestState *qts;
+    int fd;
+
+    run_startup_error(f, labels, "is on ext4, which cannot write the label "
+                      "area of a pinned file");
+    g_assert_false(file_immutable(img));
+    g_assert_false(file_pin_marked(img));
+
+    qts = start(f, plain);
+    g_assert_true(file_immutable(img));
+    g_assert_true(file_pin_marked(img));
+    qtest_quit(qts);
+    g_assert_false(file_immutable(img));
+
+    fd = open(img, O_RDONLY);
+    g_assert_cmpint(fd, >=, 0);
+    run_startup_error(f, plain, busy);
+    close(fd);
+    g_assert_false(file_immutable(img));
+    g_assert_false(file_pin_marked(img));
+    unlink(img);
+    unmount_fs(mnt);
+    fixture_free(f);
+}
+
+/* Can a process other than the holder open @dev exclusively? */
+static bool block_free(const char *dev)
+{
+    int fd = open(dev, O_RDONLY | O_EXCL);
+
+    if (fd < 0) {
+        g_assert_cmpint(errno, ==, EBUSY);
+        return false;
+    }
+    close(fd);
+    return true;
+}
+
+/*
+ * A block device backend (a loop device, as a raw namespace) is held
+ * exclusively while the device lives, so that nothing can mount it or
+ * reconfigure it; one that something else holds is refused.
+ */
+static void test_hold_block(void)
+{
+    Fixture *f = fixture_new();
+    g_autofree char *losetup = g_strdup_printf("losetup --find --show %s",
+                                               f->img[0]);
+    g_autofree char *loop = sh(losetup);
+    g_autofree char *detach = NULL;
+    g_autofree char *args = NULL;
+    g_autofree char *busy = NULL;
+    g_autofree char *out = NULL;
+    QTestState *qts;
+    int fd;
+
+    g_assert_nonnull(loop);
+    args = g_strdup_printf(PM0_DEV("%s", ""), loop);
+    busy = g_strdup_printf("cannot hold %s exclusively: Device or resource "
+                           "busy", loop);
+    fd = open(loop, O_RDONLY | O_EXCL);
+    g_assert_cmpint(fd, >=, 0);
+    run_startup_error(f, args, busy);
+    close(fd);
+
+    qts = start(f, args);
+    g_assert_false(block_free(loop));
+    qtest_quit(qts);
+    g_assert_true(block_free(loop));
+    detach = g_strdup_printf("losetup -d %s", loop);
+    out = sh(detach);
+    g_assert_nonnull(out);
+    fixture_free(f);
+}
+
+/*
+ * After kill -9 of QEMU, its guardians keep what they guard until the
+ * domain is gone: the block device held, the file pinned; then let go.
+ */
+static void test_guard_keeps_host(void)
+{
+    const char *qemu = g_getenv("QTEST_QEMU_BINARY");
+    Fixture *f;
+    char *mnt;
+    g_autofree char *img = NULL;
+    g_autofree char *losetup = NULL;
+    g_autofree char *loop = NULL;
+    g_autofree char *detach = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *args = NULL;
+    g_autofree char *full = NULL;
+    g_autofree char *cmd = NULL;
+    g_auto(GStrv) argv = NULL;
+    pid_t guard0, guard1;
+    GPid pid;
+
+    if (!have_xenstore()) {
+        return;
+    }
+    f = fixture_new();
+    mnt = mount_fs(f, "ext4");
+    img = make_file(mnt);
+    losetup = g_strdup_printf("losetup --find --show %s", f->img[0]);
+    loop = sh(losetup);
+    g_assert_nonnull(loop);
+    args = g_strdup_printf(
+        "-xen-domid 43 "
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv0,memdev=pm0 "
+        "-object memory-backend-xen-pmem,id=pm1,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv1,memdev=pm1,x-emu-pin=on", loop, img);
+    full = args_with_trace(f, args);
+    cmd = g_strdup_printf("%s -display none %s", qemu, full);
+    xs_write("/local/domain/43/vm", "/vm/9a4e");
+    g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, NULL));
+    g_assert_true(g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                NULL, NULL, &pid, NULL));
+    guard0 = trace_wait_number(f, "xen_nvdimm_guard pm0: guardian pid ");
+    guard1 = trace_wait_number(f, "xen_nvdimm_guard pm1: guardian pid ");
+    g_assert_cmpint(guard0, >, 0);
+    g_assert_cmpint(guard1, >, 0);
+    g_assert_cmpuint(trace_wait_number(f, "xen_nvdimm_realized pm1: "), ==,
+                     1);
+    g_assert_cmpint(kill(pid, SIGKILL), ==, 0);
+    g_assert_cmpint(waitpid(pid, NULL, 0), ==, pid);
+    g_spawn_close_pid(pid);
+
+    g_assert_false(block_free(loop));
+    g_assert_true(file_immutable(img));
+    xs_rm("/local/domain/43");
+    xs_rm("/local/domain/0/device-model/43");
+    for (int i = 0; i < 200 && (process_lives(guard0) ||
+                                process_lives(guard1)); i++) {
+        g_usleep(G_USEC_PER_SEC / 20);
+    }
+    g_assert_false(process_lives(guard0));
+    g_assert_false(process_lives(guard1));
+    g_assert_true(block_free(loop));
+    g_assert_false(file_immutable(img));
+    g_assert_false(file_pin_marked(img));
+    g_unsetenv("XENSTORED_PATH");
+    detach = g_strdup_printf("losetup -d %s", loop);
+    out = sh(detach);
+    g_assert_nonnull(out);
+    unlink(img);
+    unmount_fs(mnt);
+    fixture_free(f);
+}
+
 /* More extents than a device may have are refused before any claim. */
 static void test_extent_limit(void)
 {
@@ -2435,6 +2811,8 @@ int main(int argc, char **argv)
     qtest_add_func("/xen-nvdimm/dsm-labels", test_dsm_labels);
     qtest_add_func("/xen-nvdimm/dsm-unarmed", test_dsm_unarmed);
     qtest_add_func("/xen-nvdimm/dsm-label-durable", test_dsm_label_durable);
+    qtest_add_func("/xen-nvdimm/dsm-label-eintr", test_dsm_label_eintr);
+    qtest_add_func("/xen-nvdimm/dsm-label-budget", test_dsm_label_budget);
     qtest_add_func("/xen-nvdimm/dsm-media", test_dsm_media);
     qtest_add_func("/xen-nvdimm/host-memory-accepted",
                    test_host_memory_accepted);
@@ -2454,6 +2832,10 @@ int main(int argc, char **argv)
                    test_guard_outlives_qemu);
     qtest_add_func("/xen-nvdimm/extent-limit", test_extent_limit);
     qtest_add_func("/xen-nvdimm/stale-pin", test_stale_pin);
+    qtest_add_func("/xen-nvdimm/pin-labels-xfs", test_pin_labels_xfs);
+    qtest_add_func("/xen-nvdimm/pin-ext4", test_pin_ext4);
+    qtest_add_func("/xen-nvdimm/hold-block", test_hold_block);
+    qtest_add_func("/xen-nvdimm/guard-keeps-host", test_guard_keeps_host);
     for (size_t i = 0; i < ARRAY_SIZE(bad_configs); i++) {
         g_autofree char *path = g_strdup_printf("/xen-nvdimm/bad-config/%s",
                                                 bad_configs[i].name);

@@ -70,6 +70,8 @@ struct XenNvdimmState {
     uint64_t emu_host_address;
     /* Emulated mode, for tests: two extents on the same host memory. */
     bool emu_alias;
+    /* Emulated mode, for tests: pin a backing file as on a DAX filesystem. */
+    bool emu_pin;
     /* Emulated mode: the hypervisor maps pmem write-back (off: stock). */
     bool emu_xen_wb;
     /* Emulated mode, for tests: what the host says of its memory. */
