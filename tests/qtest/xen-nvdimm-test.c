@@ -14,7 +14,9 @@
 #include "qemu/osdep.h"
 #include <sys/ioctl.h>
 #include <sys/xattr.h>
+#include <sys/mount.h>
 #include <linux/fs.h>
+#include <linux/loop.h>
 #include "qemu/units.h"
 #include "qemu/xxhash.h"
 #include "libqtest.h"
@@ -2407,6 +2409,33 @@ static void test_pin_ext4(void)
     fixture_free(f);
 }
 
+/*
+ * Attach @file to a free loop device, which goes by itself once the last
+ * descriptor of it closes (the one returned in @fd among them), however
+ * this test ends.
+ */
+static char *loop_attach(const char *file, int *fd)
+{
+    int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+    int back = open(file, O_RDWR | O_CLOEXEC);
+    struct loop_config cfg = { .info.lo_flags = LO_FLAGS_AUTOCLEAR };
+    char *dev;
+    int n;
+
+    g_assert_cmpint(ctl, >=, 0);
+    g_assert_cmpint(back, >=, 0);
+    n = ioctl(ctl, LOOP_CTL_GET_FREE);
+    g_assert_cmpint(n, >=, 0);
+    close(ctl);
+    dev = g_strdup_printf("/dev/loop%d", n);
+    *fd = open(dev, O_RDWR | O_CLOEXEC);
+    g_assert_cmpint(*fd, >=, 0);
+    cfg.fd = back;
+    g_assert_cmpint(ioctl(*fd, LOOP_CONFIGURE, &cfg), ==, 0);
+    close(back);
+    return dev;
+}
+
 /* Can a process other than the holder open @dev exclusively? */
 static bool block_free(const char *dev)
 {
@@ -2428,17 +2457,12 @@ static bool block_free(const char *dev)
 static void test_hold_block(void)
 {
     Fixture *f = fixture_new();
-    g_autofree char *losetup = g_strdup_printf("losetup --find --show %s",
-                                               f->img[0]);
-    g_autofree char *loop = sh(losetup);
-    g_autofree char *detach = NULL;
+    int loop_fd, fd;
+    g_autofree char *loop = loop_attach(f->img[0], &loop_fd);
     g_autofree char *args = NULL;
     g_autofree char *busy = NULL;
-    g_autofree char *out = NULL;
     QTestState *qts;
-    int fd;
 
-    g_assert_nonnull(loop);
     args = g_strdup_printf(PM0_DEV("%s", ""), loop);
     busy = g_strdup_printf("cannot hold %s exclusively: Device or resource "
                            "busy", loop);
@@ -2451,9 +2475,7 @@ static void test_hold_block(void)
     g_assert_false(block_free(loop));
     qtest_quit(qts);
     g_assert_true(block_free(loop));
-    detach = g_strdup_printf("losetup -d %s", loop);
-    out = sh(detach);
-    g_assert_nonnull(out);
+    close(loop_fd);
     fixture_free(f);
 }
 
@@ -2467,15 +2489,13 @@ static void test_guard_keeps_host(void)
     Fixture *f;
     char *mnt;
     g_autofree char *img = NULL;
-    g_autofree char *losetup = NULL;
     g_autofree char *loop = NULL;
-    g_autofree char *detach = NULL;
-    g_autofree char *out = NULL;
     g_autofree char *args = NULL;
     g_autofree char *full = NULL;
     g_autofree char *cmd = NULL;
     g_auto(GStrv) argv = NULL;
     pid_t guard0, guard1;
+    int loop_fd;
     GPid pid;
 
     if (!have_xenstore()) {
@@ -2484,9 +2504,7 @@ static void test_guard_keeps_host(void)
     f = fixture_new();
     mnt = mount_fs(f, "ext4");
     img = make_file(mnt);
-    losetup = g_strdup_printf("losetup --find --show %s", f->img[0]);
-    loop = sh(losetup);
-    g_assert_nonnull(loop);
+    loop = loop_attach(f->img[0], &loop_fd);
     args = g_strdup_printf(
         "-xen-domid 43 "
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
@@ -2523,9 +2541,7 @@ static void test_guard_keeps_host(void)
     g_assert_false(file_immutable(img));
     g_assert_false(file_pin_marked(img));
     g_unsetenv("XENSTORED_PATH");
-    detach = g_strdup_printf("losetup -d %s", loop);
-    out = sh(detach);
-    g_assert_nonnull(out);
+    close(loop_fd);
     unlink(img);
     unmount_fs(mnt);
     fixture_free(f);
@@ -2782,6 +2798,12 @@ static void test_fault_injection(const void *data)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    /*
+     * The filesystems the tests mount are this process's alone, and go
+     * with it (their loop devices too) if a failed check ends it.
+     */
+    g_assert_cmpint(unshare(CLONE_NEWNS), ==, 0);
+    g_assert_cmpint(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), ==, 0);
     xenstored_path = g_strdup(g_getenv("XENSTORED_PATH"));
     g_unsetenv("XENSTORED_PATH");
 
