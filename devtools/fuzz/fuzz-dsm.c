@@ -10,7 +10,8 @@
  * {u32 handle, u32 revision, u32 function, arg3[52]}, the last one taking
  * the rest of the input as its arg3.  After every request the reply must
  * be well formed, and after every Query ARS Status its records must lie,
- * sorted and apart, in the range scrubbed, inside one device.
+ * sorted and apart, in the range scrubbed, inside one device, and report
+ * exactly the host's bad bytes there.
  *
  * Copyright (c) 2026 The xen-nvdimm authors
  *
@@ -20,6 +21,7 @@
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
 #include "hw/acpi/nvdimm-xen-dsm.h"
+#include "../../tests/unit/nvdimm-xen-ars-check.h"
 
 #define LABEL_SIZE  (128 * 1024)
 #define SPA1        0x100000000ULL
@@ -142,6 +144,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!ldl_le_p(in) && ldl_le_p(in + 4) == 1 &&
             ldl_le_p(in + 8) == NVDIMM_XEN_ARS_STATUS) {
             check_ars_status(out, len);
+            if (!nvdimm_xen_ars_check_exact(out,
+                                            (NvdimmXenBadRange *)host_bad->data,
+                                            host_bad->len)) {
+                abort();
+            }
         }
     }
     return 0;

@@ -332,9 +332,15 @@ static bool emu_bad_ranges(XenNvdimmState *s, GArray *bad, Error **errp)
     return true;
 }
 
-/* x-emu-health: a file in xen_nvdimm_parse_health()'s format, or none. */
+/*
+ * x-emu-health: a file in xen_nvdimm_parse_health_dimms()'s format (the
+ * DIMMs behind the backend), or none.
+ */
 static int emu_health(XenNvdimmState *s, NvdimmXenHealth *h, Error **errp)
 {
+    g_autoptr(GArray) dimms = g_array_new(false, false,
+                                          sizeof(NvdimmXenHealth));
+    g_autoptr(GArray) smart = g_array_new(false, false, sizeof(bool));
     g_autofree char *text = NULL;
     g_autoptr(GError) gerr = NULL;
 
@@ -345,11 +351,12 @@ static int emu_health(XenNvdimmState *s, NvdimmXenHealth *h, Error **errp)
         error_setg(errp, "x-emu-health: %s", gerr->message);
         return -1;
     }
-    if (!xen_nvdimm_parse_health(text, h, errp)) {
+    if (!xen_nvdimm_parse_health_dimms(text, dimms, smart, errp)) {
         error_prepend(errp, "x-emu-health: ");
         return -1;
     }
-    return 1;
+    return xen_nvdimm_health_of_dimms((NvdimmXenHealth *)dimms->data,
+                                      (bool *)smart->data, dimms->len, h);
 }
 
 /*

@@ -438,6 +438,19 @@ void xen_nvdimm_health_merge(NvdimmXenHealth *acc, const NvdimmXenHealth *h,
     acc->shutdown_state |= h->shutdown_state;
 }
 
+int xen_nvdimm_health_of_dimms(const NvdimmXenHealth *dimms,
+                               const bool *smart, size_t n,
+                               NvdimmXenHealth *h)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!smart[i]) {
+            return 0;
+        }
+        xen_nvdimm_health_merge(h, &dimms[i], i == 0);
+    }
+    return n ? 1 : 0;
+}
+
 bool xen_nvdimm_parse_health(const char *text, NvdimmXenHealth *h,
                              Error **errp)
 {
@@ -498,6 +511,51 @@ bad:
         return false;
     }
     return true;
+}
+
+bool xen_nvdimm_parse_health_dimms(const char *text, GArray *dimms,
+                                   GArray *smart, Error **errp)
+{
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    g_autoptr(GString) section = g_string_new("");
+    bool have = true, started = false;
+
+    for (char **l = lines; ; l++) {
+        const char *line = *l ? g_strstrip(*l) : NULL;
+        bool next = line && g_str_has_prefix(line, "dimm") &&
+                    (!line[4] || line[4] == ' ');
+
+        if (!line || next) {
+            NvdimmXenHealth h = { 0 };
+
+            if (started || section->len) {
+                if (have && !xen_nvdimm_parse_health(section->str, &h,
+                                                     errp)) {
+                    return false;
+                }
+                if (!have && section->len) {
+                    error_setg(errp, "a DIMM without SMART has no health "
+                               "lines");
+                    return false;
+                }
+                g_array_append_val(dimms, h);
+                g_array_append_val(smart, have);
+            }
+            if (!line) {
+                return true;
+            }
+            if (strcmp(line, "dimm") && strcmp(line, "dimm no-smart")) {
+                error_setg(errp, "health line '%.40s' is not 'dimm' or "
+                           "'dimm no-smart'", line);
+                return false;
+            }
+            have = !strcmp(line, "dimm");
+            started = true;
+            g_string_truncate(section, 0);
+        } else if (*line) {
+            g_string_append_printf(section, "%s\n", line);
+        }
+    }
 }
 
 int xen_nvdimm_acpi_count_tables(const uint8_t *blob, size_t len)

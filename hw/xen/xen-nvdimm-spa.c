@@ -287,11 +287,13 @@ static bool spa_dimm_health(struct ndctl_dimm *dimm, NvdimmXenHealth *h)
 int xen_nvdimm_read_health(GArray *sources, NvdimmXenHealth *h,
                            Error **errp)
 {
+    g_autoptr(GArray) dimms = g_array_new(false, false,
+                                          sizeof(NvdimmXenHealth));
+    g_autoptr(GArray) smart = g_array_new(false, false, sizeof(bool));
     struct ndctl_ctx *ctx;
     struct ndctl_bus *bus;
     struct ndctl_region *region;
     struct ndctl_dimm *dimm;
-    unsigned dimms = 0;
 
     if (!spa_open_ndctl(&ctx, errp)) {
         return -1;
@@ -310,17 +312,19 @@ int xen_nvdimm_read_health(GArray *sources, NvdimmXenHealth *h,
             }
             ndctl_dimm_foreach_in_region(region, dimm) {
                 NvdimmXenHealth one = { 0 };
+                bool have = spa_dimm_health(dimm, &one);
 
-                if (!spa_dimm_health(dimm, &one)) {
+                if (!have) {
                     trace_xen_nvdimm_spa_no_health(
                         ndctl_dimm_get_devname(dimm));
-                    return 0;
                 }
-                xen_nvdimm_health_merge(h, &one, !dimms++);
+                g_array_append_val(dimms, one);
+                g_array_append_val(smart, have);
             }
         }
     }
-    return dimms ? 1 : 0;
+    return xen_nvdimm_health_of_dimms((NvdimmXenHealth *)dimms->data,
+                                      (bool *)smart->data, dimms->len, h);
 }
 
 /* Add [offset, offset + size) at @spa, proven inside @pb's data range. */

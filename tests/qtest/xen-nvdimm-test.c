@@ -1448,6 +1448,36 @@ static void test_dsm_media(void)
     g_assert_cmpuint(dsm_call(qts, 2, 1, NULL, 0, out), ==, 8);
     g_assert_cmpuint(ldl_le_p(out), ==, 1);
 
+    /*
+     * Two DIMMs behind the backend: each field the worse of the two (30
+     * degrees beats -40), the unsafe shutdowns added up.
+     */
+    g_assert_true(g_file_set_contents(health,
+                                      "dimm\nhealth ok\nspares 90\n"
+                                      "life-used 3\ntemperature -40\n"
+                                      "shutdown-count 4\n"
+                                      "shutdown-state clean\n"
+                                      "dimm\nhealth critical\nspares 40\n"
+                                      "life-used 1\ntemperature 30\n"
+                                      "shutdown-count 7\n"
+                                      "shutdown-state dirty\n", -1, NULL));
+    media_wait_stale();
+    dsm_call(qts, 1, 1, NULL, 0, out);
+    g_assert_cmpuint(ldl_le_p(out), ==, 0);
+    g_assert_cmphex(ldl_le_p(out + 4), ==, 0x42f);
+    g_assert_cmpuint(out[12], ==, 2);
+    g_assert_cmpuint(out[13], ==, 40);
+    g_assert_cmpuint(out[14], ==, 3);
+    g_assert_cmphex(lduw_le_p(out + 16), ==, 30 * 16);
+    g_assert_cmpuint(ldl_le_p(out + 20), ==, 11);
+    g_assert_cmpuint(out[35], ==, 1);
+    /* One of them without SMART: nothing is known of the whole. */
+    g_assert_true(g_file_set_contents(health, "dimm\nhealth ok\n"
+                                      "dimm no-smart\n", -1, NULL));
+    media_wait_stale();
+    dsm_call(qts, 1, 1, NULL, 0, out);
+    g_assert_cmpuint(ldl_le_p(out), ==, 4);
+
     /* The host cannot tell: error statuses, and QEMU goes on. */
     unlink(media);
     unlink(health);

@@ -9,6 +9,7 @@
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
 #include "hw/acpi/nvdimm-xen-dsm.h"
+#include "nvdimm-xen-ars-check.h"
 
 #define LABEL_SIZE (128 * 1024)
 
@@ -100,6 +101,8 @@ static Reply call(uint32_t handle, uint32_t rev, uint32_t func,
     uint8_t in[NVDIMM_XEN_DSM_PAGE] = { 0 };
     Reply r;
 
+    /* What the handler does not write shows as 0xa5. */
+    memset(r.out, 0xa5, sizeof(r.out));
     stl_le_p(in, handle);
     stl_le_p(in + 4, rev);
     stl_le_p(in + 8, func);
@@ -250,12 +253,12 @@ static void test_label_boundary(void)
 
 /*
  * Hostile pages: random requests, biased towards the interesting values.
- * The store asserts every access stays inside the label area; call()
- * asserts every reply is well formed.
+ * The store asserts every access stays inside the label area; every
+ * reply must be well formed, and every scrub status exact.
  */
 static void test_hostile(void)
 {
-    unsigned hostile_scrubs = 0;
+    unsigned hostile_scrubs = 0, reported = 0;
     const uint32_t values[] = { 0, 1, 2, 3, 4, 5, 6, 7, 0x10000, 0xffffffff,
                                 LABEL_SIZE, LABEL_SIZE - 1, LABEL_SIZE + 1,
                                 NVDIMM_XEN_DSM_MAX_XFER,
@@ -309,12 +312,20 @@ static void test_hostile(void)
         g_assert_cmpuint(ldl_le_p(out), ==, len);
         hostile_scrubs += !ldl_le_p(in) && ldl_le_p(in + 8) == 2 &&
                           !ldl_le_p(out + 4);
+        /* Every status: exactly the bad bytes of the range scrubbed. */
+        if (!ldl_le_p(in) && ldl_le_p(in + 4) == 1 &&
+            ldl_le_p(in + 8) == NVDIMM_XEN_ARS_STATUS) {
+            g_assert_true(nvdimm_xen_ars_check_exact(out, bad,
+                                                     ARRAY_SIZE(bad)));
+            reported += ldl_le_p(out + 4 + 44);
+        }
     }
     g_rand_free(rand);
     nvdimm_xen_ars_reset(&ars);
     g_array_set_size(host_bad, 0);
     /* The generator reaches the scrub, not only its refusals. */
     g_assert_cmpuint(hostile_scrubs, >, 50);
+    g_assert_cmpuint(reported, >, 50);
 }
 
 static Reply ars_call(uint32_t func, uint64_t addr, uint64_t len,
@@ -506,19 +517,25 @@ static void test_smart(void)
         .shutdown_count = 0x12345678,
         .shutdown_state = 1,
     };
+    uint8_t want[4 + 128] = { 0 };
+
     r = call(2, 1, NVDIMM_XEN_DSM_SMART, NULL, 0);
     /* Linux reads 132 bytes: status, then the 128-byte payload. */
     g_assert_cmpuint(r.len, ==, 4 + 132);
     g_assert_cmpuint(r.status, ==, NVDIMM_XEN_DSM_SUCCESS);
-    /* Only the flags of fields we fill: not the vendor data's (bit 11). */
-    g_assert_cmphex(ldl_le_p(r.out + 8), ==, 0x42f);
-    g_assert_cmpuint(r.out[16], ==, NVDIMM_XEN_HEALTH_NON_CRITICAL);
-    g_assert_cmpuint(r.out[17], ==, 87);
-    g_assert_cmpuint(r.out[18], ==, 12);
-    g_assert_cmphex(lduw_le_p(r.out + 20), ==, 0x8050);
-    g_assert_cmphex(ldl_le_p(r.out + 24), ==, 0x12345678);
-    g_assert_cmpuint(r.out[39], ==, 1);
-    g_assert_cmpuint(ldl_le_p(r.out + 40), ==, 0);
+    /*
+     * Byte for byte, reserved fields zero: only the flags of fields we
+     * fill (not the vendor data's, bit 11), then health, spares, life
+     * used, temperature, unsafe shutdowns, shutdown state.
+     */
+    stl_le_p(want + 4, 0x42f);
+    want[12] = NVDIMM_XEN_HEALTH_NON_CRITICAL;
+    want[13] = 87;
+    want[14] = 12;
+    stw_le_p(want + 16, 0x8050);
+    stl_le_p(want + 20, 0x12345678);
+    want[35] = 1;
+    g_assert_cmpmem(r.out + 4, sizeof(want), want, sizeof(want));
     host_fails = true;
     g_assert_cmpuint(call(1, 1, NVDIMM_XEN_DSM_SMART, NULL, 0).status, ==,
                      NVDIMM_XEN_DSM_HW_ERROR);

@@ -574,6 +574,116 @@ static void test_health_merge(void)
     g_assert_cmpuint(acc.shutdown_count, ==, UINT32_MAX);
 }
 
+/*
+ * Temperatures are signed: the warmer wins, whatever the sign bit or the
+ * magnitude says, in either order.
+ */
+static void test_health_merge_sign(void)
+{
+    const struct { int a, b, want; } cases[] = {
+        { 30, -40, 30 }, { -40, 30, 30 }, { -5, -20, -5 }, { -20, -5, -5 },
+        { 0, -1, 0 }, { -273, 2047, 2047 },
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        NvdimmXenHealth d[2] = { 0 }, acc;
+        bool smart[2] = { true, true };
+        int t[2] = { cases[i].a, cases[i].b };
+        int w = cases[i].want;
+
+        for (int k = 0; k < 2; k++) {
+            d[k].temperature = t[k] < 0 ? 0x8000 | -t[k] * 16 : t[k] * 16;
+        }
+        g_assert_cmpint(xen_nvdimm_health_of_dimms(d, smart, 2, &acc), ==, 1);
+        g_assert_cmphex(acc.temperature, ==,
+                        w < 0 ? 0x8000 | -w * 16 : w * 16);
+    }
+}
+
+/*
+ * Merging DIMMs: no order decides (the worst of each field whichever
+ * DIMM comes first), and one DIMM without SMART, or none, leaves nothing
+ * known.
+ */
+static void test_health_of_dimms(void)
+{
+    NvdimmXenHealth d[3] = {
+        { .flags = 0x42f, .health = NVDIMM_XEN_HEALTH_NON_CRITICAL,
+          .spares = 20, .life_used = 50, .temperature = 20 * 16,
+          .shutdown_count = 2, .shutdown_state = 1 },
+        { .flags = 0x42f, .health = NVDIMM_XEN_HEALTH_FATAL, .spares = 70,
+          .life_used = 90, .temperature = 60 * 16, .shutdown_count = 5 },
+        { .flags = 0x40f, .health = 0, .spares = 100, .life_used = 0,
+          .temperature = 0x8000 | 16, .shutdown_count = 1 },
+    };
+    const int orders[][3] = { { 0, 1, 2 }, { 2, 1, 0 }, { 1, 2, 0 } };
+    bool smart[3] = { true, true, true };
+
+    for (size_t o = 0; o < ARRAY_SIZE(orders); o++) {
+        NvdimmXenHealth in[3], acc;
+
+        for (int k = 0; k < 3; k++) {
+            in[k] = d[orders[o][k]];
+        }
+        g_assert_cmpint(xen_nvdimm_health_of_dimms(in, smart, 3, &acc), ==,
+                        1);
+        g_assert_cmphex(acc.flags, ==, 0x40f);
+        g_assert_cmpuint(acc.health, ==, NVDIMM_XEN_HEALTH_FATAL |
+                         NVDIMM_XEN_HEALTH_NON_CRITICAL);
+        g_assert_cmpuint(acc.spares, ==, 20);
+        g_assert_cmpuint(acc.life_used, ==, 90);
+        g_assert_cmphex(acc.temperature, ==, 60 * 16);
+        g_assert_cmpuint(acc.shutdown_count, ==, 8);
+        g_assert_cmpuint(acc.shutdown_state, ==, 1);
+    }
+    for (int k = 0; k < 3; k++) {
+        NvdimmXenHealth acc;
+
+        smart[k] = false;
+        g_assert_cmpint(xen_nvdimm_health_of_dimms(d, smart, 3, &acc), ==,
+                        0);
+        smart[k] = true;
+    }
+    g_assert_cmpint(xen_nvdimm_health_of_dimms(d, smart, 0, NULL), ==, 0);
+}
+
+/* The emulated host's DIMMs, as x-emu-health gives them. */
+static void test_parse_health_dimms(void)
+{
+    const char *bad[] = {
+        "dimm\nhealth good\n", "dimms\n", "dimm no-smart\nspares 3\n",
+        "dimm maybe\n",
+    };
+    g_autoptr(GArray) dimms = g_array_new(false, false,
+                                          sizeof(NvdimmXenHealth));
+    g_autoptr(GArray) smart = g_array_new(false, false, sizeof(bool));
+    Error *err = NULL;
+
+    g_assert_true(xen_nvdimm_parse_health_dimms("spares 5\n", dimms, smart,
+                                                &error_abort));
+    g_assert_cmpuint(dimms->len, ==, 1);
+    g_assert_cmpuint(g_array_index(dimms, NvdimmXenHealth, 0).spares, ==, 5);
+    g_array_set_size(dimms, 0);
+    g_array_set_size(smart, 0);
+    g_assert_true(xen_nvdimm_parse_health_dimms(
+                      "\ndimm\nspares 5\ndimm no-smart\n\ndimm\n"
+                      "life-used 9\n", dimms, smart, &error_abort));
+    g_assert_cmpuint(dimms->len, ==, 3);
+    g_assert_true(g_array_index(smart, bool, 0));
+    g_assert_false(g_array_index(smart, bool, 1));
+    g_assert_true(g_array_index(smart, bool, 2));
+    g_assert_cmpuint(g_array_index(dimms, NvdimmXenHealth, 0).spares, ==, 5);
+    g_assert_cmpuint(g_array_index(dimms, NvdimmXenHealth, 2).life_used, ==,
+                     9);
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        g_assert_false(xen_nvdimm_parse_health_dimms(bad[i], dimms, smart,
+                                                     &err));
+        g_assert_nonnull(err);
+        error_free(err);
+        err = NULL;
+    }
+}
+
 static void test_parse_health(void)
 {
     const char *bad[] = {
@@ -596,6 +706,25 @@ static void test_parse_health(void)
     g_assert_cmphex(h.temperature, ==, 0x8000 | 3 * 16);
     g_assert_cmpuint(h.shutdown_count, ==, UINT32_MAX);
     g_assert_cmpuint(h.shutdown_state, ==, 1);
+    /* The bounds are accepted, and "fatal" is a state. */
+    g_assert_true(xen_nvdimm_parse_health("health fatal\nspares 0\n"
+                                          "life-used 100\n"
+                                          "temperature -273\n", &h,
+                                          &error_abort));
+    g_assert_cmpuint(h.health, ==, NVDIMM_XEN_HEALTH_FATAL);
+    g_assert_cmpuint(h.spares, ==, 0);
+    g_assert_cmpuint(h.life_used, ==, 100);
+    g_assert_cmphex(h.temperature, ==, 0x8000 | 273 * 16);
+    g_assert_true(xen_nvdimm_parse_health("health non-critical\n"
+                                          "spares 100\nlife-used 0\n"
+                                          "temperature 2047\n"
+                                          "shutdown-count 0\n", &h,
+                                          &error_abort));
+    g_assert_cmphex(h.flags, ==, 0x02f);
+    g_assert_cmpuint(h.health, ==, NVDIMM_XEN_HEALTH_NON_CRITICAL);
+    g_assert_cmpuint(h.spares, ==, 100);
+    g_assert_cmpuint(h.life_used, ==, 0);
+    g_assert_cmphex(h.temperature, ==, 2047 * 16);
     /* Only what is given is valid. */
     g_assert_true(xen_nvdimm_parse_health("\nhealth ok\n", &h,
                                           &error_abort));
@@ -649,6 +778,12 @@ int main(int argc, char **argv)
     g_test_add_func("/xen-nvdimm/layout/bad-to-guest", test_bad_to_guest);
     g_test_add_func("/xen-nvdimm/layout/health-merge", test_health_merge);
     g_test_add_func("/xen-nvdimm/layout/parse-health", test_parse_health);
+    g_test_add_func("/xen-nvdimm/layout/health-merge-sign",
+                    test_health_merge_sign);
+    g_test_add_func("/xen-nvdimm/layout/health-of-dimms",
+                    test_health_of_dimms);
+    g_test_add_func("/xen-nvdimm/layout/parse-health-dimms",
+                    test_parse_health_dimms);
     g_test_add_func("/xen-nvdimm/layout/acpi-count-tables",
                     test_acpi_count_tables);
     return g_test_run();

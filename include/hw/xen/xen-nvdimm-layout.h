@@ -149,12 +149,30 @@ void xen_nvdimm_health_merge(NvdimmXenHealth *acc, const NvdimmXenHealth *h,
                              bool first);
 
 /*
+ * The health of data that spans @n DIMMs, @smart[i] false for one whose
+ * host gives no SMART data: 0 (no health at all: that DIMM may be the one
+ * failing) if there is such a DIMM or none, else 1 and the merge in @h.
+ */
+int xen_nvdimm_health_of_dimms(const NvdimmXenHealth *dimms,
+                               const bool *smart, size_t n,
+                               NvdimmXenHealth *h);
+
+/*
  * Parse a health description, one "KEY VALUE" per line (health, spares,
  * life-used, temperature in degrees C, shutdown-count, shutdown-state):
  * the emulated host's DIMMs, for tests.
  */
 bool xen_nvdimm_parse_health(const char *text, NvdimmXenHealth *h,
                              Error **errp);
+
+/*
+ * Several DIMMs: sections of xen_nvdimm_parse_health()'s format, each
+ * after a line "dimm" (or "dimm no-smart" and nothing else, for a DIMM
+ * without SMART); text without a "dimm" line is one DIMM.  Appends to
+ * @dimms (of NvdimmXenHealth) and @smart (of bool).
+ */
+bool xen_nvdimm_parse_health_dimms(const char *text, GArray *dimms,
+                                   GArray *smart, Error **errp);
 
 /*
  * Count the ACPI tables of a blob (the admin's, read back from guest
