@@ -399,6 +399,9 @@ PARTS
             verdict $? "$NAME: QEMU warned the admin that the guest's pmem is uncached on this Xen: $(grep -o "warning: xen-nvdimm 'pm0': the guest's pmem is uncached.*" "/var/log/xen/qemu-dm-$NAME.log")"
         fi
     fi
+    rec=$(xenstore-read "/local/domain/0/device-model/$DOMID/xen-nvdimm/nv0" 2>&1)
+    [ "$rec" = "$(hex "$SPA")+$(hex "$DATA")" ]
+    verdict $? "$NAME: QEMU's claim record in xenstore is the host memory it maps: '$rec'"
     range=$(iomem_of "$DOMID" running)
     want="${MFN#0x}-$(printf '%x' $(((SPA + DATA) / 4096 - 1)))"
     [ "$range" = "$want" ]
@@ -607,6 +610,10 @@ after_guest() {
     xenstore-exists /local/domain/0 &&
         ! xenstore-exists "/local/domain/0/device-model/$DOMID"
     verdict $? "$NAME: nothing left under /local/domain/0/device-model/$DOMID (the probe finds /local/domain/0)"
+    # (libxl removes that directory itself: QEMU's own removal, before it.)
+    qtrace xen_nvdimm_claim_record_removed |
+        grep -qx "xen_nvdimm_claim_record_removed pm0: /local/domain/0/device-model/$DOMID/xen-nvdimm/nv0"
+    verdict $? "$NAME: QEMU let go of its own claim record when libxl stopped it: '$(qtrace xen_nvdimm_claim_record_removed)'"
     xen_has_domain 0 && ! xen_has_domain "$DOMID"
     verdict $? "$NAME: Xen holds no domain $DOMID, dying or not (its debug-key dump lists domain 0), so no I/O memory permission or p2m mapping of the pmem is left"
 }

@@ -60,8 +60,6 @@
 #define HOST_LOCK_WAIT_US   (10 * G_USEC_PER_SEC)
 #define HOST_LOCK_RETRY_US  (G_USEC_PER_SEC / 10)
 
-/* A xenstore record holds at most this many host ranges (4 KiB values). */
-#define RECORD_RANGES       64
 
 bool xen_nvdimm_have_xenstore(void)
 {
@@ -474,24 +472,20 @@ static bool record_domain_lives(const char *domid, const char *vm,
     return !*errp;
 }
 
-/* Parse "0xSTART+0xSIZE ..." and find a range that meets our extents. */
+/* Does record text @text name a range that meets our extents? */
 static bool record_meets(XenNvdimmState *s, const char *text,
                          XenNvdimmRange *hit)
 {
-    g_auto(GStrv) words = g_strsplit(text, " ", -1);
+    g_autoptr(GArray) ranges = g_array_new(false, false,
+                                           sizeof(XenNvdimmRange));
+    uint64_t off, len;
 
-    for (char **w = words; *w; w++) {
-        const char *p = *w;
-        uint64_t start, size, off, len;
-        XenNvdimmRange r;
+    xen_nvdimm_record_parse(text, ranges);
+    for (guint i = 0; i < ranges->len; i++) {
+        XenNvdimmRange *r = &g_array_index(ranges, XenNvdimmRange, i);
 
-        if (qemu_strtou64(p, &p, 0, &start) || *p != '+' ||
-            qemu_strtou64(p + 1, NULL, 0, &size) || start + size < start) {
-            continue;
-        }
-        r = (XenNvdimmRange) { start, start + size };
-        if (xen_nvdimm_extents_meet(s->extents, &r, 1, &off, &len)) {
-            *hit = r;
+        if (xen_nvdimm_extents_meet(s->extents, r, 1, &off, &len)) {
+            *hit = *r;
             return true;
         }
     }
@@ -587,59 +581,6 @@ static bool records_check(XenNvdimmState *s, const char *our_vm,
     return true;
 }
 
-static int range_cmp(const void *a, const void *b)
-{
-    const XenNvdimmRange *x = a, *y = b;
-
-    return x->start < y->start ? -1 : x->start > y->start;
-}
-
-/*
- * The extents' host ranges, sorted, neighbours joined, exactly what is
- * mapped: RECORD_RANGES to a value, so that each fits a xenstore message.
- */
-static GPtrArray *record_texts(XenNvdimmState *s)
-{
-    g_autoptr(GArray) r = g_array_new(false, false, sizeof(XenNvdimmRange));
-    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-    GString *text = NULL;
-    guint n = 0;
-
-    for (guint i = 0; i < s->extents->len; i++) {
-        XenNvdimmExtent *e = &g_array_index(s->extents, XenNvdimmExtent, i);
-        XenNvdimmRange x = { e->spa, e->spa + e->size };
-
-        g_array_append_val(r, x);
-    }
-    g_array_sort(r, range_cmp);
-    for (guint i = 0; i < r->len; i++) {
-        XenNvdimmRange *x = &g_array_index(r, XenNvdimmRange, i);
-        XenNvdimmRange *last = n ? &g_array_index(r, XenNvdimmRange, n - 1) :
-                                   NULL;
-
-        if (last && x->start == last->end) {
-            last->end = x->end;
-        } else {
-            g_array_index(r, XenNvdimmRange, n++) = *x;
-        }
-    }
-    for (guint i = 0; i < n; i++) {
-        XenNvdimmRange *x = &g_array_index(r, XenNvdimmRange, i);
-
-        if (i % RECORD_RANGES == 0) {
-            text = g_string_new(NULL);
-            g_ptr_array_add(out, text);
-        }
-        g_string_append_printf(text, "%s0x%" PRIx64 "+0x%" PRIx64,
-                               i % RECORD_RANGES ? " " : "", x->start,
-                               x->end - x->start);
-    }
-    for (guint i = 0; i < out->len; i++) {
-        out->pdata[i] = g_string_free(out->pdata[i], false);
-    }
-    return out;
-}
-
 /*
  * Our record: the domain's "vm" (which stays the same across the guest's
  * reboots) and key nv<slot> with the first ranges, nv<slot>/<k> with the
@@ -650,7 +591,7 @@ static bool record_write(XenNvdimmState *s, const char *vm, Error **errp)
     g_autofree char *domid = g_strdup_printf("%u", xen_domid);
     g_autofree char *dir = record_dir(domid);
     g_autofree char *key = g_strdup_printf("%s/nv%d", dir, s->slot);
-    g_autoptr(GPtrArray) texts = record_texts(s);
+    g_autoptr(GPtrArray) texts = xen_nvdimm_record_texts(s->extents);
     g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) values = g_ptr_array_new();
 
@@ -769,7 +710,9 @@ void xen_nvdimm_host_release(XenNvdimmState *s)
         s->block_fd = -1;
     }
     if (s->claim_record) {
-        if (!xen_nvdimm_xs_rm(s->claim_record, &err)) {
+        if (xen_nvdimm_xs_rm(s->claim_record, &err)) {
+            trace_xen_nvdimm_claim_record_removed(s->name, s->claim_record);
+        } else {
             error_report_err(err);
         }
         g_clear_pointer(&s->claim_record, g_free);

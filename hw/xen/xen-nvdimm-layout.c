@@ -438,6 +438,74 @@ void xen_nvdimm_health_merge(NvdimmXenHealth *acc, const NvdimmXenHealth *h,
     acc->shutdown_state |= h->shutdown_state;
 }
 
+static int record_range_cmp(const void *a, const void *b)
+{
+    const XenNvdimmRange *x = a, *y = b;
+
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+GPtrArray *xen_nvdimm_record_texts(GArray *extents)
+{
+    g_autoptr(GArray) r = g_array_new(false, false, sizeof(XenNvdimmRange));
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    GString *text = NULL;
+    guint n = 0;
+
+    for (guint i = 0; i < extents->len; i++) {
+        XenNvdimmExtent *e = EXTENT(extents, i);
+        XenNvdimmRange x = { e->spa, e->spa + e->size };
+
+        g_array_append_val(r, x);
+    }
+    g_array_sort(r, record_range_cmp);
+    for (guint i = 0; i < r->len; i++) {
+        XenNvdimmRange *x = &g_array_index(r, XenNvdimmRange, i);
+        XenNvdimmRange *last = n ? &g_array_index(r, XenNvdimmRange, n - 1) :
+                                   NULL;
+
+        if (last && x->start == last->end) {
+            last->end = x->end;
+        } else {
+            g_array_index(r, XenNvdimmRange, n++) = *x;
+        }
+    }
+    for (guint i = 0; i < n; i++) {
+        XenNvdimmRange *x = &g_array_index(r, XenNvdimmRange, i);
+
+        if (i % XEN_NVDIMM_RECORD_RANGES == 0) {
+            text = g_string_new(NULL);
+            g_ptr_array_add(out, text);
+        }
+        g_string_append_printf(text, "%s0x%" PRIx64 "+0x%" PRIx64,
+                               i % XEN_NVDIMM_RECORD_RANGES ? " " : "",
+                               x->start, x->end - x->start);
+    }
+    for (guint i = 0; i < out->len; i++) {
+        out->pdata[i] = g_string_free(out->pdata[i], false);
+    }
+    return out;
+}
+
+void xen_nvdimm_record_parse(const char *text, GArray *ranges)
+{
+    g_auto(GStrv) words = g_strsplit(text, " ", -1);
+
+    for (char **w = words; *w; w++) {
+        const char *p = *w;
+        uint64_t start, size;
+        XenNvdimmRange r;
+
+        if (qemu_strtou64(p, &p, 0, &start) || *p != '+' ||
+            qemu_strtou64(p + 1, NULL, 0, &size) || !size ||
+            start + size < start) {
+            continue;
+        }
+        r = (XenNvdimmRange) { start, start + size };
+        g_array_append_val(ranges, r);
+    }
+}
+
 int xen_nvdimm_health_of_dimms(const NvdimmXenHealth *dimms,
                                const bool *smart, size_t n,
                                NvdimmXenHealth *h)

@@ -1755,6 +1755,8 @@ static void test_claim_record(void)
     g_autofree char *args = NULL;
     g_autofree char *range = NULL;
     g_autofree char *expect = NULL;
+    g_autofree char *record = NULL;
+    g_autofree char *own = NULL;
     QTestState *qts;
     uint64_t spa;
     CallLog log;
@@ -1794,10 +1796,16 @@ static void test_claim_record(void)
     xs_write("/local/domain/7/vm", "/vm/0b5e55ed");
     xs_rm("/local/domain/7");
     qts = start(f, args);
+    /* Our own record, while the device lives: exactly its host memory. */
+    record = xs("xenstore-read",
+                "/local/domain/0/device-model/31/xen-nvdimm/nv0", NULL);
+    own = g_strdup_printf("0x%" PRIx64 "+0x%" PRIx64, spa,
+                          (uint64_t)BACKEND_SIZE);
+    g_assert_cmpstr(record, ==, own);
     qtest_quit(qts);
     log = read_call_log(f);
     assert_balanced(&log);
-    /* Our own record went with the device. */
+    /* ... and it went with the device. */
     g_assert_null(xs("xenstore-read",
                      "/local/domain/0/device-model/31/xen-nvdimm/nv0", NULL));
     xs_rm("/local/domain/0/device-model/7");

@@ -575,6 +575,65 @@ static void test_health_merge(void)
 }
 
 /*
+ * The record of what a device maps: host ranges sorted, neighbours joined
+ * (extents in any order), 64 to a value; and read back, skipping what is
+ * not a range.
+ */
+static void test_record_texts(void)
+{
+    const XenNvdimmExtent joined[] = {
+        { 0x0000, 0x30000, 0x1000 }, { 0x1000, 0x20000, 0x10000 },
+        { 0x11000, 0x90000, 0x1000 }, { 0x12000, 0x31000, 0x2000 },
+    };
+    g_autoptr(GArray) e = g_array_new(false, false, sizeof(XenNvdimmExtent));
+    g_autoptr(GArray) back = g_array_new(false, false,
+                                         sizeof(XenNvdimmRange));
+    g_autoptr(GPtrArray) t = NULL;
+    g_autofree char *first = NULL;
+
+    g_array_append_vals(e, joined, ARRAY_SIZE(joined));
+    t = xen_nvdimm_record_texts(e);
+    g_assert_cmpuint(t->len, ==, 1);
+    g_assert_cmpstr(t->pdata[0], ==, "0x20000+0x13000 0x90000+0x1000");
+    g_clear_pointer(&t, g_ptr_array_unref);
+
+    /* 65 ranges, a page apart: 64 in the first value, 1 in the second. */
+    g_array_set_size(e, 0);
+    for (int i = 64; i >= 0; i--) {
+        XenNvdimmExtent x = { (64 - i) * 0x1000, 0x100000 + i * 0x2000,
+                              0x1000 };
+
+        g_array_append_val(e, x);
+    }
+    t = xen_nvdimm_record_texts(e);
+    g_assert_cmpuint(t->len, ==, 2);
+    first = g_strndup(t->pdata[0], strlen("0x100000+0x1000 0x102000"));
+    g_assert_cmpstr(first, ==, "0x100000+0x1000 0x102000");
+    g_assert_cmpstr(t->pdata[1], ==, "0x180000+0x1000");
+    for (guint i = 0; i < t->len; i++) {
+        xen_nvdimm_record_parse(t->pdata[i], back);
+    }
+    g_assert_cmpuint(back->len, ==, 65);
+    for (guint i = 0; i < back->len; i++) {
+        XenNvdimmRange *r = &g_array_index(back, XenNvdimmRange, i);
+
+        g_assert_cmphex(r->start, ==, 0x100000 + i * 0x2000);
+        g_assert_cmphex(r->end, ==, r->start + 0x1000);
+    }
+
+    /* Another's record, read: what is not a whole range is skipped. */
+    g_array_set_size(back, 0);
+    xen_nvdimm_record_parse("0x1000+0x2000 junk 0x5+0 0x9 +0x4 "
+                            "0xffffffffffffffff+0x2 10+5 0x7000+0x1000x",
+                            back);
+    g_assert_cmpuint(back->len, ==, 2);
+    g_assert_cmphex(g_array_index(back, XenNvdimmRange, 0).start, ==, 0x1000);
+    g_assert_cmphex(g_array_index(back, XenNvdimmRange, 0).end, ==, 0x3000);
+    g_assert_cmphex(g_array_index(back, XenNvdimmRange, 1).start, ==, 10);
+    g_assert_cmphex(g_array_index(back, XenNvdimmRange, 1).end, ==, 15);
+}
+
+/*
  * Temperatures are signed: the warmer wins, whatever the sign bit or the
  * magnitude says, in either order.
  */
@@ -778,6 +837,7 @@ int main(int argc, char **argv)
     g_test_add_func("/xen-nvdimm/layout/bad-to-guest", test_bad_to_guest);
     g_test_add_func("/xen-nvdimm/layout/health-merge", test_health_merge);
     g_test_add_func("/xen-nvdimm/layout/parse-health", test_parse_health);
+    g_test_add_func("/xen-nvdimm/layout/record-texts", test_record_texts);
     g_test_add_func("/xen-nvdimm/layout/health-merge-sign",
                     test_health_merge_sign);
     g_test_add_func("/xen-nvdimm/layout/health-of-dimms",

@@ -148,6 +148,24 @@ void xen_nvdimm_bad_to_guest(GArray *extents, const XenNvdimmRange *bad,
 void xen_nvdimm_health_merge(NvdimmXenHealth *acc, const NvdimmXenHealth *h,
                              bool first);
 
+/* A xenstore record value holds at most this many ranges (4 KiB values). */
+#define XEN_NVDIMM_RECORD_RANGES 64
+
+/*
+ * The record of what a device maps: its extents' host ranges, sorted,
+ * neighbours joined, "0xSTART+0xSIZE" apart by spaces,
+ * XEN_NVDIMM_RECORD_RANGES to a value (so that each fits a xenstore
+ * message).  A GPtrArray of strings.
+ */
+GPtrArray *xen_nvdimm_record_texts(GArray *extents);
+
+/*
+ * The ranges of a record value (anyone's: words that are not a range, or
+ * an empty or wrapping one, are skipped), appended to @ranges (of
+ * XenNvdimmRange).
+ */
+void xen_nvdimm_record_parse(const char *text, GArray *ranges);
+
 /*
  * The health of data that spans @n DIMMs, @smart[i] false for one whose
  * host gives no SMART data: 0 (no health at all: that DIMM may be the one
