@@ -1680,7 +1680,8 @@ static void test_emulated_slots(void)
         uint64_t n, dev, ino;
 
         if (sscanf(*l, "%" SCNu64 " %" SCNu64 " %" SCNu64, &n, &dev,
-                   &ino) == 3 && n != slot && n != (slot + 1) % EMU_SLOT_COUNT &&
+                   &ino) == 3 && n != slot &&
+            n != (slot + 1) % EMU_SLOT_COUNT &&
             !(dev == st0.st_dev && ino == st0.st_ino) &&
             !(dev == st1.st_dev && ino == st1.st_ino)) {
             g_string_append_printf(keep, "%s\n", *l);
