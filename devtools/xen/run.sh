@@ -229,8 +229,11 @@ done < <(grep '^HOSTCHECK ' <<<"$out" || true)
     { echo "FAIL: host: dom0 named no patterns to look for"; bad=1; }
 
 if [ $bad != 0 ]; then
-    # What dom0 gathered on a guest's failure (Xen's whole console, xl's
-    # and QEMU's logs, the guest's console), then the serial log's end.
+    # Xen's whole console since boot (its lines on the serial port), what
+    # dom0 gathered on a guest's failure (xl's and QEMU's logs, the guest's
+    # console), then the serial log's end.
+    echo "--- Xen's console since boot:"
+    grep -a '^(XEN)' "$serial" | tr -d '\r'
     echo "$out" | sed -n '/^XTEST\[[0-9.]*\] evidence for .*(/,/^XTEST\[[0-9.]*\] evidence for .*: end$/p'
     echo "--- end of the serial log ($serial):"
     tail -n 100 "$serial" | tr -d '\r'
