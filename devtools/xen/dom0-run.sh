@@ -676,6 +676,7 @@ if [ "${BENCH:-0}" = 1 ]; then
     i=0
     while ! grep -q '^GUEST-DONE' "$SERIAL" 2>/dev/null && [ $i -lt "$GUEST_TIMEOUT" ]; do
         sleep 5; i=$((i + 5))
+        [ $((i % 60)) = 0 ] && ts "waiting for xtbench-labels: $(wc -l <"$SERIAL" 2>/dev/null) serial lines"
     done
     tr -d '\r' <"$SERIAL" | sed -n 's/^GLABELS /BENCH labels /p; s/^GFAILED /BENCH failed /p'
     xl destroy xtbench-labels 2>/dev/null; wait_gone
@@ -1044,6 +1045,7 @@ backend_guest_once() {
     while ! grep -q '^GUEST-DONE' "$SERIAL" 2>/dev/null && xl domid "$NAME" >/dev/null 2>&1 &&
           [ $i -lt "$GUEST_TIMEOUT" ]; do
         sleep 5; i=$((i + 5))
+        [ $((i % 60)) = 0 ] && ts "waiting for $NAME: $(wc -l <"$SERIAL" 2>/dev/null) serial lines"
     done
     if [ -z "$TAG" ] && triple_faulted; then
         xen_console_take >/dev/null
