@@ -60,7 +60,6 @@
 #define HOST_LOCK_WAIT_US   (10 * G_USEC_PER_SEC)
 #define HOST_LOCK_RETRY_US  (G_USEC_PER_SEC / 10)
 
-
 bool xen_nvdimm_have_xenstore(void)
 {
     return xen_enabled() || g_getenv("XENSTORED_PATH");
