@@ -1121,6 +1121,36 @@ static void test_dsm_unarmed(void)
     fixture_free(f);
 }
 
+/* Start QEMU under strace with @opts, its log in @log. */
+static QTestState *start_straced(Fixture *f, const char *args,
+                                 const char *opts, const char *log)
+{
+    g_autofree char *qemu = g_strdup(g_getenv("QTEST_QEMU_BINARY"));
+    g_autofree char *traced = g_strdup_printf("strace -f -qq %s -o %s %s",
+                                              opts, log, qemu);
+    QTestState *qts;
+
+    g_setenv("QTEST_QEMU_BINARY", traced, true);
+    qts = start(f, args);
+    g_setenv("QTEST_QEMU_BINARY", qemu, true);
+    return qts;
+}
+
+/* How many lines of strace log @log name @what. */
+static unsigned strace_count(const char *log, const char *what)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    unsigned n = 0;
+
+    g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
+    lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        n += !!strstr(*l, what);
+    }
+    return n;
+}
+
 /*
  * A label write is on the backend before the guest hears it succeeded:
  * QEMU runs under strace, which sees an fdatasync for each write and makes
@@ -1134,21 +1164,17 @@ static void test_dsm_label_durable(void)
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
         "-device xen-nvdimm,id=nv0,memdev=pm0,label-size=%" PRIu64,
         f->img[0], (uint64_t)LABEL_SIZE);
-    g_autofree char *qemu = g_strdup(g_getenv("QTEST_QEMU_BINARY"));
     g_autofree char *syscalls = g_build_filename(f->dir, "strace.log", NULL);
-    g_autofree char *traced = g_strdup_printf(
-        "strace -f -qq -e trace=fdatasync -e inject=fdatasync:error=EIO:when=2 "
-        "-o %s %s", syscalls, qemu);
     uint8_t a[8] = "kept-it", b[8] = "lost-it", c[8] = "refused";
     uint8_t got[8];
     g_autofree char *text = NULL;
     g_auto(GStrv) lines = NULL;
-    QTestState *qts;
+    QTestState *qts = start_straced(f, args,
+                                    "-e trace=fdatasync "
+                                    "-e inject=fdatasync:error=EIO:when=2",
+                                    syscalls);
     unsigned syncs = 0;
 
-    g_setenv("QTEST_QEMU_BINARY", traced, true);
-    qts = start(f, args);
-    g_setenv("QTEST_QEMU_BINARY", qemu, true);
     g_assert_cmpuint(dsm_label(qts, 1, 6, 0, 8, a), ==, 0);
     /* NVDIMM_XEN_DSM_HW_ERROR: the host's I/O failed. */
     g_assert_cmpuint(dsm_label(qts, 1, 6, 4096, 8, b), ==, 4);
@@ -1180,36 +1206,6 @@ static void test_dsm_label_durable(void)
     g_assert_cmpint(memcmp(got, c, 8), !=, 0);
     unlink(syscalls);
     fixture_free(f);
-}
-
-/* Start QEMU under strace with @opts, its log in @log. */
-static QTestState *start_straced(Fixture *f, const char *args,
-                                 const char *opts, const char *log)
-{
-    g_autofree char *qemu = g_strdup(g_getenv("QTEST_QEMU_BINARY"));
-    g_autofree char *traced = g_strdup_printf("strace -f -qq %s -o %s %s",
-                                              opts, log, qemu);
-    QTestState *qts;
-
-    g_setenv("QTEST_QEMU_BINARY", traced, true);
-    qts = start(f, args);
-    g_setenv("QTEST_QEMU_BINARY", qemu, true);
-    return qts;
-}
-
-/* How many lines of strace log @log name @what. */
-static unsigned strace_count(const char *log, const char *what)
-{
-    g_autofree char *text = NULL;
-    g_auto(GStrv) lines = NULL;
-    unsigned n = 0;
-
-    g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
-    lines = g_strsplit(text, "\n", -1);
-    for (char **l = lines; *l; l++) {
-        n += !!strstr(*l, what);
-    }
-    return n;
 }
 
 /*
