@@ -19,7 +19,7 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/li
 passed=0
 failed=0
 ts() { echo "XTEST[$(cut -d' ' -f1 /proc/uptime)] $*"; }
-TAG=                    # "[retry] " while a guest runs a second time
+TAG=                    # "[retry N] " while a guest runs again after a triple fault
 pass() { echo "PASS: $TAG$*"; passed=$((passed + 1)); }
 fail() { echo "FAIL: $TAG$*"; failed=$((failed + 1)); }
 # verdict CONDITION-EXIT-STATUS WHAT: count a check by the status of the last command.
@@ -214,7 +214,7 @@ memory = 256
 vcpus = 1
 kernel = "$KERNEL"
 ramdisk = "/xt/guest-initrd.img"
-cmdline = "console=ttyS0,115200 loglevel=3 panic=-1 xtest_scenario=$2 xtest_nonce=$NONCE xtest_read=$4 xtest_write=$(join $WRITE_OFFS)${ORDINARY:+ xtest_ordinary=$GUEST_IP,$DOM0_IP,$NC_PORT} xtest_bad=$BAD_SECTOR xtest_repeat=$REPEAT"
+cmdline = "console=ttyS0,115200 loglevel=3 panic=-1 nokaslr xtest_scenario=$2 xtest_nonce=$NONCE xtest_read=$4 xtest_write=$(join $WRITE_OFFS)${ORDINARY:+ xtest_ordinary=$GUEST_IP,$DOM0_IP,$NC_PORT} xtest_bad=$BAD_SECTOR xtest_repeat=$REPEAT"
 serial = "file:/tmp/$1-serial.log"
 $(if [ -n "$ORDINARY" ]; then ordinary_cfg; else printf 'vnc = 0\nsdl = 0\nvga = "none"\n'; fi)
 on_crash = "destroy"
@@ -301,14 +301,18 @@ ordinary_running() {
 }
 
 # Did guest $NAME (domain $DOMID) triple-fault before it reported?  If so,
-# show Xen's and the guest's last words, and destroy it.  Seen once in six
-# runs: the guest's vCPU triple-faults under the nested TCG emulation, with
-# nothing of ours in its console.
+# show Xen's and the guest's last words, and destroy it.  The guest's vCPU
+# triple-faults now and then under the nested TCG emulation (bookworm's QEMU
+# 7.2 emulating SVM), at any point of its boot, with nothing of ours in its
+# console; the register dumps seen so far stop at port I/O (0xcfc, 0x3fe).
+# Twice in a row for one guest was seen once, in CI, so a guest gets
+# $TRIPLE_FAULT_TRIES attempts.
+TRIPLE_FAULT_TRIES=3
 triple_faulted() {
     ! grep -q '^GUEST-DONE' "$SERIAL" 2>/dev/null &&
         xl dmesg | grep -q "d${DOMID}v0 Triple fault" || return 1
     echo "RETRY: $NAME: Xen reports that the guest triple-faulted before it reported:"
-    xl dmesg | grep -A 3 "d${DOMID}v0 Triple fault" | sed 's/^/RETRY:   /'
+    xl dmesg | grep -A 14 "d${DOMID}v0 Triple fault" | sed 's/^/RETRY:   /'
     tr -d '\r' <"$SERIAL" | tail -n 5 | sed 's/^/RETRY:   guest: /'
     xl destroy "$NAME" 2>/dev/null
     wait_gone
@@ -685,21 +689,26 @@ fi
 
 # --- scenario 1: the admin's configuration; the guest powers itself off.
 reads1=$(for o in $DOM0_OFFS; do printf 'DOM0:%s,' "$o"; done)
-# run_guest_retry ARGS...: run_guest, once more if the guest triple-faulted.
-# The aborted attempt must have been torn down like any other guest; the
-# second attempt's verdicts say they are a retry.
+# run_guest_retry ARGS...: run_guest, again (up to $TRIPLE_FAULT_TRIES
+# attempts) while the guest triple-faults before it reports.  The aborted
+# attempt is torn down like any other guest; later attempts' verdicts say
+# they are a retry.
 run_guest_retry() {
     TAG=
-    run_guest "$@"
-    rc=$?
-    [ $rc = 2 ] || return $rc
-    TAG="[aborted attempt] "
-    after_guest
-    TAG="[retry] "
-    run_guest "$@"
-    rc=$?
-    [ $rc != 2 ] || fail "$1: the guest triple-faulted twice"
-    return $rc
+    try=1
+    while :; do
+        run_guest "$@"
+        rc=$?
+        [ $rc = 2 ] || return $rc
+        TAG="[aborted attempt $try] "
+        after_guest
+        if [ $try -ge $TRIPLE_FAULT_TRIES ]; then
+            fail "$1: the guest triple-faulted in all $try attempts"
+            return 2
+        fi
+        try=$((try + 1))
+        TAG="[retry $try] "
+    done
 }
 
 NC_PID=
@@ -976,16 +985,19 @@ bk_read() {
     esac
 }
 
-# backend_guest KIND PATH NAMESPACE-JSON: backend_guest_once, once more if
-# the guest triple-faulted (as run_guest_retry does for the first guests).
+# backend_guest KIND PATH NAMESPACE-JSON: backend_guest_once, again while
+# the guest triple-faults (as run_guest_retry does for the first guests).
 backend_guest() {
     TAG=
-    backend_guest_once "$@"
-    if [ $? = 2 ]; then
-        TAG="[retry] "
-        backend_guest_once "$@"
-        [ $? != 2 ] || fail "$NAME: the guest triple-faulted twice"
-    fi
+    try=1
+    while backend_guest_once "$@"; [ $? = 2 ]; do
+        if [ $try -ge $TRIPLE_FAULT_TRIES ]; then
+            fail "$NAME: the guest triple-faulted in all $try attempts"
+            break
+        fi
+        try=$((try + 1))
+        TAG="[retry $try] "
+    done
     TAG=
 }
 # backend_guest_once KIND PATH NAMESPACE-JSON: 2 if the guest triple-faulted.
