@@ -218,7 +218,7 @@ cmdline = "console=ttyS0,115200 loglevel=3 panic=-1 nokaslr xtest_scenario=$2 xt
 serial = "file:/tmp/$1-serial.log"
 $(if [ -n "$ORDINARY" ]; then ordinary_cfg; else printf 'vnc = 0\nsdl = 0\nvga = "none"\n'; fi)
 on_crash = "destroy"
-on_reboot = "destroy"
+on_reboot = "${ON_REBOOT:-destroy}"
 $3
 device_model_version = "qemu-xen"
 $DM_OVERRIDE
@@ -1059,7 +1059,7 @@ backend_guest_once() {
         sleep 5; i=$((i + 5))
         [ $((i % 60)) = 0 ] && ts "waiting for $NAME: $(wc -l <"$SERIAL" 2>/dev/null) serial lines"
     done
-    if [ -z "$TAG" ] && triple_faulted; then
+    if triple_faulted; then
         xen_console_take >/dev/null
         return 2
     fi
@@ -1156,6 +1156,213 @@ immutable /mnt/xtdax/guest.img
 verdict $? "xtguest4-file: the file is unpinned after its guest: $(lsattr /mnt/xtdax/guest.img)"
 backend_guest devdax "/dev/$(js "$NS_DEVDAX" chardev)" "$NS_DEVDAX"
 NONCE=$BASE_NONCE
+
+# --- scenario 5 (the package on Xen 4.20): day two.  A guest with two
+# xen-nvdimm devices, a raw namespace with labels (the 512 MiB namespace
+# above) and the file on ext4-DAX, next to a disk, a network and a display,
+# lives as an admin's guest does: it reboots itself twice and is rebooted
+# by xl (on_reboot = "restart": a new domain and device model each time),
+# xl save, save -c and migrate are refused while it keeps running, and it
+# is created again after xl destroy and after its QEMU was killed.  Its
+# generation counter at 8 KiB of each pmem shows what it wrote before a
+# reboot reads back after; its heartbeat at 12 KiB shows it runs.
+D2=xtguest5
+D2_FILE=/mnt/xtdax/guest.img
+d2_backends() { echo "raw:$D2_RAW file:$D2_FILE"; }
+# d2_read KIND PATH OFF / d2_write KIND PATH OFF STRING: as dom0's users
+# would, past dom0's page cache (the guest writes behind it).
+d2_read() { bk_read fsdax "$2" "$3" 64; }
+d2_write() {
+    { printf '%s' "$4"; head -c $((4096 - ${#4})) /dev/zero; } |
+        dd of="$2" bs=4096 seek=$(($3 / 4096)) count=1 oflag=direct conv=notrunc 2>/dev/null
+}
+# d2_cfg: the guest's configuration, as an admin writes it.
+d2_cfg() {
+    BK_PATH=$D2_RAW BK_SIZE=$SIZE BK_LABEL=$LABEL ORDINARY=1 ON_REBOOT=restart \
+        DM_EXTRA=' "-object", "memory-backend-xen-pmem,id=pm1,mem-path='"$D2_FILE"',size=128M",
+    "-device", "xen-nvdimm,id=nv1,memdev=pm1",' \
+        guest_cfg "$D2" daytwo "" "" >"/tmp/$D2.cfg"
+}
+# d2_up GEN: wait until the guest says it is up with generation GEN or
+# later (a boot lost to a triple fault restarts it too); sets D2_GEN and
+# DOMID, checks what it found and left.  WHY says how it got there.
+d2_up() {
+    want=$1 why=$2 NAME=$D2 SERIAL=/tmp/$D2-serial.log
+    i=0 D2_GEN=
+    while [ $i -lt "$GUEST_TIMEOUT" ]; do
+        D2_GEN=$(tr -d '\r' <"$SERIAL" 2>/dev/null | sed -n 's/^GDAYTWO-UP gen=\([0-9]*\) .*/\1/p' | tail -n 1)
+        [ -n "$D2_GEN" ] && [ "$D2_GEN" -ge "$want" ] && break
+        D2_GEN=
+        sleep 5; i=$((i + 5))
+        [ $((i % 60)) = 0 ] && ts "waiting for $D2 (generation $want, $why): $(wc -l <"$SERIAL" 2>/dev/null) serial lines"
+    done
+    [ -n "$D2_GEN" ]
+    verdict $? "$D2: $why: the guest is up again ($i s), generation ${D2_GEN:-none}$([ "${D2_GEN:-0}" -gt "$want" ] && echo " (a boot more than asked: $(xl dmesg | grep -c 'Triple fault') triple faults in Xen's log)")"
+    if [ -z "$D2_GEN" ]; then
+        evidence "no generation $want"
+        return 1
+    fi
+    DOMID=$(xl domid "$D2")
+    prev=$((D2_GEN - 1))
+    [ $prev = 0 ] && prev=none || prev="XTEST-GEN-$NONCE-$prev"
+    got=$(g GGEN | tr '\n' ' ')
+    [ "$got" = "pmem0 $prev pmem1 $prev " ]
+    verdict $? "$D2 (domain $DOMID): $why: the guest read on both NVDIMMs what it wrote before ($prev): '$got'"
+    ok=0 seen=
+    for b in $(d2_backends); do
+        v=$(d2_read "${b%%:*}" "${b#*:}" 0x2000)
+        seen="$seen ${b#*:}=$v"
+        [ "$v" = "XTEST-GEN-$NONCE-$D2_GEN" ] || ok=1
+    done
+    verdict $ok "$D2: dom0 reads generation $D2_GEN from both backends:$seen"
+    g GPING | grep -q '^rc=0 ' && [ "$(g GDISK)" = "XTEST-DISK-$NONCE" ]
+    verdict $? "$D2: the guest reads its disk and pings dom0 over the bridge: '$(g GDISK)' '$(g GPING)'"
+    immutable "$D2_FILE"
+    verdict $? "$D2: the file backend is pinned: $(lsattr "$D2_FILE")"
+    r0=$(xenstore-read "/local/domain/0/device-model/$DOMID/xen-nvdimm/nv0" 2>/dev/null)
+    r1=$(xenstore-read "/local/domain/0/device-model/$DOMID/xen-nvdimm/nv1" 2>/dev/null)
+    [ -n "$r0" ] && [ -n "$r1" ] && [ "$(xenstore-list /local/domain/0/device-model | tr '\n' ' ')" = "$DOMID " ]
+    verdict $? "$D2: domain $DOMID's QEMU holds the only claim records ($r0, $r1; device-model/: $(xenstore-list /local/domain/0/device-model | tr '\n' ' '))"
+    d2_beats
+}
+# d2_beats: the guest's heartbeat moves, on both NVDIMMs.
+d2_beats() {
+    b0=$(d2_read raw "$D2_RAW" 0x3000)
+    i=0
+    while [ "$(d2_read raw "$D2_RAW" 0x3000)" = "$b0" ] && [ $i -lt 60 ]; do sleep 1; i=$((i + 1)); done
+    b1=$(d2_read raw "$D2_RAW" 0x3000) f1=$(d2_read file "$D2_FILE" 0x3000)
+    [ "$b1" != "$b0" ] && [ "${b1#XTEST-BEAT-$NONCE-$D2_GEN-}" != "$b1" ] &&
+        [ "${f1#XTEST-BEAT-$NONCE-$D2_GEN-}" != "$f1" ]
+    verdict $? "$D2: the guest runs and writes: its heartbeat went from '$b0' to '$b1' ($i s), the file has '$f1'"
+}
+# d2_gone OLD: what the previous domain OLD of the guest left: nothing.
+d2_gone() {
+    ! xenstore-exists "/local/domain/0/device-model/$1" && ! xenstore-exists "/local/domain/$1" &&
+        xenstore-exists /local/domain/0
+    verdict $? "$D2: nothing of domain $1 is left in xenstore"
+    xen_has_domain 0 && ! xen_has_domain "$1"
+    verdict $? "$D2: Xen holds no domain $1, dying or not"
+}
+# d2_refused WHAT CMD...: an xl operation that must fail, saying why,
+# and leave the guest running and unharmed, never suspended.
+d2_refused() {
+    what=$1
+    shift
+    xen_console_take >/dev/null
+    t0=$(cut -d' ' -f1 /proc/uptime)
+    timeout 600 "$@" >"/tmp/d2-$what.log" 2>&1
+    rc=$?
+    t1=$(cut -d' ' -f1 /proc/uptime)
+    sed 's/^/  xl: /' "/tmp/d2-$what.log"
+    [ $rc != 0 ] && grep -q "xen-nvdimm 'pm[01]': the guest has host persistent memory mapped directly; it cannot be saved or migrated" "/tmp/d2-$what.log"
+    verdict $? "$D2: '$*' fails (rc $rc, $(echo "$t1 $t0" | awk '{ printf "%.0f", $1 - $2 }') s) and says why: $(grep -o "xen-nvdimm 'pm[01]'.*" "/tmp/d2-$what.log" | head -n 1)"
+    # The device state is asked for only after the guest was suspended:
+    # it never was.
+    ! qtrace xen_nvdimm_save_refused | grep -q .
+    verdict $? "$D2: the refusal came before libxl suspended the guest: QEMU was never asked for its device state (no xen_nvdimm_save_refused)"
+    state=$(xl list "$D2" 2>/dev/null | awk 'NR == 2 { print $5 }')
+    [ "$(xl domid "$D2" 2>/dev/null)" = "$DOMID" ] && echo "$state" | grep -q '^[-r][-b]----$'
+    verdict $? "$D2: domain $DOMID still runs, neither paused, shut down nor crashed: state '$state'"
+    d2_beats
+    i=0
+    while [ "$(xl list | grep -c "$D2")" != 1 ] && [ $i -lt 60 ]; do sleep 1; i=$((i + 1)); done
+    [ "$(xl list | grep -c "$D2")" = 1 ]
+    verdict $? "$D2: no other domain of the guest is left (an incoming one): $(xl list | awk 'NR > 1 { print $1 }' | tr '\n' ' ')"
+}
+
+d2_run() {
+    ts "=== scenario 5: day two ($D2: $D2_RAW with labels and $D2_FILE)"
+    NONCE=${BASE_NONCE}d2
+    for b in $(d2_backends); do
+        for off in 0x2000 0x3000 0x4000; do d2_write "${b%%:*}" "${b#*:}" $off ""; done
+    done
+    NC_PID=
+    printf 'XTEST-DISK-%s' "$NONCE" | dd of="$DISK" bs=4096 seek=256 conv=notrunc 2>/dev/null
+    d2_cfg
+    cat "/tmp/$D2.cfg"
+    timeout 600 xl create "/tmp/$D2.cfg" >"/tmp/xl-create-$D2.log" 2>&1
+    rc=$?
+    cat "/tmp/xl-create-$D2.log"
+    verdict $rc "$D2: xl create with two xen-nvdimm devices next to a disk, a network and a display (rc $rc)"
+    [ $rc = 0 ] || { NAME=$D2; evidence "xl create failed"; xl destroy "$D2" 2>/dev/null; return; }
+    d2_up 1 "first boot" || return
+    # Reboots from inside the guest: dom0 asks through the pmem.
+    for n in 1 2; do
+        old=$DOMID
+        d2_write raw "$D2_RAW" 0x4000 "XTEST-CMD-$NONCE-reboot-$D2_GEN"
+        d2_up $((D2_GEN + 1)) "reboot $n from inside the guest" || return
+        [ "$DOMID" != "$old" ]
+        verdict $? "$D2: the reboot made a new domain ($old -> $DOMID)"
+        d2_gone "$old"
+    done
+    old=$DOMID
+    timeout 300 xl reboot "$D2"
+    verdict $? "$D2: xl reboot"
+    d2_up $((D2_GEN + 1)) "xl reboot" || return
+    d2_gone "$old"
+    d2_refused save xl save "$D2" /tmp/$D2.save
+    d2_refused save-c xl save -c "$D2" /tmp/$D2.save
+    rm -f "/tmp/$D2.save"
+    d2_refused migrate xl migrate -s '' "$D2" 'xl migrate-receive'
+    # Destroy, then create again at once.
+    old=$DOMID
+    timeout 300 xl destroy "$D2"
+    NAME=$D2
+    wait_gone
+    verdict $? "$D2: xl destroy"
+    timeout 600 xl create "/tmp/$D2.cfg" >"/tmp/xl-create-$D2.log" 2>&1
+    rc=$?
+    verdict $rc "$D2: xl create right after xl destroy, on the same backends, without a manual step (rc $rc)"
+    [ $rc = 0 ] || { evidence "xl create after destroy failed"; return; }
+    d2_up $((D2_GEN + 1)) "created again after xl destroy" || return
+    d2_gone "$old"
+    # Its QEMU killed: destroy and create again.
+    old=$DOMID
+    kill -9 "$(xenstore-read "/local/domain/$DOMID/image/device-model-pid")"
+    timeout 300 xl destroy "$D2"
+    wait_gone
+    verdict $? "$D2: xl destroy after kill -9 of its QEMU"
+    timeout 600 xl create "/tmp/$D2.cfg" >"/tmp/xl-create-$D2.log" 2>&1
+    rc=$?
+    verdict $rc "$D2: xl create after its QEMU was killed and the domain destroyed, without a manual step (rc $rc)"
+    [ $rc = 0 ] || { evidence "xl create after kill -9 failed"; return; }
+    d2_up $((D2_GEN + 1)) "created again after its QEMU was killed" || return
+    d2_gone "$old"
+    old=$DOMID
+    timeout 300 xl destroy "$D2"
+    wait_gone
+    verdict $? "$D2: xl destroy, the last time"
+    i=0
+    while immutable "$D2_FILE" && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
+    ! immutable "$D2_FILE"
+    verdict $? "$D2: the file backend is unpinned once the guest is gone: $(lsattr "$D2_FILE")"
+    d2_gone "$old"
+}
+# d2_recreate KIND PATH: xl create, destroy, create again at once: the
+# other backend kinds, without waiting for the guest.
+d2_recreate() {
+    NAME=xtguest5-$1 BK_PATH=$2 BK_SIZE=$((128 << 20)) BK_LABEL=0
+    guest_cfg "$NAME" 1 "" "" >"/tmp/$NAME.cfg"
+    for n in 1 2; do
+        timeout 600 xl create "/tmp/$NAME.cfg" >"/tmp/xl-create-$NAME.log" 2>&1
+        rc=$?
+        DOMID=$(xl domid "$NAME" 2>/dev/null)
+        [ $rc = 0 ] && xen_console_take | xen_logged_map "$DOMID"
+        verdict $? "$NAME: xl create $n on $1 $2 maps it (rc $rc)"
+        [ $rc = 0 ] || evidence "xl create $n failed"
+        timeout 300 xl destroy "$NAME"
+        wait_gone
+        verdict $? "$NAME: xl destroy $n"
+    done
+}
+if [ "$DM_MODE" = package ]; then
+    D2_RAW=/dev/$(js "$spacer" blockdev)
+    d2_run
+    ORDINARY=
+    d2_recreate fsdax "/dev/$(js "$NS_FSDAX" blockdev)"
+    d2_recreate devdax "/dev/$(js "$NS_DEVDAX" chardev)"
+    NONCE=$BASE_NONCE
+fi
 
 # For the host: where each pattern must be in the outer NVDIMM's backing file.
 for off in $DOM0_OFFS; do

@@ -31,6 +31,7 @@
 #include "hw/xen/xen.h"
 #include "hw/xen/xen-nvdimm.h"
 #include "hw/xen/xen-nvdimm-ops.h"
+#include "migration/blocker.h"
 #include "migration/vmstate.h"
 #include "system/system.h"
 #include "system/xen.h"
@@ -134,6 +135,7 @@ static void xen_nvdimm_teardown(XenNvdimmState *s)
     bool gone = false;
     int rc;
 
+    migrate_del_blocker(&s->migration_blocker);
     if (s->dma_mapped) {
         memory_region_del_subregion(get_system_memory(), &s->dma_mr);
         object_unparent(OBJECT(&s->dma_mr));
@@ -812,6 +814,18 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
     if (!xen_nvdimm_check_config(s, errp)) {
         return;
     }
+    /*
+     * Before any host work: a save or migration already under way, or
+     * -only-migratable, refuses the device here.  On Xen the blocker also
+     * stops the toolstack's save before it suspends the guest (it asks
+     * xen-set-global-dirty-log first).
+     */
+    error_setg(&s->migration_blocker, "xen-nvdimm '%s': the guest has host "
+               "persistent memory mapped directly; it cannot be saved or "
+               "migrated", s->name);
+    if (migrate_add_blocker(&s->migration_blocker, errp) < 0) {
+        return;
+    }
     s->pmem = s->hostmem;
     s->pmem->in_use = true;
     s->ops = xen_enabled() ? &xen_nvdimm_native_ops : &xen_nvdimm_emu_ops;
@@ -909,11 +923,14 @@ static int xen_nvdimm_pre_save(void *opaque)
 static const VMStateDescription vmstate_xen_nvdimm = {
     .name = TYPE_XEN_NVDIMM,
     /*
-     * Blocks migration and savevm; pre_save also fails the Xen-specific
-     * xen-save-devices-state, which does not look at blockers.
+     * The migration blocker (realize) stops migrate, savevm and a Xen
+     * save at its start; pre_save still fails xen-save-devices-state, for
+     * a toolstack that asks for the device state without that start.
      */
-    .unmigratable = 1,
     .pre_save = xen_nvdimm_pre_save,
+    .fields = (const VMStateField[]) {
+        VMSTATE_END_OF_LIST()
+    },
 };
 
 static void xen_nvdimm_get_size(Object *obj, Visitor *v, const char *name,

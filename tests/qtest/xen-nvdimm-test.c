@@ -612,23 +612,43 @@ static void test_placement(void)
     fixture_free(f);
 }
 
-/* Saving or migrating would lose the guest's pmem: both are refused. */
+/*
+ * Saving or migrating would lose the guest's pmem: all are refused, with
+ * the reason.  A Xen toolstack enables dirty logging before it suspends
+ * the guest: that is where its save or migration must fail.
+ */
 static void test_no_migration(void)
 {
+    static const char reason[] = "xen-nvdimm 'pm0': the guest has host "
+        "persistent memory mapped directly; it cannot be saved or migrated";
     Fixture *f = fixture_new();
     g_autofree char *args = g_strdup_printf(
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
         "-device xen-nvdimm,id=nv0,memdev=pm0", f->img[0]);
     g_autofree char *state = g_build_filename(f->dir, "state", NULL);
     g_autofree char *text = NULL;
+    g_autofree char *said = NULL;
     QTestState *qts = start(f, args);
     QDict *resp;
 
+    resp = qtest_qmp(qts, "{ 'execute': 'xen-set-global-dirty-log',"
+                     " 'arguments': { 'enable': true } }");
+    g_assert_true(qdict_haskey(resp, "error"));
+    g_assert_cmpstr(qdict_get_str(qdict_get_qdict(resp, "error"), "desc"),
+                    ==, reason);
+    qobject_unref(resp);
+    resp = qtest_qmp(qts, "{ 'execute': 'xen-set-global-dirty-log',"
+                     " 'arguments': { 'enable': false } }");
+    g_assert_false(qdict_haskey(resp, "error"));
+    qobject_unref(resp);
     resp = qtest_qmp(qts, "{ 'execute': 'migrate', 'arguments':"
                      " { 'uri': 'exec:cat >/dev/null' } }");
-    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(resp, "error"),
-                                          "desc"), "xen-nvdimm"));
+    g_assert_true(qdict_haskey(resp, "error"));
+    g_assert_cmpstr(qdict_get_str(qdict_get_qdict(resp, "error"), "desc"),
+                    ==, reason);
     qobject_unref(resp);
+    said = qtest_hmp(qts, "savevm before");
+    g_assert_nonnull(strstr(said, reason));
     resp = qtest_qmp(qts, "{ 'execute': 'xen-save-devices-state',"
                      " 'arguments': { 'filename': %s } }", state);
     g_assert_true(qdict_haskey(resp, "error"));
@@ -638,7 +658,11 @@ static void test_no_migration(void)
     g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(resp, "error"),
                                           "desc"), "hotplug"));
     qobject_unref(resp);
+    /* The refusals harmed nothing: the device still reaches its pmem. */
+    qtest_writeq(qts, qom_get_uint(qts, "/machine/peripheral/nv0",
+                                   "guest-address") + 8, 0x5a5aULL);
     qtest_quit(qts);
+    g_assert_cmphex(file_read64(f->img[0], 8), ==, 0x5a5aULL);
     /* Refused by the device's pre_save (the QMP error is generic). */
     g_assert_true(g_file_get_contents(f->trace, &text, NULL, NULL));
     g_assert_nonnull(strstr(text, "xen_nvdimm_save_refused pm0"));
@@ -2626,6 +2650,11 @@ static const BadConfig bad_configs[] = {
       PM0 "-device xen-nvdimm,memdev=pm0,x-emu-extent-size=16M,"
       "x-emu-alias=on",
       "backend offsets 0x0 and 0x3000000 resolve to the same host memory" },
+    /* Refused before any host work: nothing to undo. */
+    { "only-migratable", "-only-migratable " PM0
+      "-device xen-nvdimm,memdev=pm0",
+      "xen-nvdimm 'pm0': the guest has host persistent memory mapped "
+      "directly; it cannot be saved or migrated" },
     { "cache-unknown", PM0 "-device xen-nvdimm,memdev=pm0,cache=wt",
       "'cache' must be auto, wb or uc, not 'wt'" },
     { "wrong-backend-type",

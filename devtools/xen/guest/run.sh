@@ -7,6 +7,11 @@
 #                     (xtest_write=OFF,...); each pattern is
 #                     XTEST-<WHO>-<xtest_nonce>-<OFF>, WHO is DOM0 or GUEST
 #   xtest_scenario=2  read only, then wait for dom0 to xl destroy us
+#   xtest_scenario=daytwo  a guest that lives through reboots: read the
+#                     generation each /dev/pmemN holds at 8 KiB, write the
+#                     next one to all, then beat once a second at 12 KiB of
+#                     each and reboot itself when dom0 asks at 16 KiB of
+#                     one of them (see "daytwo" below)
 #   xtest_scenario=bench  make bench's label I/O through the IOREQ server:
 #                     xtest_repeat loops of ndctl read-, init- and
 #                     write-labels, "GLABELS op count seconds"
@@ -118,6 +123,44 @@ if [ "$scenario" = bench ]; then
             i=$((i + 1))
         done
         echo "GLABELS $op-labels $n $(echo "$(now) $t0" | awk '{ print $1 - $2 }')"
+    done
+fi
+if [ "$scenario" = daytwo ]; then
+    # pmem as dom0 wrote it, not as this kernel's page cache last saw it.
+    readdirect() {
+        dd if="$1" bs=4096 skip=$(($2 / 4096)) count=1 iflag=direct 2>/dev/null |
+            head -c 64 | tr -d '\0'
+    }
+    writedirect() {
+        { printf '%s' "$3"; head -c $((4096 - ${#3})) /dev/zero; } |
+            dd of="$1" bs=4096 seek=$(($2 / 4096)) count=1 oflag=direct conv=fsync 2>/dev/null
+    }
+    gen=0
+    pmems=$(ls /dev/pmem* 2>/dev/null | tr '\n' ' ')
+    for d in $pmems; do
+        got=$(readdirect "$d" 0x2000)
+        echo "GGEN ${d#/dev/} ${got:-none}"
+        n=${got##*-}
+        case "$got" in "XTEST-GEN-$nonce-"*) [ "$n" -le "$gen" ] || gen=$n ;; esac
+    done
+    gen=$((gen + 1))
+    for d in $pmems; do
+        writedirect "$d" 0x2000 "XTEST-GEN-$nonce-$gen"
+    done
+    echo "GDAYTWO-UP gen=$gen pmems=$pmems"
+    beat=0
+    while :; do
+        beat=$((beat + 1))
+        for d in $pmems; do
+            writedirect "$d" 0x3000 "XTEST-BEAT-$nonce-$gen-$beat"
+        done
+        for d in $pmems; do
+            [ "$(readdirect "$d" 0x4000)" = "XTEST-CMD-$nonce-reboot-$gen" ] || continue
+            echo "GREBOOT gen=$gen beat=$beat"
+            sync
+            reboot -f
+        done
+        sleep 1
     done
 fi
 echo "GUEST-DONE"

@@ -109,6 +109,7 @@ struct XenNvdimmState {
     bool file_pinned;           /* a file backend made immutable */
     pid_t guard_pid;            /* the guardian process, if started */
     bool label_failed;          /* a label write was lost: fail them all */
+    Error *migration_blocker;   /* why the guest cannot be saved */
     Notifier exit_notifier;
     MemoryRegion dma_mr;        /* on Xen: what QEMU's DMA finds there */
     bool dma_mapped;
