@@ -162,7 +162,7 @@ readat() {
 }
 writeat() {
     { printf '%s' "$2"; head -c $((4096 - ${#2})) /dev/zero; } |
-        dd of=/dev/pmem0 bs=4096 seek=$(($1 / 4096)) count=1 oflag=direct 2>/dev/null
+        dd of=/dev/pmem0 bs=4096 seek=$(($1 / 4096)) count=1 iflag=fullblock oflag=direct 2>/dev/null
 }
 for off in $DOM0_OFFS; do
     writeat "$off" "$(pattern DOM0 "$off")"
@@ -1174,7 +1174,7 @@ d2_backends() { echo "raw:$D2_RAW file:$D2_FILE"; }
 d2_read() { bk_read fsdax "$2" "$3" 64; }
 d2_write() {
     { printf '%s' "$4"; head -c $((4096 - ${#4})) /dev/zero; } |
-        dd of="$2" bs=4096 seek=$(($3 / 4096)) count=1 oflag=direct conv=notrunc 2>/dev/null
+        dd of="$2" bs=4096 seek=$(($3 / 4096)) count=1 iflag=fullblock oflag=direct conv=notrunc 2>/dev/null
 }
 # d2_cfg: the guest's configuration, as an admin writes it.
 d2_cfg() {
@@ -1328,10 +1328,29 @@ d2_run() {
     [ $rc = 0 ] || { evidence "xl create after kill -9 failed"; return; }
     d2_up $((D2_GEN + 1)) "created again after its QEMU was killed" || return
     d2_gone "$old"
+    d2_destroy
+    # The host crashed while the guest ran: the file keeps the pin of that
+    # boot, and the claim records went with xenstored.  (Simulated: the
+    # mark of another boot on a pinned file, no records.)
+    setfattr -n trusted.xen-nvdimm.pin -v 00000000-0000-0000-0000-000000000000 "$D2_FILE" &&
+        chattr +i "$D2_FILE" && immutable "$D2_FILE"
+    verdict $? "$D2: the file is left pinned with the mark of an earlier boot: $(lsattr "$D2_FILE") $(getfattr --only-values -n trusted.xen-nvdimm.pin "$D2_FILE" 2>&1)"
+    timeout 600 xl create "/tmp/$D2.cfg" >"/tmp/xl-create-$D2.log" 2>&1
+    rc=$?
+    said=$(grep -o "memory-backend-xen-pmem: cleared the pin that '$D2_FILE' kept from before the host's last boot" \
+               "/var/log/xen/qemu-dm-$D2.log")
+    [ $rc = 0 ] && [ -n "$said" ]
+    verdict $? "$D2: xl create after the simulated host crash clears the stale pin and starts (rc $rc): $said"
+    [ $rc = 0 ] || { evidence "xl create after a host crash failed"; return; }
+    d2_up $((D2_GEN + 1)) "created again after a host crash" || return
+    d2_destroy
+}
+# d2_destroy: xl destroy; the file is unpinned, nothing of the domain left.
+d2_destroy() {
     old=$DOMID
     timeout 300 xl destroy "$D2"
     wait_gone
-    verdict $? "$D2: xl destroy, the last time"
+    verdict $? "$D2: xl destroy"
     i=0
     while immutable "$D2_FILE" && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
     ! immutable "$D2_FILE"

@@ -44,8 +44,9 @@ qemu_lib_pkgs() {
     done | sort -u
 }
 # Bridges for the guests' network: iproute2 (Xen's vif-bridge uses ip).
+# attr: setfattr, to leave a pin as a crashed host leaves it.
 COMMON="xenstore-utils ndctl daxctl linux-image-amd64 busybox kmod udev iproute2 procps
-        seabios e2fsprogs"
+        seabios e2fsprogs attr"
 case $SUITE in
     bookworm)
         XEN_VER=4.17

@@ -133,7 +133,7 @@ if [ "$scenario" = daytwo ]; then
     }
     writedirect() {
         { printf '%s' "$3"; head -c $((4096 - ${#3})) /dev/zero; } |
-            dd of="$1" bs=4096 seek=$(($2 / 4096)) count=1 oflag=direct conv=fsync 2>/dev/null
+            dd of="$1" bs=4096 seek=$(($2 / 4096)) count=1 iflag=fullblock oflag=direct conv=fsync 2>/dev/null
     }
     gen=0
     pmems=$(ls /dev/pmem* 2>/dev/null | tr '\n' ' ')
