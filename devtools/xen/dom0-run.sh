@@ -435,17 +435,37 @@ PARTS
     q_nfit=$(awk '$3 == "NFIT" { print $6 }' "/tmp/qtables-$NAME.txt")
     q_ssdt=$(awk '$3 == "SSDT" { s = $6 } END { print s }' "/tmp/qtables-$NAME.txt")
     # Every table the guest got sums to zero, as its firmware requires.
-    badsum=$(g 'GTABLE [A-Z0-9]*' | awk '{
-        s = 0
-        for (i = 1; i <= length($0); i += 2) {
-            hi = index("0123456789abcdef", substr($0, i, 1)) - 1
-            lo = index("0123456789abcdef", substr($0, i + 1, 1)) - 1
-            s += 16 * hi + lo
+    # The guest sends each twice; a copy that arrived damaged (its length
+    # is not its header's) is shown, and the other copy counts.
+    tr -d '\r' <"$SERIAL" | sed -n 's/^GTABLE //p' | awk '
+        function hexval(c) { return index("0123456789abcdef", c) - 1 }
+        function byte(h, i) { return 16 * hexval(substr(h, 2 * i + 1, 1)) + hexval(substr(h, 2 * i + 2, 1)) }
+        {
+            name = $1; h = $2; n = length(h) / 2
+            hl = byte(h, 4) + 256 * byte(h, 5) + 65536 * byte(h, 6) + 16777216 * byte(h, 7)
+            s = 0
+            for (i = 0; i < n; i++) s += byte(h, i)
+            seen[name] = 1
+            if (length(h) % 2 || n != hl || h !~ /^[0-9a-f]*$/) {
+                printf "DAMAGED %s: %d hex digits, its header says %d bytes; starts %s, ends %s\n",
+                       name, length(h), hl, substr(h, 1, 48), substr(h, length(h) - 47)
+                next
+            }
+            if (s % 256 == 0) good[name] = 1
+            else if (!(name in badsum)) badsum[name] = s % 256
         }
-        if (s % 256) print NR }')
-    [ -n "$(g 'GTABLE [A-Z0-9]*')" ] && [ -z "$badsum" ]
-    verdict $? "$NAME: each of the guest's $(g 'GTABLE [A-Z0-9]*' | wc -l) ACPI tables sums to zero${badsum:+ (not: $badsum)}"
-    [ -n "$q_nfit" ] && [ "$(g 'GTABLE NFIT')" = "$q_nfit" ]
+        END {
+            for (name in seen) {
+                if (name in good) print "GOOD", name
+                else print "BAD", name, (name in badsum ? "sum " badsum[name] : "no whole copy")
+            }
+        }' >"/tmp/gtables-$NAME.txt"
+    grep '^DAMAGED' "/tmp/gtables-$NAME.txt" | sed 's/^/  guest table copy /'
+    badsum=$(sed -n 's/^BAD //p' "/tmp/gtables-$NAME.txt" | tr '\n' ';')
+    ntab=$(grep -c -E '^(GOOD|BAD) ' "/tmp/gtables-$NAME.txt")
+    [ "$ntab" -gt 0 ] && [ -z "$badsum" ]
+    verdict $? "$NAME: each of the guest's $ntab ACPI tables sums to zero${badsum:+ (not: $badsum)}"
+    [ -n "$q_nfit" ] && g 'GTABLE NFIT' | grep -qx "$q_nfit"
     verdict $? "$NAME: the guest's /sys/firmware/acpi/tables/NFIT is byte for byte the NFIT QEMU built"
     [ -n "$q_ssdt" ] && g 'GTABLE SSDT[0-9]*' | grep -qx "$q_ssdt"
     verdict $? "$NAME: one of the guest's SSDTs is byte for byte the SSDT QEMU built"
