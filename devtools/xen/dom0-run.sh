@@ -1223,11 +1223,16 @@ d2_up() {
         return 1
     fi
     DOMID=$(xl domid "$D2")
+    # What the guest said (its first boot whole, later ones on a failure).
+    d2_said() { tr -d '\r' <"$SERIAL" | grep -E '^(G[A-Z]|@@@)' | grep -v '^GTABLE ' | sed 's/^/  guest: /'; }
+    [ "$D2_GEN" != 1 ] || d2_said
     prev=$((D2_GEN - 1))
     [ $prev = 0 ] && prev=none || prev="XTEST-GEN-$NONCE-$prev"
     got=$(g GGEN | tr '\n' ' ')
     [ "$got" = "pmem0 $prev pmem1 $prev " ]
-    verdict $? "$D2 (domain $DOMID): $why: the guest read on both NVDIMMs what it wrote before ($prev): '$got'"
+    ok=$?
+    verdict $ok "$D2 (domain $DOMID): $why: the guest read on both NVDIMMs what it wrote before ($prev): '$got'"
+    [ $ok = 0 ] || [ "$D2_GEN" = 1 ] || d2_said
     ok=0 seen=
     for b in $(d2_backends); do
         v=$(d2_read "${b%%:*}" "${b#*:}" 0x2000)

@@ -140,8 +140,16 @@ if [ "$scenario" = daytwo ]; then
         { printf '%s' "$3"; head -c $((4096 - ${#3})) /dev/zero; } |
             dd of="$1" bs=4096 seek=$(($2 / 4096)) count=1 iflag=fullblock oflag=direct conv=fsync 2>/dev/null
     }
+    # Namespaces come up asynchronously, a labelled DIMM's after its
+    # labels were read through the _DSM: wait for one per region.
+    regions=$(ls -d /sys/bus/nd/devices/region* 2>/dev/null | wc -l)
+    i=0
+    while [ "$(ls /dev/pmem* 2>/dev/null | wc -l)" -lt "$regions" ] && [ $i -lt 300 ]; do
+        sleep 1; i=$((i + 1))
+    done
     gen=0
     pmems=$(ls /dev/pmem* 2>/dev/null | tr '\n' ' ')
+    echo "GPMEMS $regions regions, after $i s: $pmems"
     for d in $pmems; do
         got=$(readdirect "$d" 0x2000)
         echo "GGEN ${d#/dev/} ${got:-none}"
