@@ -1228,6 +1228,15 @@ d2_up() {
     [ "$D2_GEN" != 1 ] || d2_said
     prev=$((D2_GEN - 1))
     [ $prev = 0 ] && prev=none || prev="XTEST-GEN-$NONCE-$prev"
+    # The labelled DIMM's namespace: written to its labels on the first
+    # boot, read from them on every later one.
+    if [ "$D2_GEN" = 1 ]; then
+        g GNEWNS | grep -q '^region0 rc=0 .*"mode":"raw"'
+        verdict $? "$D2: the guest made a raw namespace in its labelled NVDIMM's labels: $(g GNEWNS)"
+    else
+        [ -z "$(g GNEWNS)" ]
+        verdict $? "$D2: the guest found its namespace in the labels again$(g GNEWNS | sed 's/^/ (not: /; s/$/)/')"
+    fi
     got=$(g GGEN | tr '\n' ' ')
     [ "$got" = "pmem0 $prev pmem1 $prev " ]
     ok=$?

@@ -141,9 +141,25 @@ if [ "$scenario" = daytwo ]; then
             dd of="$1" bs=4096 seek=$(($2 / 4096)) count=1 iflag=fullblock oflag=direct conv=fsync 2>/dev/null
     }
     # Namespaces come up asynchronously, a labelled DIMM's after its
-    # labels were read through the _DSM: wait for one per region.
+    # labels were read through the _DSM: wait for each region's first
+    # namespace.  A labelled DIMM whose labels hold none (its first boot:
+    # only an empty seed) gets one, written to its labels, on the first
+    # boot; later boots find it in the labels.
+    settled() {
+        for r in /sys/bus/nd/devices/region*; do
+            ls -d "$r"/namespace* >/dev/null 2>&1 || return 1
+        done
+    }
     regions=$(ls -d /sys/bus/nd/devices/region* 2>/dev/null | wc -l)
     i=0
+    while ! settled && [ $i -lt 300 ]; do sleep 1; i=$((i + 1)); done
+    for r in /sys/bus/nd/devices/region*; do
+        size=0
+        for n in "$r"/namespace*; do size=$((size + $(cat "$n/size" 2>/dev/null || echo 0))); done
+        [ "$size" = 0 ] || continue
+        ndctl create-namespace -r "${r##*/}" -m raw >/tmp/newns.json 2>&1
+        echo "GNEWNS ${r##*/} rc=$? $(tr -d ' \n' </tmp/newns.json)"
+    done
     while [ "$(ls /dev/pmem* 2>/dev/null | wc -l)" -lt "$regions" ] && [ $i -lt 300 ]; do
         sleep 1; i=$((i + 1))
     done
