@@ -1368,7 +1368,7 @@ d2_run() {
     # mark of another boot on a pinned file, no records.)
     setfattr -n trusted.xen-nvdimm.pin -v 00000000-0000-0000-0000-000000000000 "$D2_FILE" &&
         chattr +i "$D2_FILE" && immutable "$D2_FILE"
-    verdict $? "$D2: the file is left pinned with the mark of an earlier boot: $(lsattr "$D2_FILE") $(getfattr --only-values -n trusted.xen-nvdimm.pin "$D2_FILE" 2>&1)"
+    verdict $? "$D2: the file is left pinned with the mark of an earlier boot: $(lsattr "$D2_FILE") $(getfattr --absolute-names --only-values -n trusted.xen-nvdimm.pin "$D2_FILE" 2>&1)"
     timeout 600 xl create "/tmp/$D2.cfg" >"/tmp/xl-create-$D2.log" 2>&1
     rc=$?
     said=$(grep -o "memory-backend-xen-pmem: cleared the pin that '$D2_FILE' kept from before the host's last boot" \
