@@ -1338,30 +1338,9 @@ d2_run() {
     d2_refused save-c xl save -c "$D2" /tmp/$D2.save
     rm -f "/tmp/$D2.save"
     d2_refused migrate xl migrate -s '' "$D2" 'xl migrate-receive'
-    # Destroy, then create again at once.
-    old=$DOMID
-    timeout 300 xl destroy "$D2"
-    NAME=$D2
-    wait_gone
-    verdict $? "$D2: xl destroy"
-    timeout 600 xl create "/tmp/$D2.cfg" >"/tmp/xl-create-$D2.log" 2>&1
-    rc=$?
-    verdict $rc "$D2: xl create right after xl destroy, on the same backends, without a manual step (rc $rc)"
-    [ $rc = 0 ] || { evidence "xl create after destroy failed"; return; }
-    d2_up $((D2_GEN + 1)) "created again after xl destroy" || return
-    d2_gone "$old"
-    # Its QEMU killed: destroy and create again.
-    old=$DOMID
+    d2_again "after xl destroy" || return
     kill -9 "$(xenstore-read "/local/domain/$DOMID/image/device-model-pid")"
-    timeout 300 xl destroy "$D2"
-    wait_gone
-    verdict $? "$D2: xl destroy after kill -9 of its QEMU"
-    timeout 600 xl create "/tmp/$D2.cfg" >"/tmp/xl-create-$D2.log" 2>&1
-    rc=$?
-    verdict $rc "$D2: xl create after its QEMU was killed and the domain destroyed, without a manual step (rc $rc)"
-    [ $rc = 0 ] || { evidence "xl create after kill -9 failed"; return; }
-    d2_up $((D2_GEN + 1)) "created again after its QEMU was killed" || return
-    d2_gone "$old"
+    d2_again "after kill -9 of its QEMU" || return
     d2_destroy
     # The host crashed while the guest ran: the file keeps the pin of that
     # boot, and the claim records went with xenstored.  (Simulated: the
@@ -1378,6 +1357,20 @@ d2_run() {
     [ $rc = 0 ] || { evidence "xl create after a host crash failed"; return; }
     d2_up $((D2_GEN + 1)) "created again after a host crash" || return
     d2_destroy
+}
+# d2_again WHEN: xl destroy, then xl create at once on the same backends,
+# with no manual step; the guest comes back with its data.
+d2_again() {
+    old=$DOMID NAME=$D2
+    timeout 300 xl destroy "$D2"
+    wait_gone
+    verdict $? "$D2: xl destroy ($1)"
+    timeout 600 xl create "/tmp/$D2.cfg" >"/tmp/xl-create-$D2.log" 2>&1
+    rc=$?
+    verdict $rc "$D2: xl create right after xl destroy ($1), on the same backends, without a manual step (rc $rc)"
+    [ $rc = 0 ] || { evidence "xl create $1 failed"; return 1; }
+    d2_up $((D2_GEN + 1)) "created again $1" || return 1
+    d2_gone "$old"
 }
 # d2_destroy: xl destroy; the file is unpinned, nothing of the domain left.
 d2_destroy() {

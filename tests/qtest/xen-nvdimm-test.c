@@ -612,6 +612,18 @@ static void test_placement(void)
     fixture_free(f);
 }
 
+/* Run QMP command @cmd; it must fail with exactly @desc. */
+static void assert_qmp_fails(QTestState *qts, const char *cmd,
+                             const char *desc)
+{
+    QDict *resp = qtest_qmp(qts, cmd);
+
+    g_assert_true(qdict_haskey(resp, "error"));
+    g_assert_cmpstr(qdict_get_str(qdict_get_qdict(resp, "error"), "desc"),
+                    ==, desc);
+    qobject_unref(resp);
+}
+
 /*
  * Saving or migrating would lose the guest's pmem: all are refused, with
  * the reason.  A Xen toolstack enables dirty logging before it suspends
@@ -631,22 +643,14 @@ static void test_no_migration(void)
     QTestState *qts = start(f, args);
     QDict *resp;
 
-    resp = qtest_qmp(qts, "{ 'execute': 'xen-set-global-dirty-log',"
-                     " 'arguments': { 'enable': true } }");
-    g_assert_true(qdict_haskey(resp, "error"));
-    g_assert_cmpstr(qdict_get_str(qdict_get_qdict(resp, "error"), "desc"),
-                    ==, reason);
-    qobject_unref(resp);
+    assert_qmp_fails(qts, "{ 'execute': 'xen-set-global-dirty-log',"
+                     " 'arguments': { 'enable': true } }", reason);
     resp = qtest_qmp(qts, "{ 'execute': 'xen-set-global-dirty-log',"
                      " 'arguments': { 'enable': false } }");
     g_assert_false(qdict_haskey(resp, "error"));
     qobject_unref(resp);
-    resp = qtest_qmp(qts, "{ 'execute': 'migrate', 'arguments':"
-                     " { 'uri': 'exec:cat >/dev/null' } }");
-    g_assert_true(qdict_haskey(resp, "error"));
-    g_assert_cmpstr(qdict_get_str(qdict_get_qdict(resp, "error"), "desc"),
-                    ==, reason);
-    qobject_unref(resp);
+    assert_qmp_fails(qts, "{ 'execute': 'migrate', 'arguments':"
+                     " { 'uri': 'exec:cat >/dev/null' } }", reason);
     said = qtest_hmp(qts, "savevm before");
     g_assert_nonnull(strstr(said, reason));
     resp = qtest_qmp(qts, "{ 'execute': 'xen-save-devices-state',"
