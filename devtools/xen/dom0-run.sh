@@ -35,6 +35,8 @@ hex() { printf '0x%x' "$1"; }
 # on the serial port too, whose log the host keeps whole: run.sh prints it
 # on a failure.)
 xen_console_take() { xl dmesg -c; }
+# g KEY: what the guest reported on its serial console $SERIAL as "KEY ...".
+g() { tr -d '\r' <"$SERIAL" | sed -n "s/^$1 //p"; }
 # evidence WHY: what dom0 alone can tell of why guest $NAME failed.
 evidence() {
     ts "evidence for $NAME ($1): xl list"
@@ -43,6 +45,10 @@ evidence() {
     cat "/var/log/xen/xl-$NAME.log" 2>&1
     ts "evidence for $NAME: /var/log/xen/qemu-dm-$NAME.log"
     cat "/var/log/xen/qemu-dm-$NAME.log" 2>&1
+    if [ -f "/var/log/libvirt/libxl/$NAME.log" ]; then
+        ts "evidence for $NAME: libvirt's /var/log/libvirt/libxl/$NAME.log and libxl-driver.log"
+        cat "/var/log/libvirt/libxl/$NAME.log" /var/log/libvirt/libxl/libxl-driver.log 2>&1 | tail -n 200
+    fi
     ts "evidence for $NAME: its serial console"
     tr -d '\r' <"/tmp/$NAME-serial.log" 2>&1 | sed 's/^/  guest: /'
     ts "evidence for $NAME: dom0's kernel log"
@@ -430,7 +436,6 @@ PARTS
     grep -q '^GUEST-DONE' "$SERIAL" 2>/dev/null || evidence "no report from the guest"
     ts "$NAME serial:"
     tr -d '\r' <"$SERIAL" | grep -v '^GTABLE ' | sed 's/^/  guest: /'
-    g() { tr -d '\r' <"$SERIAL" | sed -n "s/^$1 //p"; }
 
     q_nfit=$(awk '$3 == "NFIT" { print $6 }' "/tmp/qtables-$NAME.txt")
     q_ssdt=$(awk '$3 == "SSDT" { s = $6 } END { print s }' "/tmp/qtables-$NAME.txt")
@@ -1188,6 +1193,20 @@ NONCE=$BASE_NONCE
 # reboot reads back after; its heartbeat at 12 KiB shows it runs.
 D2=xtguest5
 D2_FILE=/mnt/xtdax/guest.img
+# The toolstack the admin runs the guest with: xl and its config file, or
+# libvirt (scenario 6) and its defined domain.  D2_LOG: where the
+# toolstack writes libxl's errors when its command line does not show them.
+D2_TOOL=xl D2_LOG=
+VIRSH="virsh -c xen:///system"
+# d2_do start|destroy|reboot: what the admin types.
+d2_do() {
+    case $D2_TOOL:$1 in
+        xl:start) timeout 600 xl create "/tmp/$D2.cfg" ;;
+        xl:*) timeout 300 xl "$1" "$D2" ;;
+        virsh:*) timeout 600 $VIRSH "$1" "$D2" ;;
+    esac
+}
+d2_verb() { [ "$D2_TOOL:$1" = xl:start ] && echo "xl create" || echo "$D2_TOOL $1"; }
 d2_backends() { echo "raw:$D2_RAW file:$D2_FILE"; }
 # d2_read KIND PATH OFF / d2_write KIND PATH OFF STRING: as dom0's users
 # would, past dom0's page cache (the guest writes behind it).
@@ -1228,9 +1247,10 @@ d2_up() {
     [ "$D2_GEN" != 1 ] || d2_said
     prev=$((D2_GEN - 1))
     [ $prev = 0 ] && prev=none || prev="XTEST-GEN-$NONCE-$prev"
-    # The labelled DIMM's namespace: written to its labels on the first
-    # boot, read from them on every later one.
-    if [ "$D2_GEN" = 1 ]; then
+    # The labelled DIMM's namespace: written to its labels on the xl
+    # guest's first boot, read from them on every later one (libvirt's
+    # guest included).
+    if [ "$D2_GEN" = 1 ] && [ "$D2_TOOL" = xl ]; then
         g GNEWNS | grep -q '^region0 rc=0 .*"mode":"raw"'
         verdict $? "$D2: the guest made a raw namespace in its labelled NVDIMM's labels: $(g GNEWNS)"
     else
@@ -1277,19 +1297,26 @@ d2_gone() {
     xen_has_domain 0 && ! xen_has_domain "$1"
     verdict $? "$D2: Xen holds no domain $1, dying or not"
 }
-# d2_refused WHAT CMD...: an xl operation that must fail, saying why,
-# and leave the guest running and unharmed, never suspended.
+# d2_refused WHAT CMD...: a save or migration that must fail, saying why
+# (on its output, or in $D2_LOG), and leave the guest running and
+# unharmed, never suspended.
 d2_refused() {
     what=$1
     shift
     xen_console_take >/dev/null
+    logged=$(stat -c %s "$D2_LOG" 2>/dev/null || echo 0)
     t0=$(cut -d' ' -f1 /proc/uptime)
     timeout 600 "$@" >"/tmp/d2-$what.log" 2>&1
     rc=$?
     t1=$(cut -d' ' -f1 /proc/uptime)
-    sed 's/^/  xl: /' "/tmp/d2-$what.log"
+    sed "s/^/  $D2_TOOL: /" "/tmp/d2-$what.log"
+    if [ -n "$D2_LOG" ]; then
+        tail -c +$((logged + 1)) "$D2_LOG" >"/tmp/d2-$what-log.log"
+        sed "s|^|  ${D2_LOG##*/}: |" "/tmp/d2-$what-log.log"
+        cat "/tmp/d2-$what-log.log" >>"/tmp/d2-$what.log"
+    fi
     [ $rc != 0 ] && grep -q "xen-nvdimm 'pm[01]': the guest has host persistent memory mapped directly; it cannot be saved or migrated" "/tmp/d2-$what.log"
-    verdict $? "$D2: '$*' fails (rc $rc, $(echo "$t1 $t0" | awk '{ printf "%.0f", $1 - $2 }') s) and says why: $(grep -o "xen-nvdimm 'pm[01]'.*" "/tmp/d2-$what.log" | head -n 1)"
+    verdict $? "$D2: '$*' fails (rc $rc, $(echo "$t1 $t0" | awk '{ printf "%.0f", $1 - $2 }') s) and says why${D2_LOG:+ (in $D2_LOG)}: $(grep -o "xen-nvdimm 'pm[01]'.*" "/tmp/d2-$what.log" | head -n 1)"
     # The device state is asked for only after the guest was suspended:
     # it never was.
     ! qtrace xen_nvdimm_save_refused | grep -q .
@@ -1314,11 +1341,11 @@ d2_run() {
     printf 'XTEST-DISK-%s' "$NONCE" | dd of="$DISK" bs=4096 seek=256 conv=notrunc 2>/dev/null
     d2_cfg
     cat "/tmp/$D2.cfg"
-    timeout 600 xl create "/tmp/$D2.cfg" >"/tmp/xl-create-$D2.log" 2>&1
+    d2_do start >"/tmp/xl-create-$D2.log" 2>&1
     rc=$?
     cat "/tmp/xl-create-$D2.log"
-    verdict $rc "$D2: xl create with two xen-nvdimm devices next to a disk, a network and a display (rc $rc)"
-    [ $rc = 0 ] || { NAME=$D2; evidence "xl create failed"; xl destroy "$D2" 2>/dev/null; return; }
+    verdict $rc "$D2: $(d2_verb start) with two xen-nvdimm devices next to a disk, a network and a display (rc $rc)"
+    [ $rc = 0 ] || { NAME=$D2; evidence "$(d2_verb start) failed"; d2_do destroy 2>/dev/null; return; }
     d2_up 1 "first boot" || return
     # Reboots from inside the guest: dom0 asks through the pmem.
     for n in 1 2; do
@@ -1358,26 +1385,27 @@ d2_run() {
     d2_up $((D2_GEN + 1)) "created again after a host crash" || return
     d2_destroy
 }
-# d2_again WHEN: xl destroy, then xl create at once on the same backends,
+# d2_again WHEN: destroy, then create at once on the same backends,
 # with no manual step; the guest comes back with its data.
 d2_again() {
     old=$DOMID NAME=$D2
-    timeout 300 xl destroy "$D2"
+    d2_do destroy
     wait_gone
-    verdict $? "$D2: xl destroy ($1)"
-    timeout 600 xl create "/tmp/$D2.cfg" >"/tmp/xl-create-$D2.log" 2>&1
+    verdict $? "$D2: $(d2_verb destroy) ($1)"
+    d2_do start >"/tmp/xl-create-$D2.log" 2>&1
     rc=$?
-    verdict $rc "$D2: xl create right after xl destroy ($1), on the same backends, without a manual step (rc $rc)"
-    [ $rc = 0 ] || { evidence "xl create $1 failed"; return 1; }
+    [ $rc = 0 ] || cat "/tmp/xl-create-$D2.log"
+    verdict $rc "$D2: $(d2_verb start) right after $(d2_verb destroy) ($1), on the same backends, without a manual step (rc $rc)"
+    [ $rc = 0 ] || { evidence "$(d2_verb start) $1 failed"; return 1; }
     d2_up $((D2_GEN + 1)) "created again $1" || return 1
     d2_gone "$old"
 }
-# d2_destroy: xl destroy; the file is unpinned, nothing of the domain left.
+# d2_destroy: destroy; the file is unpinned, nothing of the domain left.
 d2_destroy() {
-    old=$DOMID
-    timeout 300 xl destroy "$D2"
+    old=$DOMID NAME=$D2
+    d2_do destroy
     wait_gone
-    verdict $? "$D2: xl destroy"
+    verdict $? "$D2: $(d2_verb destroy)"
     i=0
     while immutable "$D2_FILE" && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
     ! immutable "$D2_FILE"
@@ -1401,12 +1429,178 @@ d2_recreate() {
         verdict $? "$NAME: xl destroy $n"
     done
 }
+# --- scenario 6 (the package on Xen 4.20): the day-two guest under
+# libvirt, as Debian installs it (libvirtd with its Xen driver); its two
+# NVDIMMs go in <xen:commandline>, which libvirt hands to libxl as xl's
+# device_model_args.  The XML is the user page's, with the test's kernel
+# and trace events.  (No systemd here: libvirtd is started by hand.)
+lv_xml() {
+    cat <<XML
+<domain type='xen' xmlns:xen='http://libvirt.org/schemas/domain/xen/1.0'>
+  <name>$D2</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='xenfv'>hvm</type>
+    <kernel>$KERNEL</kernel>
+    <initrd>/xt/guest-initrd.img</initrd>
+    <cmdline>console=ttyS0,115200 loglevel=3 panic=-1 nokaslr xtest_scenario=daytwo xtest_nonce=$NONCE xtest_ordinary=$GUEST_IP,$DOM0_IP,$NC_PORT</cmdline>
+  </os>
+  <features>
+    <acpi/>
+    <apic/>
+    <pae/>
+  </features>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='$DISK'/>
+      <target dev='xvda' bus='xen'/>
+    </disk>
+    <interface type='bridge'>
+      <mac address='00:16:3e:58:4e:01'/>
+      <source bridge='xenbr0'/>
+    </interface>
+    <serial type='file'>
+      <source path='/tmp/$D2-serial.log'/>
+      <target port='0'/>
+    </serial>
+    <input type='tablet' bus='usb'/>
+    <graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1'/>
+  </devices>
+  <xen:commandline>
+    <xen:arg value='-object'/>
+    <xen:arg value='memory-backend-xen-pmem,id=pm0,mem-path=$D2_RAW,size=$((SIZE >> 20))M'/>
+    <xen:arg value='-device'/>
+    <xen:arg value='xen-nvdimm,id=nv0,memdev=pm0,label-size=$((LABEL >> 10))K'/>
+    <xen:arg value='-object'/>
+    <xen:arg value='memory-backend-xen-pmem,id=pm1,mem-path=$D2_FILE,size=128M'/>
+    <xen:arg value='-device'/>
+    <xen:arg value='xen-nvdimm,id=nv1,memdev=pm1'/>
+    <xen:arg value='-trace'/>
+    <xen:arg value='xen_nvdimm_*'/>
+  </xen:commandline>
+</domain>
+XML
+}
+lv_run() {
+    ts "=== scenario 6: the day-two guest under libvirt"
+    D2=xtguest6 D2_TOOL=virsh D2_LOG=/var/log/libvirt/libxl/xtguest6.log NAME=xtguest6
+    NONCE=${BASE_NONCE}lv
+    for b in $(d2_backends); do
+        for off in 0x2000 0x3000 0x4000; do d2_write "${b%%:*}" "${b#*:}" $off ""; done
+    done
+    printf 'XTEST-DISK-%s' "$NONCE" | dd of="$DISK" bs=4096 seek=256 conv=notrunc 2>/dev/null
+    # Under TCG, libvirt's Xen driver would not start ("Cannot find
+    # suitable CPU model for given data"): it names the host CPU from Xen's
+    # feature words, TCG has no VME and Xen hides SEP on AMD, and every
+    # x86 model in libvirt's CPU map wants one of them.  Real x86 CPUs all
+    # have VME (libvirt's 486 model fits any).  So here alone, the map
+    # gets a model of the TCG CPU as Xen shows it.
+    caps0=$(sed -n 's/^hw_caps *: *\([0-9a-f]*\):.*/\1/p' /tmp/xl-info.txt)
+    if [ $((0x${caps0:-2} & 2)) = 0 ]; then
+        ts "no VME in Xen's hw_caps ($caps0): libvirt's CPU map gets the model xtest-tcg64"
+        map=/usr/share/libvirt/cpu_map
+        {
+            echo "<cpus>"
+            echo "  <model name='xtest-tcg64'>"
+            echo "    <decode host='on' guest='on'/>"
+            for f in apic clflush cmov cx16 cx8 de fpu fxsr lahf_lm lm mca mce mmx msr mtrr \
+                     nx pae pat pge pni pse pse36 sse sse2 svm syscall tsc; do
+                echo "    <feature name='$f'/>"
+            done
+            echo "  </model>"
+            echo "</cpus>"
+        } >$map/x86_xtest-tcg64.xml
+        sed -i "s|^\( *\)<include filename='x86_qemu64.xml'/>|&\n\1<include filename='x86_xtest-tcg64.xml'/>|" $map/index.xml
+    fi
+    # (Its warnings and errors to a file, where an init system would
+    # collect them.)
+    LIBVIRT_LOG_OUTPUTS=3:file:/var/log/libvirt/libvirtd.log libvirtd --daemon --pid-file /run/libvirtd.pid
+    t0=$(cut -d. -f1 /proc/uptime)
+    while ! timeout 60 $VIRSH version >/tmp/virsh-version.txt 2>&1 &&
+        [ $(($(cut -d. -f1 /proc/uptime) - t0)) -lt 300 ]; do sleep 2; done
+    i=$(($(cut -d. -f1 /proc/uptime) - t0))
+    grep -q 'Running hypervisor: Xen' /tmp/virsh-version.txt
+    ok=$?
+    verdict $ok "libvirtd $(dpkg-query -W -f '${Version}' libvirt-daemon-driver-xen) answers on xen:///system ($i s): $(grep -i 'hypervisor' /tmp/virsh-version.txt | tr '\n' ' ')"
+    if [ $ok != 0 ]; then
+        ls -ld /var/run /run/libvirt /run/libvirt/* 2>&1
+        grep '^hw_caps' /tmp/xl-info.txt
+        ps -o pid,args -C libvirtd
+        cat /tmp/virsh-version.txt /var/log/libvirt/libvirtd.log /var/log/libvirt/libxl/libxl-driver.log 2>&1 | tail -n 80
+        return
+    fi
+    lv_xml >"/tmp/$D2.xml"
+    cat "/tmp/$D2.xml"
+    $VIRSH define "/tmp/$D2.xml" >/tmp/virsh-define.log 2>&1
+    rc=$?
+    cat /tmp/virsh-define.log
+    verdict $rc "$D2: virsh define of the user page's XML (rc $rc)"
+    [ $rc = 0 ] || return
+    $VIRSH dumpxml "$D2" >"/tmp/$D2.dumped.xml" 2>&1
+    [ "$(grep -c "<xen:arg value=" "/tmp/$D2.dumped.xml")" = 10 ]
+    verdict $? "$D2: libvirt keeps the ten <xen:commandline> arguments ($(grep -c "<xen:arg value=" "/tmp/$D2.dumped.xml"))"
+    d2_do start >"/tmp/xl-create-$D2.log" 2>&1
+    rc=$?
+    cat "/tmp/xl-create-$D2.log"
+    verdict $rc "$D2: virsh start (rc $rc)"
+    [ $rc = 0 ] || { evidence "virsh start failed"; lv_end; return; }
+    d2_up 1 "first boot under libvirt" || { lv_end; return; }
+    ps -o args= -p "$(xenstore-read "/local/domain/$DOMID/image/device-model-pid")" | tr ' ' '\n' |
+        grep -c '^xen-nvdimm,' | grep -qx 2
+    verdict $? "$D2: libxl started the device model with both xen-nvdimm devices from <xen:commandline>"
+    old=$DOMID
+    d2_write raw "$D2_RAW" 0x4000 "XTEST-CMD-$NONCE-reboot-$D2_GEN"
+    d2_up $((D2_GEN + 1)) "a reboot from inside the guest, under libvirt" || { lv_end; return; }
+    [ "$DOMID" != "$old" ]
+    verdict $? "$D2: libvirt restarted it as a new domain ($old -> $DOMID)"
+    d2_gone "$old"
+    state=$($VIRSH domstate "$D2" 2>&1)
+    [ "$state" = running ]
+    verdict $? "$D2: libvirt says it is running: $state"
+    old=$DOMID
+    d2_do reboot
+    verdict $? "$D2: virsh reboot"
+    d2_up $((D2_GEN + 1)) "virsh reboot" || { lv_end; return; }
+    d2_gone "$old"
+    d2_refused save $VIRSH save "$D2" "/tmp/$D2.save"
+    rm -f "/tmp/$D2.save"
+    d2_refused managedsave $VIRSH managedsave "$D2"
+    # libvirt keeps the start of a managed save that failed (its header and
+    # XML) and does not count it as an image (so managedsave-remove skips
+    # it); the guest's next start or restart would try to restore it and
+    # fail.  The user page says to delete it, as here.
+    image=/var/lib/libvirt/libxl/save/$D2.save
+    ts "$D2: after the refused managed save: $(ls -l "$image" 2>&1); virsh managedsave-remove: $($VIRSH managedsave-remove "$D2" 2>&1 | tr '\n' ' ')"
+    rm -f "$image"
+    state=$($VIRSH domstate "$D2" 2>&1)
+    [ "$state" = running ]
+    verdict $? "$D2: libvirt still has it running: $state"
+    d2_again "after virsh destroy" || { lv_end; return; }
+    d2_destroy
+    lv_end
+}
+# lv_end: undefine the guest, stop libvirtd.
+lv_end() {
+    NAME=$D2
+    $VIRSH destroy "$D2" >/dev/null 2>&1 && wait_gone
+    $VIRSH undefine "$D2"
+    verdict $? "$D2: virsh undefine"
+    kill "$(cat /run/libvirtd.pid)"
+    D2=xtguest5 D2_TOOL=xl D2_LOG=
+}
+
 if [ "$DM_MODE" = package ]; then
     D2_RAW=/dev/$(js "$spacer" blockdev)
     d2_run
     ORDINARY=
     d2_recreate fsdax "/dev/$(js "$NS_FSDAX" blockdev)"
     d2_recreate devdax "/dev/$(js "$NS_DEVDAX" chardev)"
+    lv_run
     NONCE=$BASE_NONCE
 fi
 

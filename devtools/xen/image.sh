@@ -6,7 +6,8 @@
 #   bookworm  Xen 4.17, kernel 6.1, and the shared libraries of the QEMU
 #             built from this tree (which the test installs in /usr/local)
 #   trixie    Xen 4.20, kernel 6.12, and Debian's own qemu-system-xen (which
-#             the test replaces with make deb's package, by apt)
+#             the test replaces with make deb's package, by apt); libvirt
+#             with its Xen driver, as an admin installs it
 # Cached in $CACHE/xen-dom0-SUITE/KEY, where KEY hashes every package that
 # goes in at the version apt picks (the dependency closure), this script and
 # the archive entries; rebuilt from scratch when absent.
@@ -54,7 +55,7 @@ case $SUITE in
         PKGS="$(qemu_lib_pkgs | tr '\n' ' ')" ;;
     trixie)
         XEN_VER=4.20
-        PKGS="qemu-system-xen" ;;
+        PKGS="qemu-system-xen libvirt-daemon-system libvirt-daemon-driver-xen libvirt-clients" ;;
     *) die "no dom0 image for suite $SUITE (bookworm or trixie)" ;;
 esac
 PKGS="xen-hypervisor-$XEN_VER-amd64 xen-utils-$XEN_VER $COMMON $PKGS"

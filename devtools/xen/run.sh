@@ -119,12 +119,15 @@ gcc -O2 -Wall -Werror -o "$work/xt/xtest-mapwb" "$TOP/devtools/xen/xtest-mapwb.c
 iasl -p "$work/xt/extra" "$TOP/devtools/xen/extra.asl" >"$work/iasl.log" 2>&1 ||
     { cat "$work/iasl.log"; die "iasl extra.asl failed"; }
 rm -f "$work/xt/extra.asl"
+# How long dom0 waits for a guest's report, in seconds of its own waiting:
+# three stalls.  A guest's Linux says nothing until its init runs, and
+# with a second nested Xen beside this one on 2 cores that took 1100 s.
 cat >"$work/xt/opts" <<OPTS
 NONCE=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
 SIZE=$SIZE
 LABEL=$LABEL
 OUTER_NV_ADDR=$OUTER_NV_ADDR
-GUEST_TIMEOUT=$stall
+GUEST_TIMEOUT=$((3 * stall))
 DM_SHIM=$dm_shim
 XEN_VER=$(cat "$img/xen-version")
 XEN_WB=$xen_wb
