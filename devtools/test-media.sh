@@ -9,8 +9,12 @@
 # and PMDK's libpmem2 (device id and unsafe shutdown count) are asked.
 # QEMU is then restarted with the same configuration, one more unsafe
 # shutdown on the host: libpmem2 must see the same id and the new count.
+# The host's persistence domain (x-emu-persistence) reaches the guest's
+# regions and decides libpmem2's store granularity: the CPU caches for
+# both devices at boot 1, nothing for one of them at boot 2.
 # Last, such a guest plays dom0 for xen-nvdimm's resolver, which must find
-# the media errors and health through the Linux driver and libndctl.
+# the media errors, health and persistence domain (the memory controller)
+# through the Linux driver and libndctl.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -30,7 +34,7 @@ printf 'health non-critical\nspares 64\nlife-used 7\ntemperature 41\nshutdown-co
     >"$work/health0"
 
 boot() {
-    local n=$1 watcher
+    local n=$1 persist0=$2 persist1=$3 watcher
     # The host "finds" sector NEW bad once the guest is ready to scrub.
     (
         while ! grep -qs '^MEDIA-ADD-NOW' "$work/serial$n.log"; do
@@ -43,8 +47,8 @@ boot() {
         -M pc -m 1G \
         -object memory-backend-xen-pmem,id=pm0,size=64M,mem-path="$work/pmem0.img" \
         -object memory-backend-xen-pmem,id=pm1,size=256M,mem-path="$work/pmem1.img" \
-        -device xen-nvdimm,id=nv0,memdev=pm0,x-emu-extent-size=16M,x-emu-badblocks="$work/badblocks0",x-emu-health="$work/health0" \
-        -device xen-nvdimm,id=nv1,memdev=pm1,x-emu-health="$work/health1" \
+        -device xen-nvdimm,id=nv0,memdev=pm0,x-emu-extent-size=16M,x-emu-badblocks="$work/badblocks0",x-emu-health="$work/health0"$persist0 \
+        -device xen-nvdimm,id=nv1,memdev=pm1,x-emu-health="$work/health1"$persist1 \
         -trace "enable=xen_nvdimm_place,file=$work/trace$n.log" \
         -trace "enable=nvdimm_xen_ars_*,file=$work/trace$n.log" \
         -kernel "$work/vmlinux" -initrd "$work/initrd.img" \
@@ -56,11 +60,12 @@ boot() {
 # Boot 1: the host's second DIMM has had 17 unsafe shutdowns.
 printf 'health ok\nspares 95\nlife-used 1\ntemperature 30\nshutdown-count 17\nshutdown-state dirty\n' \
     >"$work/health1"
-boot 1
-# Boot 2: one more unsafe shutdown on the host, and nothing else changed.
+boot 1 ,x-emu-persistence=cpu_cache ,x-emu-persistence=cpu_cache
+# Boot 2: one more unsafe shutdown on the host; nv0's host now says nothing
+# of its persistence domain.
 sed -i 's/^shutdown-count 17$/shutdown-count 18/' "$work/health1"
 echo "$BAD 8" >"$work/badblocks0"
-boot 2
+boot 2 "" ,x-emu-persistence=cpu_cache
 
 # Boot 3: the resolver in a "dom0" whose NVDIMM is such a device.
 mkdir -p "$work/dom0"
@@ -70,7 +75,7 @@ mkdir -p "$work/dom0"
 "$TOP/devtools/guest/boot.sh" "$work/serial3.log" 600 \
     -M pc -m 1G \
     -object memory-backend-xen-pmem,id=pm0,size=64M,mem-path="$work/pmem0.img" \
-    -device xen-nvdimm,id=nv0,memdev=pm0,x-emu-badblocks="$work/badblocks0",x-emu-health="$work/health0" \
+    -device xen-nvdimm,id=nv0,memdev=pm0,x-emu-badblocks="$work/badblocks0",x-emu-health="$work/health0",x-emu-persistence=memory_controller \
     -kernel "$work/dom0/vmlinux" -initrd "$work/dom0/initrd.img" \
     -append "console=ttyS0 loglevel=3 panic=-1"
 
@@ -113,7 +118,7 @@ for n in (1, 2):
             dirty[m[1]] = (m[2], m[3])
     check(dirty.get("0x2", ("", ""))[1] == str(16 + n),
           f"the kernel's nfit/dirty_shutdown of handle 2 is the host's count: {dirty.get('0x2')}")
-    pm = [re.match(r"PMEM2 id=(\S+) usc=(\d+)$", l) for l in log if l.startswith("PMEM2")]
+    pm = [re.match(r"PMEM2 id=(\S+) usc=(\d+) granularity=(\S+)$", l) for l in log if l.startswith("PMEM2")]
     pm = [m for m in pm if m]
     err = [l for l in log if l.startswith("PMEM2-ERROR") or l.startswith("FAILED")]
     check(not err, f"no errors in the guest: {err}")
@@ -123,6 +128,14 @@ for n in (1, 2):
         check(pm[0][1] == dirty.get("0x2", ("?",))[0],
               f"libpmem2's device id is the DIMM's NFIT id: {pm[0][1]}")
         globals()[f"pmem2_id_{n}"] = pm[0][1]
+    # The NFIT's persistence domain: eADR for both at boot 1, none at boot 2.
+    want, gran = ("cpu_cache", "byte") if n == 1 else ("", "cache-line")
+    regions = [l.split()[1:] for l in log if l.startswith("PERSIST ")]
+    check(len(regions) == 2 and all(r[1] == "domain=" + want for r in regions),
+          f"every guest region's persistence_domain is '{want}': {regions}")
+    check(len(pm) == 1 and pm[0][3] == gran,
+          f"so libpmem2's store granularity (pmem2_auto_flush()) is {gran}: "
+          f"{[m[0] for m in pm]}")
 
     if n != 1:
         continue
@@ -177,6 +190,11 @@ hl = [r for r in res if r.startswith("health")]
 check(hl == ["health flags=0x42f health=1 spares=64 life=7 temp=0x290 usc=3 state=0"],
       f"the DIMM's SMART health through libndctl: {hl}")
 check(not [r for r in res if r.startswith("error")], "the resolver found no error")
+check(field(log, "PERSIST") == ["memory_controller"],
+      f"the dom0's region says the memory controller: {field(log, 'PERSIST')}")
+pl = [r for r in res if r.startswith("persistence")]
+check(pl == ["persistence memory_controller"],
+      f"and libndctl reads that for the backend: {pl}")
 
 check(globals().get("pmem2_id_1") is not None and
       globals().get("pmem2_id_1") == globals().get("pmem2_id_2"),

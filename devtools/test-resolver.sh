@@ -19,7 +19,7 @@ mkdir -p "$work"
     "$TOP/devtools/guest/resolver/run.sh"
 truncate -s 1G "$work/nv.img"
 "$TOP/devtools/guest/boot.sh" "$work/serial.log" 600 \
-    -M pc,nvdimm=on -m 2G,slots=2,maxmem=4G \
+    -M pc,nvdimm=on,nvdimm-persistence=cpu -m 2G,slots=2,maxmem=4G \
     -object memory-backend-file,id=mem1,share=on,mem-path="$work/nv.img",size=1G \
     -device nvdimm,id=nv1,memdev=mem1,label-size=128K \
     -kernel "$work/vmlinux" -initrd "$work/initrd.img" \
@@ -129,6 +129,12 @@ hl = [r for r in out.get("raw-badblocks", []) if r.startswith("health")]
 ok = hl == ["health none"]
 bad += not ok
 print(f"{'ok  ' if ok else 'FAIL'} raw-badblocks: the host's health: {hl}")
+# QEMU's nvdimm-persistence=cpu: the region's persistence domain, read back.
+pl = [r for r in out.get("raw-badblocks", []) if r.startswith("persistence")]
+ok = pl == ["persistence cpu_cache"]
+bad += not ok
+print(f"{'ok  ' if ok else 'FAIL'} raw-badblocks: the host's persistence "
+      f"domain: {pl}")
 # Sectors that go bad while the disk is held are found when read again.
 later = "raw-badblocks-later"
 b0, b1 = lines_of(later, "bad"), lines_of(later, "after-bad")

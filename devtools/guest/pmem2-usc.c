@@ -1,8 +1,13 @@
 /*
  * What PMDK's libpmem2 learns of the device behind a file: its unique id
- * and its unsafe shutdown count, as PMDK's shutdown-state check asks.
+ * and its unsafe shutdown count, as PMDK's shutdown-state check asks, and
+ * the store granularity of a mapping of it.  The granularity is "byte"
+ * only if pmem2_auto_flush() found every NVDIMM region's persistence
+ * domain to be the CPU caches (eADR: no flush needed), "cache-line" for a
+ * DAX mapping otherwise, "page" without DAX.
  *
- *   pmem2-usc FILE      prints "PMEM2 id=ID usc=N" or "PMEM2-ERROR ..."
+ *   pmem2-usc FILE      prints "PMEM2 id=ID usc=N granularity=G" or
+ *                       "PMEM2-ERROR ..."
  *
  * Copyright (c) 2026 The xen-nvdimm authors
  *
@@ -17,7 +22,14 @@
 
 int main(int argc, char **argv)
 {
+    static const char *const granularity[] = {
+        [PMEM2_GRANULARITY_BYTE] = "byte",
+        [PMEM2_GRANULARITY_CACHE_LINE] = "cache-line",
+        [PMEM2_GRANULARITY_PAGE] = "page",
+    };
     struct pmem2_source *src;
+    struct pmem2_config *cfg;
+    struct pmem2_map *map;
     uint64_t usc;
     size_t len;
     char *id;
@@ -48,6 +60,17 @@ int main(int argc, char **argv)
         printf("PMEM2-ERROR id %d: %s\n", rc, pmem2_errormsg());
         return 1;
     }
-    printf("PMEM2 id=%s usc=%" PRIu64 "\n", id, usc);
+    /* Accept any granularity: the question is which one PMDK offers. */
+    if (pmem2_config_new(&cfg) ||
+        pmem2_config_set_required_store_granularity(cfg,
+                                                    PMEM2_GRANULARITY_PAGE) ||
+        pmem2_map_new(&map, cfg, src)) {
+        printf("PMEM2-ERROR map: %s\n", pmem2_errormsg());
+        return 1;
+    }
+    printf("PMEM2 id=%s usc=%" PRIu64 " granularity=%s\n", id, usc,
+           granularity[pmem2_map_get_store_granularity(map)]);
+    pmem2_map_delete(&map);
+    pmem2_config_delete(&cfg);
     return 0;
 }

@@ -6,8 +6,9 @@
  *   xen-nvdimm-resolve resolve PATH SIZE
  *       prints "extent OFFSET SPA SIZE" per extent, "bad START END" per
  *       known bad range, "guest ADDR LEN" per range a guest would be told
- *       of with the backend at GUEST_BASE, and "health none" or "health
- *       flags=... usc=..." for the DIMMs behind it; or "error: ...".  The
+ *       of with the backend at GUEST_BASE, "health none" or "health
+ *       flags=... usc=..." for the DIMMs behind it, and "persistence
+ *       DOMAIN" for its regions (the weakest); or "error: ...".  The
  *       extents must be persistent memory by the firmware's E820 map and
  *       NFIT (Xen's view, emulated)
  *   xen-nvdimm-resolve hold PATH SIZE COMMAND
@@ -139,6 +140,7 @@ static bool resolve(int fd, const char *path, uint64_t size,
     /* Where "after" lines differ from the first resolve's. */
     const char *again = strcmp(prefix, "extent") ? "after-" : "";
     NvdimmXenHealth h = { 0 };
+    XenNvdimmPersistence persistence;
     int health;
     Error *err = NULL;
 
@@ -182,6 +184,11 @@ static bool resolve(int fd, const char *path, uint64_t size,
                h.life_used, h.temperature, h.shutdown_count,
                h.shutdown_state);
     }
+    if (!xen_nvdimm_read_persistence(sources, &persistence, &err)) {
+        goto fail;
+    }
+    printf("%spersistence %s\n", again,
+           xen_nvdimm_persistence_name(persistence));
     return true;
 
 fail:

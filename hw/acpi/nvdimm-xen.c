@@ -30,7 +30,7 @@
 
 /* ACPI 6.0: 5.2.25 NVDIMM Firmware Interface Table (NFIT) */
 void nvdimm_xen_build_nfit(GArray *out, const NvdimmNfitDesc *dimms,
-                           unsigned n)
+                           unsigned n, uint32_t capabilities)
 {
     AcpiTable table = { .sig = "NFIT", .rev = 1, .oem_id = ACPI_BUILD_APPNAME6,
                         .oem_table_id = "XENNVDIM" };
@@ -41,8 +41,11 @@ void nvdimm_xen_build_nfit(GArray *out, const NvdimmNfitDesc *dimms,
     for (unsigned i = 0; i < n; i++) {
         nvdimm_build_nfit_dimm(out, &dimms[i]);
     }
+    if (capabilities) {
+        nvdimm_build_nfit_caps(out, capabilities);
+    }
     acpi_table_end(NULL, &table);
-    trace_nvdimm_xen_build_nfit(n, out->len - start);
+    trace_nvdimm_xen_build_nfit(n, capabilities, out->len - start);
 }
 
 /* The _DSM UUIDs: the NVDIMM root device's, and the Intel DSM family's. */

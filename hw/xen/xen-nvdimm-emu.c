@@ -332,6 +332,20 @@ static bool emu_bad_ranges(XenNvdimmState *s, GArray *bad, Error **errp)
     return true;
 }
 
+/* x-emu-persistence: the host's persistence domain (default: none). */
+static bool emu_persistence(XenNvdimmState *s, XenNvdimmPersistence *p,
+                            Error **errp)
+{
+    *p = XEN_NVDIMM_PERSIST_NONE;
+    if (s->emu_persistence &&
+        !xen_nvdimm_parse_persistence(s->emu_persistence, p)) {
+        error_setg(errp, "x-emu-persistence must be cpu_cache, "
+                   "memory_controller or none, not '%s'", s->emu_persistence);
+        return false;
+    }
+    return true;
+}
+
 /*
  * x-emu-health: a file in xen_nvdimm_parse_health_dimms()'s format (the
  * DIMMs behind the backend), or none.
@@ -769,6 +783,7 @@ const XenNvdimmOps xen_nvdimm_emu_ops = {
     .resolve = emu_resolve,
     .bad_ranges = emu_bad_ranges,
     .health = emu_health,
+    .persistence = emu_persistence,
     .machine_map = emu_machine_map,
     .max_gpfn = emu_max_gpfn,
     .iomem_permission = emu_iomem_permission,

@@ -626,6 +626,45 @@ bool xen_nvdimm_parse_health_dimms(const char *text, GArray *dimms,
     }
 }
 
+static const char *const xen_nvdimm_persistence_names[] = {
+    [XEN_NVDIMM_PERSIST_NONE] = "none",
+    [XEN_NVDIMM_PERSIST_MEMCTRL] = "memory_controller",
+    [XEN_NVDIMM_PERSIST_CPU_CACHE] = "cpu_cache",
+};
+
+bool xen_nvdimm_parse_persistence(const char *word, XenNvdimmPersistence *p)
+{
+    for (unsigned i = 0; i < ARRAY_SIZE(xen_nvdimm_persistence_names); i++) {
+        if (!strcmp(word, xen_nvdimm_persistence_names[i])) {
+            *p = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *xen_nvdimm_persistence_name(XenNvdimmPersistence p)
+{
+    return xen_nvdimm_persistence_names[p];
+}
+
+/*
+ * ACPI 6.2, 5.2.25.9: bit 0, CPU cache flush to NVDIMM durability on power
+ * loss; bit 1, memory controller flush to NVDIMM durability.  A platform
+ * with the first has the second.
+ */
+uint32_t xen_nvdimm_persistence_caps(XenNvdimmPersistence p)
+{
+    switch (p) {
+    case XEN_NVDIMM_PERSIST_CPU_CACHE:
+        return 3;
+    case XEN_NVDIMM_PERSIST_MEMCTRL:
+        return 2;
+    default:
+        return 0;
+    }
+}
+
 int xen_nvdimm_acpi_count_tables(const uint8_t *blob, size_t len)
 {
     int n = 0;

@@ -12,6 +12,8 @@
  * the host's NVDIMM bus lock, and a guest must not be able to keep the
  * host's bus (or this QEMU's main loop) busy.  Health is only offered when
  * the host gives it for every DIMM behind the device: no invented numbers.
+ * The host's persistence domain for the memory (what a store must reach to
+ * survive a power loss) is read once: the guest's NFIT carries it.
  *
  * Copyright (c) 2026 The xen-nvdimm authors
  *
@@ -102,6 +104,12 @@ bool xen_nvdimm_media_init(XenNvdimmState *s, Error **errp)
     }
     s->has_health = rc > 0;
     trace_xen_nvdimm_media_health(s->name, rc, h.flags, h.shutdown_count);
+    if (!s->ops->persistence(s, &s->persistence, errp)) {
+        error_prepend(errp, "xen-nvdimm '%s': ", s->name);
+        return false;
+    }
+    trace_xen_nvdimm_media_persistence(
+        s->name, xen_nvdimm_persistence_name(s->persistence));
     return true;
 }
 

@@ -35,6 +35,12 @@ static int native_health(XenNvdimmState *s, NvdimmXenHealth *h,
     return xen_nvdimm_read_health(s->bad_sources, h, errp);
 }
 
+static bool native_persistence(XenNvdimmState *s, XenNvdimmPersistence *p,
+                               Error **errp)
+{
+    return xen_nvdimm_read_persistence(s->bad_sources, p, errp);
+}
+
 /* Xen's own E820 map of the machine: dom0's is pseudo-physical. */
 static bool native_machine_map(XenNvdimmState *s, GArray *map, GArray *nfit,
                                Error **errp)
@@ -461,6 +467,7 @@ const XenNvdimmOps xen_nvdimm_native_ops = {
     .resolve = native_resolve,
     .bad_ranges = native_bad_ranges,
     .health = native_health,
+    .persistence = native_persistence,
     .machine_map = native_machine_map,
     .max_gpfn = native_max_gpfn,
     .iomem_permission = native_iomem_permission,

@@ -45,3 +45,10 @@ int xen_nvdimm_read_health(GArray *sources, NvdimmXenHealth *h,
 {
     return 0;
 }
+
+bool xen_nvdimm_read_persistence(GArray *sources, XenNvdimmPersistence *p,
+                                 Error **errp)
+{
+    *p = XEN_NVDIMM_PERSIST_NONE;
+    return true;
+}

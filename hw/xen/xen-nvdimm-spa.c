@@ -327,6 +327,49 @@ int xen_nvdimm_read_health(GArray *sources, NvdimmXenHealth *h,
                                       (bool *)smart->data, dimms->len, h);
 }
 
+bool xen_nvdimm_read_persistence(GArray *sources, XenNvdimmPersistence *p,
+                                 Error **errp)
+{
+    struct ndctl_ctx *ctx;
+    struct ndctl_bus *bus;
+    struct ndctl_region *region;
+    bool any = false;
+
+    if (!spa_open_ndctl(&ctx, errp)) {
+        return false;
+    }
+    *p = XEN_NVDIMM_PERSIST_CPU_CACHE;
+    ndctl_bus_foreach(ctx, bus) {
+        ndctl_region_foreach(bus, region) {
+            bool ours = false;
+
+            for (guint i = 0; i < sources->len; i++) {
+                ours |= !strcmp(ndctl_region_get_devname(region),
+                                g_array_index(sources, XenNvdimmBadSource,
+                                              i).region);
+            }
+            if (!ours) {
+                continue;
+            }
+            any = true;
+            switch (ndctl_region_get_persistence_domain(region)) {
+            case PERSISTENCE_CPU_CACHE:
+                break;
+            case PERSISTENCE_MEM_CTRL:
+                *p = MIN(*p, XEN_NVDIMM_PERSIST_MEMCTRL);
+                break;
+            default:            /* none, or a word this libndctl lacks */
+                *p = XEN_NVDIMM_PERSIST_NONE;
+                break;
+            }
+        }
+    }
+    if (!any) {
+        *p = XEN_NVDIMM_PERSIST_NONE;
+    }
+    return true;
+}
+
 /* Add [offset, offset + size) at @spa, proven inside @pb's data range. */
 static bool spa_add(GArray *extents, const PmemBlock *pb, uint64_t offset,
                     uint64_t dev_offset, uint64_t size, Error **errp)

@@ -616,6 +616,21 @@ static NvdimmXenDsmConf xen_nvdimm_dsm_conf(void)
     return conf;
 }
 
+/*
+ * The guest's NFIT has one persistence domain for all its NVDIMMs: the
+ * weakest of the host's over every device's memory.
+ */
+static uint32_t xen_nvdimm_nfit_caps(void)
+{
+    XenNvdimmPersistence p = XEN_NVDIMM_PERSIST_CPU_CACHE;
+    XenNvdimmState *s;
+
+    QTAILQ_FOREACH(s, &xen_nvdimms, next) {
+        p = MIN(p, s->persistence);
+    }
+    return xen_nvdimm_persistence_caps(p);
+}
+
 void xen_nvdimm_build_acpi(GArray *table_offsets, GArray *table_data)
 {
     g_autoptr(GArray) descs = xen_nvdimm_nfit_descs();
@@ -626,7 +641,7 @@ void xen_nvdimm_build_acpi(GArray *table_offsets, GArray *table_data)
     }
     acpi_add_table(table_offsets, table_data);
     nvdimm_xen_build_nfit(table_data, (NvdimmNfitDesc *)descs->data,
-                          descs->len);
+                          descs->len, xen_nvdimm_nfit_caps());
     acpi_add_table(table_offsets, table_data);
     nvdimm_xen_build_ssdt(table_data, (NvdimmNfitDesc *)descs->data,
                           descs->len, &dsm);
@@ -710,7 +725,8 @@ static bool xen_nvdimm_publish_acpi(XenNvdimmState *s, Error **errp)
     g_array_append_vals(blob, xen_nvdimm_admin_acpi->data,
                         xen_nvdimm_admin_acpi->len);
     descs = xen_nvdimm_nfit_descs();
-    nvdimm_xen_build_nfit(blob, (NvdimmNfitDesc *)descs->data, descs->len);
+    nvdimm_xen_build_nfit(blob, (NvdimmNfitDesc *)descs->data, descs->len,
+                          xen_nvdimm_nfit_caps());
     nvdimm_xen_build_ssdt(blob, (NvdimmNfitDesc *)descs->data, descs->len,
                           &dsm);
     tables = xen_nvdimm_acpi_count_tables((uint8_t *)blob->data, blob->len);
@@ -980,6 +996,7 @@ static const Property xen_nvdimm_properties[] = {
     DEFINE_PROP_STRING("x-emu-host-memory", XenNvdimmState, emu_host_memory),
     DEFINE_PROP_STRING("x-emu-badblocks", XenNvdimmState, emu_badblocks),
     DEFINE_PROP_STRING("x-emu-health", XenNvdimmState, emu_health),
+    DEFINE_PROP_STRING("x-emu-persistence", XenNvdimmState, emu_persistence),
     DEFINE_PROP_UINT64("x-emu-max-gpa", XenNvdimmState, emu_max_gpa, 0),
     DEFINE_PROP_UINT64("x-emu-host-address", XenNvdimmState,
                        emu_host_address, 0),

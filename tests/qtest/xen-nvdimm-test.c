@@ -612,12 +612,9 @@ static void test_placement(void)
     fixture_free(f);
 }
 
-/* Run QMP command @cmd; it must fail with exactly @desc. */
-static void assert_qmp_fails(QTestState *qts, const char *cmd,
-                             const char *desc)
+/* A QMP response @resp: it must be a failure with exactly @desc. */
+static void assert_qmp_fails(QDict *resp, const char *desc)
 {
-    QDict *resp = qtest_qmp(qts, cmd);
-
     g_assert_true(qdict_haskey(resp, "error"));
     g_assert_cmpstr(qdict_get_str(qdict_get_qdict(resp, "error"), "desc"),
                     ==, desc);
@@ -643,14 +640,14 @@ static void test_no_migration(void)
     QTestState *qts = start(f, args);
     QDict *resp;
 
-    assert_qmp_fails(qts, "{ 'execute': 'xen-set-global-dirty-log',"
-                     " 'arguments': { 'enable': true } }", reason);
+    assert_qmp_fails(qtest_qmp(qts, "{ 'execute': 'xen-set-global-dirty-log',"
+                               " 'arguments': { 'enable': true } }"), reason);
     resp = qtest_qmp(qts, "{ 'execute': 'xen-set-global-dirty-log',"
                      " 'arguments': { 'enable': false } }");
     g_assert_false(qdict_haskey(resp, "error"));
     qobject_unref(resp);
-    assert_qmp_fails(qts, "{ 'execute': 'migrate', 'arguments':"
-                     " { 'uri': 'exec:cat >/dev/null' } }", reason);
+    assert_qmp_fails(qtest_qmp(qts, "{ 'execute': 'migrate', 'arguments':"
+                               " { 'uri': 'exec:cat >/dev/null' } }"), reason);
     said = qtest_hmp(qts, "savevm before");
     g_assert_nonnull(strstr(said, reason));
     resp = qtest_qmp(qts, "{ 'execute': 'xen-save-devices-state',"
@@ -813,6 +810,83 @@ static void test_publish_acpi(void)
 
     /* A second device model for the same domain must not stack on it. */
     log = assert_startup_error(f, args, "another device model has published");
+    assert_balanced(&log);
+    g_unsetenv("XENSTORED_PATH");
+    fixture_free(f);
+}
+
+/*
+ * The NFIT of two devices whose host memory has persistence domains @p0
+ * and @p1 (NULL: the host says none) for domain @domid: its capabilities
+ * word, or 0 if it has no Platform Capabilities structure.
+ */
+static uint32_t nfit_caps(Fixture *f, unsigned domid, const char *p0,
+                          const char *p1)
+{
+    g_autofree char *prop0 = p0 ? g_strdup_printf(",x-emu-persistence=%s",
+                                                  p0) : g_strdup("");
+    g_autofree char *prop1 = p1 ? g_strdup_printf(",x-emu-persistence=%s",
+                                                  p1) : g_strdup("");
+    g_autofree char *args = g_strdup_printf("-xen-domid %u "
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-object memory-backend-xen-pmem,id=pm1,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv0,memdev=pm0%s "
+        "-device xen-nvdimm,id=nv1,memdev=pm1%s", domid, f->img[0], f->img[1],
+        prop0, prop1);
+    g_autofree uint8_t *blob = NULL;
+    QTestState *qts = start(f, args);
+    uint32_t nfit_len, caps = 0;
+    uint64_t len;
+
+    len = xs_read_u64(domid, "length");
+    blob = g_malloc(len);
+    qtest_memread(qts, ACPI_GPA, blob, len);
+    qtest_quit(qts);
+    nfit_len = ldl_le_p(blob + 4);
+    g_assert_cmpmem(blob, 4, "NFIT", 4);
+    /* Header, reserved dword, each DIMM's five structures: then caps. */
+    if (nfit_len != 40 + 2 * 184) {
+        const uint8_t *pc = blob + 40 + 2 * 184;
+
+        g_assert_cmpuint(nfit_len, ==, 40 + 2 * 184 + 16);
+        g_assert_cmpuint(lduw_le_p(pc), ==, 7);
+        g_assert_cmpuint(lduw_le_p(pc + 2), ==, 16);
+        caps = ldl_le_p(pc + 8);
+        /* The highest capability bit defined: bit 1 (memory controller). */
+        g_assert_cmpuint(pc[4], ==, 1);
+    }
+    return caps;
+}
+
+/*
+ * The guest's NFIT says the host's persistence domain for the devices'
+ * memory: the weakest of the two (ADR below eADR; nothing below both),
+ * with QEMU's nvdimm-persistence bits, or no structure at all.
+ */
+static void test_nfit_persistence(void)
+{
+    g_autofree char *bad = NULL;
+    Fixture *f;
+    CallLog log;
+
+    if (!have_xenstore()) {
+        return;
+    }
+    f = fixture_new();
+    g_assert_cmphex(nfit_caps(f, 24, "cpu_cache", "cpu_cache"), ==, 3);
+    g_assert_cmphex(nfit_caps(f, 25, "cpu_cache", "memory_controller"), ==,
+                    2);
+    g_assert_cmphex(nfit_caps(f, 26, "memory_controller", "cpu_cache"), ==,
+                    2);
+    g_assert_cmphex(nfit_caps(f, 27, "memory_controller", "none"), ==, 0);
+    g_assert_cmphex(nfit_caps(f, 28, NULL, "cpu_cache"), ==, 0);
+    bad = g_strdup_printf("-xen-domid 29 "
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv0,memdev=pm0,x-emu-persistence=eadr",
+        f->img[0]);
+    log = assert_startup_error(f, bad, "xen-nvdimm 'pm0': x-emu-persistence "
+                               "must be cpu_cache, memory_controller or "
+                               "none, not 'eadr'");
     assert_balanced(&log);
     g_unsetenv("XENSTORED_PATH");
     fixture_free(f);
@@ -2895,6 +2969,7 @@ int main(int argc, char **argv)
                         test_fault_injection);
     qtest_add_func("/xen-nvdimm/publish-acpi", test_publish_acpi);
     qtest_add_func("/xen-nvdimm/publish-acpi-merge", test_publish_acpi_merge);
+    qtest_add_func("/xen-nvdimm/nfit-persistence", test_nfit_persistence);
     qtest_add_func("/xen-nvdimm/nfit-serial", test_nfit_serial);
     qtest_add_func("/xen-nvdimm/publish-acpi-refused",
                    test_publish_acpi_refused);

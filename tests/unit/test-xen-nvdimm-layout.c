@@ -660,6 +660,46 @@ static void test_health_merge_sign(void)
 }
 
 /*
+ * Persistence domains: Linux's words and no other, weakest first (so the
+ * weakest of several is their minimum), and the NFIT bits QEMU's
+ * nvdimm-persistence uses ("cpu" 3, "mem-ctrl" 2), none for "none".
+ */
+static void test_persistence(void)
+{
+    const char *bad[] = { "", "unknown", "cpu", "mem-ctrl", "CPU_CACHE",
+                          "cpu_cache ", "memory_controllers" };
+    XenNvdimmPersistence p;
+
+    g_assert_true(xen_nvdimm_parse_persistence("cpu_cache", &p));
+    g_assert_cmpint(p, ==, XEN_NVDIMM_PERSIST_CPU_CACHE);
+    g_assert_true(xen_nvdimm_parse_persistence("memory_controller", &p));
+    g_assert_cmpint(p, ==, XEN_NVDIMM_PERSIST_MEMCTRL);
+    g_assert_true(xen_nvdimm_parse_persistence("none", &p));
+    g_assert_cmpint(p, ==, XEN_NVDIMM_PERSIST_NONE);
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        p = XEN_NVDIMM_PERSIST_MEMCTRL;
+        g_assert_false(xen_nvdimm_parse_persistence(bad[i], &p));
+        g_assert_cmpint(p, ==, XEN_NVDIMM_PERSIST_MEMCTRL);
+    }
+    g_assert_cmpint(XEN_NVDIMM_PERSIST_NONE, <, XEN_NVDIMM_PERSIST_MEMCTRL);
+    g_assert_cmpint(XEN_NVDIMM_PERSIST_MEMCTRL, <,
+                    XEN_NVDIMM_PERSIST_CPU_CACHE);
+    g_assert_cmpstr(xen_nvdimm_persistence_name(XEN_NVDIMM_PERSIST_NONE), ==,
+                    "none");
+    g_assert_cmpstr(xen_nvdimm_persistence_name(XEN_NVDIMM_PERSIST_MEMCTRL),
+                    ==, "memory_controller");
+    g_assert_cmpstr(
+        xen_nvdimm_persistence_name(XEN_NVDIMM_PERSIST_CPU_CACHE), ==,
+        "cpu_cache");
+    g_assert_cmphex(xen_nvdimm_persistence_caps(XEN_NVDIMM_PERSIST_CPU_CACHE),
+                    ==, 3);
+    g_assert_cmphex(xen_nvdimm_persistence_caps(XEN_NVDIMM_PERSIST_MEMCTRL),
+                    ==, 2);
+    g_assert_cmphex(xen_nvdimm_persistence_caps(XEN_NVDIMM_PERSIST_NONE), ==,
+                    0);
+}
+
+/*
  * Merging DIMMs: no order decides (the worst of each field whichever
  * DIMM comes first), and one DIMM without SMART, or none, leaves nothing
  * known.
@@ -844,6 +884,7 @@ int main(int argc, char **argv)
                     test_health_of_dimms);
     g_test_add_func("/xen-nvdimm/layout/parse-health-dimms",
                     test_parse_health_dimms);
+    g_test_add_func("/xen-nvdimm/layout/persistence", test_persistence);
     g_test_add_func("/xen-nvdimm/layout/acpi-count-tables",
                     test_acpi_count_tables);
     return g_test_run();

@@ -10,4 +10,5 @@ for b in /sys/block/pmem*; do
 done
 echo "REGION $(cat /sys/bus/nd/devices/region*/resource | head -n 1)"
 echo "DEV $DEV"
+echo "PERSIST $(cat /sys/bus/nd/devices/region*/persistence_domain | head -n 1)"
 /test/xen-nvdimm-resolve resolve "$DEV" 64M | sed 's/^/RESOLVE /'

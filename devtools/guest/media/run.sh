@@ -36,6 +36,10 @@ for d in /sys/bus/nd/devices/nmem*; do
          "dirty_shutdown=$(cat "$d/nfit/dirty_shutdown" 2>/dev/null || echo none)" \
          "dsm_mask=$(cat "$d/nfit/dsm_mask")"
 done
+# What each region says survives a power loss (the NFIT's capabilities).
+for r in /sys/bus/nd/devices/region*; do
+    echo "PERSIST ${r##*/} domain=$(cat "$r/persistence_domain")"
+done
 
 bad=$(dev_of_handle 0x1)
 echo "BADDEV $bad"

@@ -31,10 +31,12 @@ typedef struct NvdimmXenDsmConf {
 
 /*
  * Append to @out an NFIT, then an SSDT, for @n NVDIMMs, each complete and
- * checksummed: what firmware copies verbatim needs nothing patched.
+ * checksummed: what firmware copies verbatim needs nothing patched.  The
+ * NFIT ends with a Platform Capabilities structure of @capabilities,
+ * unless that is 0.
  */
 void nvdimm_xen_build_nfit(GArray *out, const NvdimmNfitDesc *dimms,
-                           unsigned n);
+                           unsigned n, uint32_t capabilities);
 void nvdimm_xen_build_ssdt(GArray *out, const NvdimmNfitDesc *dimms,
                            unsigned n, const NvdimmXenDsmConf *dsm);
 

@@ -193,6 +193,31 @@ bool xen_nvdimm_parse_health_dimms(const char *text, GArray *dimms,
                                    GArray *smart, Error **errp);
 
 /*
+ * What a store has reached once it survives a power loss, as the host's
+ * NVDIMM driver says of a region (Linux's persistence_domain), weakest
+ * first: nothing is promised, the memory controller (ADR), the CPU caches
+ * (eADR).  The weakest of several is their minimum.
+ */
+typedef enum XenNvdimmPersistence {
+    XEN_NVDIMM_PERSIST_NONE,
+    XEN_NVDIMM_PERSIST_MEMCTRL,
+    XEN_NVDIMM_PERSIST_CPU_CACHE,
+} XenNvdimmPersistence;
+
+/*
+ * Linux's word for a persistence domain ("cpu_cache", "memory_controller",
+ * or "none", which sysfs shows as an empty line): false for any other.
+ */
+bool xen_nvdimm_parse_persistence(const char *word, XenNvdimmPersistence *p);
+const char *xen_nvdimm_persistence_name(XenNvdimmPersistence p);
+/*
+ * The NFIT Platform Capabilities bits that make Linux report @p, as QEMU's
+ * nvdimm-persistence sets them; 0 means the NFIT must have no such
+ * structure.
+ */
+uint32_t xen_nvdimm_persistence_caps(XenNvdimmPersistence p);
+
+/*
  * Count the ACPI tables of a blob (the admin's, read back from guest
  * memory): -1 unless it is whole tables, each header's length at least a
  * header and within the blob.

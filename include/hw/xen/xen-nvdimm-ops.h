@@ -57,6 +57,14 @@ typedef struct XenNvdimmOps {
     int (*health)(XenNvdimmState *s, NvdimmXenHealth *h, Error **errp);
 
     /*
+     * The host's persistence domain for the backend's memory: the weakest
+     * over the regions behind it (XEN_NVDIMM_PERSIST_NONE where the host
+     * says nothing).
+     */
+    bool (*persistence)(XenNvdimmState *s, XenNvdimmPersistence *p,
+                        Error **errp);
+
+    /*
      * The host's machine memory map as the hypervisor reports it (@map, of
      * XenNvdimmMemRange), and the persistent-memory ranges of the host
      * firmware's NFIT (@nfit, of XenNvdimmRange).
@@ -158,6 +166,9 @@ bool xen_nvdimm_read_badblocks(GArray *sources, GArray *bad, Error **errp);
 /* The SMART health of the DIMMs of the regions of @sources, as above. */
 int xen_nvdimm_read_health(GArray *sources, NvdimmXenHealth *h,
                            Error **errp);
+/* The weakest persistence domain of the regions of @sources. */
+bool xen_nvdimm_read_persistence(GArray *sources, XenNvdimmPersistence *p,
+                                 Error **errp);
 
 /*
  * A file backend is pinned before its extents are read (*@pinned in

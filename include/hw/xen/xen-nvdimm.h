@@ -12,6 +12,7 @@
 #include "hw/qdev-core.h"
 #include "exec/memory.h"
 #include "hw/acpi/nvdimm-xen-dsm.h"
+#include "hw/xen/xen-nvdimm-layout.h"
 #include "system/hostmem-xen-pmem.h"
 #include "qemu/notify.h"
 #include "qemu/queue.h"
@@ -79,6 +80,8 @@ struct XenNvdimmState {
     /* ... files: its bad sectors (as sysfs lists them), its health. */
     char *emu_badblocks;
     char *emu_health;
+    /* ... and its persistence domain, in Linux's word. */
+    char *emu_persistence;
 
     /* Set at realize */
     char *name;                 /* the memdev's id, for messages */
@@ -92,6 +95,7 @@ struct XenNvdimmState {
     GArray *extents;            /* XenNvdimmExtent, in backend order */
     GArray *bad_sources;        /* XenNvdimmBadSource: the host's lists */
     bool has_health;            /* the host gives the DIMMs' health */
+    XenNvdimmPersistence persistence;   /* the host's, for this memory */
     /* The host's last answers, and when it was asked (0: never). */
     GArray *bad_known;          /* XenNvdimmRange: host ranges known bad */
     int64_t bad_asked;
