@@ -5,7 +5,8 @@
  * tables the device model hands over, byte for byte: it patches nothing
  * and checks nothing.  These builders make the NFIT and one SSDT for the
  * xen-nvdimm devices, complete and checksummed.  The SSDT defines nothing
- * outside the device model's reserved root device, \_SB.XNVR, so it cannot
+ * outside the device model's reserved root device, \_SB.XNVR, but the
+ * handler of GPE 4, which hvmloader's DSDT leaves free, so it cannot
  * collide with hvmloader's DSDT.  Integers in that namespace are 64-bit
  * (hvmloader's DSDT has revision 2), in QEMU's own 32-bit: the AML works
  * with both.
@@ -219,6 +220,27 @@ static void nvdimm_xen_build_lsx(Aml *dev, uint32_t handle)
 }
 
 /*
+ * GPE 4, the one QEMU's NVDIMM hotplug uses: hvmloader's DSDT leaves it
+ * free, and so does QEMU's without -machine nvdimm=on (which xen-nvdimm
+ * refuses).  The only name the SSDT defines outside the root device.
+ */
+static Aml *nvdimm_xen_build_gpe(void)
+{
+    Aml *gpe = aml_scope("\\_GPE");
+    Aml *method = aml_method("_E04", 0, AML_NOTSERIALIZED);
+    Aml *events = aml_local(0), *ifctx;
+
+    aml_append(method, aml_store(aml_name(NVDIMM_XEN_ROOT_PATH ".NTFI"),
+                                 events));
+    ifctx = aml_if(aml_and(events, aml_int(NVDIMM_XEN_EVENT_MEDIA), NULL));
+    aml_append(ifctx, aml_notify(aml_name(NVDIMM_XEN_ROOT_PATH),
+                                 aml_int(0x81)));
+    aml_append(method, ifctx);
+    aml_append(gpe, method);
+    return gpe;
+}
+
+/*
  * The NVDIMM root device (_HID ACPI0012) with the _DSM machinery, and one
  * child per NVDIMM, whose _ADR is its NFIT device handle.
  */
@@ -250,6 +272,7 @@ void nvdimm_xen_build_ssdt(GArray *out, const NvdimmNfitDesc *dimms,
     }
     aml_append(sb, root);
     aml_append(ssdt, sb);
+    aml_append(ssdt, nvdimm_xen_build_gpe());
     g_array_append_vals(out, ssdt->buf->data, ssdt->buf->len);
     free_aml_allocator();
     acpi_table_end(NULL, &table);

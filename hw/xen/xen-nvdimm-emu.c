@@ -19,6 +19,7 @@
  */
 
 #include "qemu/osdep.h"
+#include <sys/inotify.h>
 #include "qemu/cutils.h"
 #include "qemu/rcu.h"
 #include "qemu/units.h"
@@ -330,6 +331,50 @@ static bool emu_bad_ranges(XenNvdimmState *s, GArray *bad, Error **errp)
         }
     }
     return true;
+}
+
+/* Did any of the events name x-emu-badblocks? */
+static bool emu_inotify_rearm(XenNvdimmState *s, int fd)
+{
+    g_autofree char *name = g_path_get_basename(s->emu_badblocks);
+    char buf[4096] QEMU_ALIGNED(__alignof__(struct inotify_event));
+    bool changed = false;
+    ssize_t len;
+
+    while ((len = read(fd, buf, sizeof(buf))) > 0) {
+        for (char *p = buf; p < buf + len;) {
+            struct inotify_event *ev = (struct inotify_event *)p;
+
+            changed |= ev->len && !strcmp(ev->name, name);
+            p += sizeof(*ev) + ev->len;
+        }
+    }
+    return changed;
+}
+
+/*
+ * x-emu-badblocks changes when the test writes it, in place or by renaming
+ * a new file over it: inotify on its directory says so.
+ */
+static void emu_watch_media(XenNvdimmState *s)
+{
+    g_autofree char *dir = NULL;
+    int fd;
+
+    if (!s->emu_badblocks) {
+        return;
+    }
+    dir = g_path_get_dirname(s->emu_badblocks);
+    fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd < 0 ||
+        inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
+        trace_xen_nvdimm_media_unwatched(s->name, s->emu_badblocks, errno);
+        if (fd >= 0) {
+            close(fd);
+        }
+        return;
+    }
+    xen_nvdimm_media_watch(s, fd, G_IO_IN, emu_inotify_rearm);
 }
 
 /* x-emu-persistence: the host's persistence domain (default: none). */
@@ -784,6 +829,7 @@ const XenNvdimmOps xen_nvdimm_emu_ops = {
     .bad_ranges = emu_bad_ranges,
     .health = emu_health,
     .persistence = emu_persistence,
+    .watch_media = emu_watch_media,
     .machine_map = emu_machine_map,
     .max_gpfn = emu_max_gpfn,
     .iomem_permission = emu_iomem_permission,

@@ -13,7 +13,9 @@
  * host's bus (or this QEMU's main loop) busy.  Health is only offered when
  * the host gives it for every DIMM behind the device: no invented numbers.
  * The host's persistence domain for the memory (what a store must reach to
- * survive a power loss) is read once: the guest's NFIT carries it.
+ * survive a power loss) is read once: the guest's NFIT carries it.  The
+ * host's lists of media errors are watched: when one changes, the guest is
+ * told to scrub again, so new errors reach it without its asking.
  *
  * Copyright (c) 2026 The xen-nvdimm authors
  *
@@ -22,10 +24,74 @@
 
 #include "qemu/osdep.h"
 #include "qemu/timer.h"
+#include <glib-unix.h>
 #include "qapi/error.h"
+#include "hw/acpi/nvdimm-xen.h"
 #include "hw/mem/nvdimm.h"
 #include "hw/xen/xen-nvdimm-ops.h"
 #include "trace.h"
+
+/*
+ * A watch on one of the host's lists: a sysfs badblocks file, which the
+ * kernel flags for poll() (POLLPRI) when it changes, or in emulated mode
+ * an inotify descriptor on the test's file.
+ */
+typedef struct XenNvdimmWatch {
+    XenNvdimmState *s;
+    int fd;
+    guint tag;
+    bool (*rearm)(XenNvdimmState *s, int fd);
+} XenNvdimmWatch;
+
+static gboolean media_watch_fired(gint fd, GIOCondition cond, gpointer opaque)
+{
+    XenNvdimmWatch *w = opaque;
+
+    if (w->rearm(w->s, fd)) {
+        xen_nvdimm_media_changed(w->s);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static void media_watch_free(gpointer p)
+{
+    XenNvdimmWatch *w = p;
+
+    g_source_remove(w->tag);
+    close(w->fd);
+    g_free(w);
+}
+
+void xen_nvdimm_media_watch(XenNvdimmState *s, int fd, GIOCondition cond,
+                            bool (*rearm)(XenNvdimmState *s, int fd))
+{
+    XenNvdimmWatch *w = g_new0(XenNvdimmWatch, 1);
+
+    if (!s->media_watches) {
+        s->media_watches = g_ptr_array_new_with_free_func(media_watch_free);
+    }
+    w->s = s;
+    w->fd = fd;
+    w->rearm = rearm;
+    w->tag = g_unix_fd_add(fd, cond, media_watch_fired, w);
+    g_ptr_array_add(s->media_watches, w);
+}
+
+void xen_nvdimm_media_unwatch(XenNvdimmState *s)
+{
+    g_clear_pointer(&s->media_watches, g_ptr_array_unref);
+}
+
+/*
+ * The next scrub asks the host afresh; the guest is told to scrub (at most
+ * once a second for all devices, and only once it has its tables).
+ */
+void xen_nvdimm_media_changed(XenNvdimmState *s)
+{
+    trace_xen_nvdimm_media_changed(s->name);
+    s->bad_asked = 0;
+    xen_nvdimm_event_raise(NVDIMM_XEN_EVENT_MEDIA);
+}
 
 /* How long an answer of the host serves the guest's questions. */
 #define XEN_NVDIMM_MEDIA_FRESH_NS   NANOSECONDS_PER_SECOND
@@ -110,6 +176,7 @@ bool xen_nvdimm_media_init(XenNvdimmState *s, Error **errp)
     }
     trace_xen_nvdimm_media_persistence(
         s->name, xen_nvdimm_persistence_name(s->persistence));
+    s->ops->watch_media(s);
     return true;
 }
 

@@ -15,6 +15,7 @@
 #include <xen/sys/privcmd.h>
 #include "qapi/error.h"
 #include "hw/xen/xen-nvdimm-ops.h"
+#include "trace.h"
 
 static bool native_resolve(XenNvdimmState *s, int fd, const char *path,
                            uint64_t size, GArray *extents, GArray *sources,
@@ -39,6 +40,42 @@ static bool native_persistence(XenNvdimmState *s, XenNvdimmPersistence *p,
                                Error **errp)
 {
     return xen_nvdimm_read_persistence(s->bad_sources, p, errp);
+}
+
+/* A sysfs attribute flags a change to poll() until read from the start. */
+static bool native_sysfs_rearm(XenNvdimmState *s, int fd)
+{
+    char buf[4096];
+
+    if (lseek(fd, 0, SEEK_SET) == 0) {
+        while (read(fd, buf, sizeof(buf)) > 0) {
+            /* only the read matters */
+        }
+    }
+    return true;
+}
+
+/*
+ * The kernel tells poll() of a change to a region's or disk's badblocks
+ * (sysfs_notify()) with POLLPRI | POLLERR, and always says readable: the
+ * watch asks for those alone.  A list that cannot be watched is still
+ * read at each scrub.
+ */
+static void native_watch_media(XenNvdimmState *s)
+{
+    for (guint i = 0; i < s->bad_sources->len; i++) {
+        XenNvdimmBadSource *b = &g_array_index(s->bad_sources,
+                                               XenNvdimmBadSource, i);
+        int fd = open(b->path, O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0) {
+            trace_xen_nvdimm_media_unwatched(s->name, b->path, errno);
+            continue;
+        }
+        native_sysfs_rearm(s, fd);
+        xen_nvdimm_media_watch(s, fd, G_IO_PRI | G_IO_ERR,
+                               native_sysfs_rearm);
+    }
 }
 
 /* Xen's own E820 map of the machine: dom0's is pseudo-physical. */
@@ -468,6 +505,7 @@ const XenNvdimmOps xen_nvdimm_native_ops = {
     .bad_ranges = native_bad_ranges,
     .health = native_health,
     .persistence = native_persistence,
+    .watch_media = native_watch_media,
     .machine_map = native_machine_map,
     .max_gpfn = native_max_gpfn,
     .iomem_permission = native_iomem_permission,

@@ -15,10 +15,12 @@
 #include "qemu/bswap.h"
 #include "qemu/cutils.h"
 #include "qemu/error-report.h"
+#include "qemu/timer.h"
 #include "qemu/units.h"
 #include "qemu/xxhash.h"
 #include "qapi/error.h"
 #include "qapi/visitor.h"
+#include "hw/acpi/acpi_dev_interface.h"
 #include "hw/acpi/aml-build.h"
 #include "hw/acpi/nvdimm-xen.h"
 #include "hw/acpi/nvdimm-xen-dsm.h"
@@ -33,6 +35,7 @@
 #include "hw/xen/xen-nvdimm-ops.h"
 #include "migration/blocker.h"
 #include "migration/vmstate.h"
+#include "system/reset.h"
 #include "system/system.h"
 #include "system/xen.h"
 #include "trace.h"
@@ -210,6 +213,7 @@ static void xen_nvdimm_teardown(XenNvdimmState *s)
     g_clear_pointer(&s->extents, g_array_unref);
     g_clear_pointer(&s->bad_sources, g_array_unref);
     g_clear_pointer(&s->bad_known, g_array_unref);
+    xen_nvdimm_media_unwatch(s);
     s->bad_asked = s->health_asked = 0;
     if (s->pmem) {
         s->pmem->in_use = false;
@@ -764,6 +768,64 @@ static uint8_t *xen_nvdimm_dsm_page;
 static MemoryRegion xen_nvdimm_notify_mr;
 static NvdimmXenArs xen_nvdimm_ars;
 
+/*
+ * Events for the guest: the device model raises GPE 4 (QEMU's NVDIMM
+ * hotplug GPE) and the SSDT's \_GPE._E04 reads the notify register, which
+ * returns the pending events and clears them, and notifies the root
+ * device.  Only once the guest has called a _DSM since reset (its NFIT
+ * driver is there: Linux must not be notified before), and at most once a
+ * second, however often the host's lists change.
+ */
+#define XEN_NVDIMM_EVENT_GAP_MS 1000
+static uint32_t xen_nvdimm_events;
+static bool xen_nvdimm_guest_ready;
+static int64_t xen_nvdimm_event_sent;   /* ms, QEMU_CLOCK_REALTIME; 0: never */
+static QEMUTimer *xen_nvdimm_event_timer;
+
+static void xen_nvdimm_event_send(void *opaque)
+{
+    int64_t now = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
+    Object *acpi;
+
+    if (!xen_nvdimm_events) {
+        return;
+    }
+    if (xen_nvdimm_event_sent &&
+        now - xen_nvdimm_event_sent < XEN_NVDIMM_EVENT_GAP_MS) {
+        timer_mod(xen_nvdimm_event_timer,
+                  xen_nvdimm_event_sent + XEN_NVDIMM_EVENT_GAP_MS);
+        return;
+    }
+    acpi = object_resolve_path_type("", TYPE_ACPI_DEVICE_IF, NULL);
+    if (!acpi) {
+        trace_xen_nvdimm_event_lost(xen_nvdimm_events, "no ACPI device");
+        xen_nvdimm_events = 0;
+        return;
+    }
+    xen_nvdimm_event_sent = now;
+    trace_xen_nvdimm_event_sent(xen_nvdimm_events);
+    acpi_send_event(DEVICE(acpi), ACPI_NVDIMM_HOTPLUG_STATUS);
+}
+
+void xen_nvdimm_event_raise(uint32_t events)
+{
+    if (!xen_nvdimm_guest_ready) {
+        /* Its first scrub, still to come, finds what changed. */
+        trace_xen_nvdimm_event_lost(events, "the guest has no NFIT driver");
+        return;
+    }
+    xen_nvdimm_events |= events;
+    xen_nvdimm_event_send(NULL);
+}
+
+/* A reset guest has no driver yet; what it missed, its scrub finds. */
+static void xen_nvdimm_event_reset(void *opaque)
+{
+    xen_nvdimm_guest_ready = false;
+    xen_nvdimm_events = 0;
+    timer_del(xen_nvdimm_event_timer);
+}
+
 static void xen_nvdimm_notify_write(void *opaque, hwaddr addr, uint64_t val,
                                     unsigned size)
 {
@@ -777,6 +839,7 @@ static void xen_nvdimm_notify_write(void *opaque, hwaddr addr, uint64_t val,
         trace_xen_nvdimm_dsm_bad_notify(addr, size, val);
         return;
     }
+    xen_nvdimm_guest_ready = true;
     QTAILQ_FOREACH(s, &xen_nvdimms, next) {
         dimms[n++] = xen_nvdimm_media_dsm_dimm(s);
     }
@@ -786,11 +849,18 @@ static void xen_nvdimm_notify_write(void *opaque, hwaddr addr, uint64_t val,
     memcpy(xen_nvdimm_dsm_page, out, len);
 }
 
-/* The register is write-only. */
+/* Read, the register returns the pending events and clears them. */
 static uint64_t xen_nvdimm_notify_read(void *opaque, hwaddr addr,
                                        unsigned size)
 {
-    return 0;
+    uint32_t events = xen_nvdimm_events;
+
+    if (addr || size != 4) {
+        return 0;
+    }
+    xen_nvdimm_events = 0;
+    trace_xen_nvdimm_event_read(events);
+    return events;
 }
 
 static const MemoryRegionOps xen_nvdimm_notify_ops = {
@@ -818,6 +888,9 @@ static bool xen_nvdimm_dsm_init(XenNvdimmState *s, Error **errp)
                           NULL, "xen-nvdimm-dsm-notify", XEN_NVDIMM_PAGE_SIZE);
     memory_region_add_subregion(get_system_memory(), XEN_NVDIMM_NOTIFY_GPA,
                                 &xen_nvdimm_notify_mr);
+    xen_nvdimm_event_timer = timer_new_ms(QEMU_CLOCK_REALTIME,
+                                          xen_nvdimm_event_send, NULL);
+    qemu_register_reset(xen_nvdimm_event_reset, NULL);
     return true;
 }
 

@@ -1427,6 +1427,90 @@ static char *dsm_ars_records(QTestState *qts, uint32_t handle)
     return g_string_free(recs, false);
 }
 
+/* The status of GPE 4, in the piix4 GPE0 block (QEMU's pc machine, Xen). */
+#define GPE0_STS        0xafe0
+#define GPE4            0x10
+
+/* Wait (60 s at most: a busy host) until the device raises GPE 4. */
+static void wait_gpe4(QTestState *qts)
+{
+    for (int i = 0; i < 6000 && !(qtest_inb(qts, GPE0_STS) & GPE4); i++) {
+        g_usleep(10 * 1000);
+    }
+    g_assert_cmphex(qtest_inb(qts, GPE0_STS) & GPE4, ==, GPE4);
+    /* As the guest's ACPI code does: write 1 to clear. */
+    qtest_outb(qts, GPE0_STS, GPE4);
+}
+
+/*
+ * New media errors on the host reach a running guest without its asking:
+ * once the guest has called a _DSM (its NFIT driver is there), a change of
+ * the host's list raises GPE 4, and the notify register holds the media
+ * event until the guest's _E04 reads it.  A change before that raises
+ * nothing (the guest's first scrub will find it), and changes within a
+ * second of the last GPE wait for the second to end.
+ */
+static void test_media_event(void)
+{
+    Fixture *f = fixture_new();
+    g_autofree char *media = fixture_file(f, "media", "");
+    g_autofree char *args = g_strdup_printf(
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-device xen-nvdimm,id=nv0,memdev=pm0,x-emu-badblocks=%s",
+        f->img[0], media);
+    QTestState *qts = start(f, args);
+    uint64_t gpa = qom_get_uint(qts, "/machine/peripheral/nv0",
+                                "guest-address");
+    g_autofree char *got = NULL;
+    g_autofree char *want = NULL;
+    uint8_t out[4096];
+    int64_t first;
+
+    /* Before the guest's first _DSM: nothing, for a while. */
+    g_assert_true(g_file_set_contents(media, "8 8\n", -1, NULL));
+    for (int i = 0; i < 50; i++) {
+        g_usleep(10 * 1000);
+        g_assert_cmphex(qtest_inb(qts, GPE0_STS) & GPE4, ==, 0);
+    }
+    g_assert_cmphex(qtest_readl(qts, NOTIFY_GPA), ==, 0);
+
+    /* The guest's driver asks the root what it offers. */
+    dsm_call(qts, 0, 0, NULL, 0, out);
+    first = g_get_monotonic_time();
+    g_assert_true(g_file_set_contents(media, "8 8\n40 8\n", -1, NULL));
+    wait_gpe4(qts);
+    g_assert_cmphex(qtest_readl(qts, NOTIFY_GPA), ==, 2);
+    g_assert_cmphex(qtest_readl(qts, NOTIFY_GPA), ==, 0);
+    /* Its scrub then finds both ranges. */
+    g_assert_cmphex(dsm_ars(qts, 2, gpa, BACKEND_SIZE, out), ==, 0);
+    got = dsm_ars_records(qts, 1);
+    want = g_strdup_printf("0x%" PRIx64 "+0x1000 0x%" PRIx64 "+0x1000",
+                           gpa + 0x1000, gpa + 0x5000);
+    g_assert_cmpstr(got, ==, want);
+
+    /* Another change at once, written in place: a second after the first. */
+    {
+        FILE *fp = fopen(media, "a");
+
+        g_assert_nonnull(fp);
+        fputs("24 8\n", fp);
+        fclose(fp);
+    }
+    wait_gpe4(qts);
+    g_assert_cmpint(g_get_monotonic_time() - first, >=, G_USEC_PER_SEC);
+    g_assert_cmphex(qtest_readl(qts, NOTIFY_GPA), ==, 2);
+
+    /* A reset guest has no driver: nothing until it calls a _DSM again. */
+    qtest_qmp_assert_success(qts, "{ 'execute': 'system_reset' }");
+    g_assert_true(g_file_set_contents(media, "8 8\n", -1, NULL));
+    for (int i = 0; i < 150; i++) {
+        g_usleep(10 * 1000);
+        g_assert_cmphex(qtest_inb(qts, GPE0_STS) & GPE4, ==, 0);
+    }
+    qtest_quit(qts);
+    fixture_free(f);
+}
+
 /* The host's answers serve the guest for a second (xen-nvdimm-media.c). */
 #define MEDIA_FRESH_US  G_USEC_PER_SEC
 
@@ -1492,21 +1576,27 @@ static void test_dsm_media(void)
     g_clear_pointer(&got, g_free);
     g_clear_pointer(&want, g_free);
 
-    /* Sectors that go bad later show at the next scrub, not before. */
+    /* A scrub within the second gets the last answer. */
+    g_assert_cmphex(dsm_ars(qts, 2, gpa, BACKEND_SIZE, out), ==, 0);
+    if (g_get_monotonic_time() - asked < MEDIA_FRESH_US / 2) {
+        g_autofree char *trace = NULL;
+
+        g_assert_true(g_file_get_contents(f->trace, &trace, NULL, NULL));
+        g_assert_nonnull(strstr(trace, "xen_nvdimm_media_reused pm0: "
+                                "bad ranges"));
+    }
+    /*
+     * Sectors that go bad later show at the next scrub, not before; the
+     * host's list is watched, so that scrub asks the host again at once.
+     */
     g_assert_true(g_file_set_contents(media, "40960 9\n0 1\n32767 2\n",
                                       -1, NULL));
     got = dsm_ars_records(qts, 1);
     g_assert_cmpuint(strlen(got), >, 0);
     g_assert_null(strchr(got, ' '));
     g_clear_pointer(&got, g_free);
-    /* A scrub within the second gets the last answer. */
-    g_assert_cmphex(dsm_ars(qts, 2, gpa, BACKEND_SIZE, out), ==, 0);
-    if (g_get_monotonic_time() - asked < MEDIA_FRESH_US / 2) {
-        got = dsm_ars_records(qts, 1);
-        g_assert_null(strchr(got, ' '));
-        g_clear_pointer(&got, g_free);
-    }
-    media_wait_stale();
+    wait_gpe4(qts);
+    g_assert_cmphex(qtest_readl(qts, NOTIFY_GPA), ==, 2);
     g_assert_cmphex(dsm_ars(qts, 2, gpa, BACKEND_SIZE, out), ==, 0);
     got = dsm_ars_records(qts, 1);
     /* Sectors 32767-32768 straddle two host extents: one guest range. */
@@ -2970,6 +3060,7 @@ int main(int argc, char **argv)
     qtest_add_func("/xen-nvdimm/publish-acpi", test_publish_acpi);
     qtest_add_func("/xen-nvdimm/publish-acpi-merge", test_publish_acpi_merge);
     qtest_add_func("/xen-nvdimm/nfit-persistence", test_nfit_persistence);
+    qtest_add_func("/xen-nvdimm/media-event", test_media_event);
     qtest_add_func("/xen-nvdimm/nfit-serial", test_nfit_serial);
     qtest_add_func("/xen-nvdimm/publish-acpi-refused",
                    test_publish_acpi_refused);

@@ -20,6 +20,14 @@
 #define NVDIMM_XEN_ROOT_PATH    "\\_SB." NVDIMM_XEN_ROOT
 
 /*
+ * GPE 4 (QEMU's NVDIMM hotplug GPE) says the device model has events for
+ * the guest; reading the notify register returns them (and clears them).
+ * NVDIMM_XEN_EVENT_MEDIA: the host found new media errors, the SSDT's
+ * \_GPE._E04 notifies the root device with 0x81 and the guest scrubs.
+ */
+#define NVDIMM_XEN_EVENT_MEDIA  (1u << 1)
+
+/*
  * Where the guest's _DSM calls go, and which NVDIMMs have labels: the
  * device model chooses, the SSDT's AML follows.
  */

@@ -65,6 +65,13 @@ typedef struct XenNvdimmOps {
                         Error **errp);
 
     /*
+     * Watch the host's lists of media errors for the backend: call
+     * xen_nvdimm_media_watch() for each, so that a change reaches
+     * xen_nvdimm_media_changed() without polling.
+     */
+    void (*watch_media)(XenNvdimmState *s);
+
+    /*
      * The host's machine memory map as the hypervisor reports it (@map, of
      * XenNvdimmMemRange), and the persistent-memory ranges of the host
      * firmware's NFIT (@nfit, of XenNvdimmRange).
@@ -204,6 +211,17 @@ int xen_nvdimm_host_file(const char *name, Error **errp);
  */
 bool xen_nvdimm_media_init(XenNvdimmState *s, Error **errp);
 NvdimmXenDsmDimm xen_nvdimm_media_dsm_dimm(XenNvdimmState *s);
+/*
+ * Watch @fd (the device owns it from now) for @cond: when it fires,
+ * @rearm consumes the event and says whether the host's list changed.
+ */
+void xen_nvdimm_media_watch(XenNvdimmState *s, int fd, GIOCondition cond,
+                            bool (*rearm)(XenNvdimmState *s, int fd));
+void xen_nvdimm_media_unwatch(XenNvdimmState *s);
+/* The host's list of media errors changed: tell the guest. */
+void xen_nvdimm_media_changed(XenNvdimmState *s);
+/* Events (NVDIMM_XEN_EVENT_*) for the guest's GPE handler (xen-nvdimm.c). */
+void xen_nvdimm_event_raise(uint32_t events);
 /* The label area, for the _DSM handler (xen-nvdimm-label.c). */
 bool xen_nvdimm_label_read(void *opaque, uint32_t off, void *buf,
                            uint32_t len);

@@ -102,6 +102,7 @@ struct XenNvdimmState {
     NvdimmXenHealth health;
     int health_rc;              /* as XenNvdimmOps.health returned */
     int64_t health_asked;
+    GPtrArray *media_watches;   /* XenNvdimmWatch: the host's lists */
     unsigned permitted;         /* extents[0..permitted) have iomem access */
     unsigned mapped;            /* extents[0..mapped) are mapped */
     bool mapped_wb;             /* ... write-back (else uncacheable) */
