@@ -3,8 +3,9 @@
 #
 # What the host knows of its media reaches a Linux guest, in emulated mode:
 # the emulated host's bad sectors (x-emu-badblocks) through the address
-# range scrub, at boot and after "ndctl start-scrub" for a range the host
-# adds while the guest runs, and its DIMMs' health (x-emu-health) through
+# range scrub, at boot and, for a range the host adds while the guest runs,
+# by itself (QEMU raises GPE 4, Linux scrubs), and its DIMMs' health
+# (x-emu-health) through
 # SMART.  The guest's ndctl, its pmem driver (reads of bad sectors fail)
 # and PMDK's libpmem2 (device id and unsafe shutdown count) are asked.
 # QEMU is then restarted with the same configuration, one more unsafe
@@ -51,6 +52,7 @@ boot() {
         -device xen-nvdimm,id=nv1,memdev=pm1,x-emu-health="$work/health1"$persist1 \
         -trace "enable=xen_nvdimm_place,file=$work/trace$n.log" \
         -trace "enable=nvdimm_xen_ars_*,file=$work/trace$n.log" \
+        -trace "enable=xen_nvdimm_event_*,file=$work/trace$n.log" \
         -kernel "$work/vmlinux" -initrd "$work/initrd.img" \
         -append "console=ttyS0 loglevel=3 panic=-1 xtboot=$n xtbad=$BAD xtnew=$NEW"
     kill "$watcher" 2>/dev/null || true
@@ -158,7 +160,8 @@ for n in (1, 2):
     check(r[0] == "0", f"reading good sector {bad_sector + 20000} works: {r}")
     scrub_bb = badblocks("JSON-NM-SCRUB")
     check(sorted(scrub_bb) == sorted([(baddev[0], new_sector, 8), (baddev[0], bad_sector, 8)]),
-          f"after ndctl start-scrub, the sectors the host found later too: {scrub_bb}")
+          f"with no scrub command in the guest, the sectors the host found later too "
+          f"({field(log, 'PUSHED')}): {scrub_bb}")
     r = reads.get(new_sector, ("?", ""))
     check(r[0] != "0" and "Input/output error" in r[1],
           f"reading newly bad sector {new_sector} fails with an I/O error: {r}")
@@ -172,6 +175,11 @@ for n in (1, 2):
     gpa0 = place.get("pm0", (None,))[0]
     check(any(h == 1 and a == gpa0 and k == 2 for h, a, k in starts),
           f"a scrub of nv0 at its guest address {gpa0:#x} found two ranges: {starts}")
+    sent = re.findall(r"xen_nvdimm_event_sent GPE 4 for events (0x[0-9a-f]+)", trace)
+    took = re.findall(r"xen_nvdimm_event_read the guest took events (0x[0-9a-f]+)", trace)
+    check(sent[:1] == ["0x2"] and took[:1] == ["0x2"],
+          f"QEMU raised GPE 4 for the media event and the guest's _E04 took it: "
+          f"sent {sent}, taken {took}")
 
 print("--- boot 3: the resolver in a dom0 with such an NVDIMM")
 log = lines(3)
