@@ -24,6 +24,7 @@ rm -rf "$work"
 mkdir -p "$work"
 BAD=40960           # backend sectors of nv0 the host knows bad at boot
 NEW=8192            # ... and the one it finds while the guest runs
+NEW_DOM0=16384      # ... and while the resolver's dom0 watches
 
 cc -Wall -O2 -o "$work/pmem2-usc" "$TOP/devtools/guest/pmem2-usc.c" -lpmem2
 "$TOP/devtools/guest/image.sh" "$work" "$TOP/devtools/guest/media/run.sh" \
@@ -69,8 +70,16 @@ sed -i 's/^shutdown-count 17$/shutdown-count 18/' "$work/health1"
 echo "$BAD 8" >"$work/badblocks0"
 boot 2 "" ,x-emu-persistence=cpu_cache
 
-# Boot 3: the resolver in a "dom0" whose NVDIMM is such a device.
+# Boot 3: the resolver in a "dom0" whose NVDIMM is such a device; the
+# host finds sector NEW_DOM0 bad once the dom0 watches.
 mkdir -p "$work/dom0"
+(
+    while ! grep -qs '^WATCH-READY' "$work/serial3.log"; do
+        sleep 1
+    done
+    echo "$NEW_DOM0 8" >>"$work/badblocks0"
+) &
+watcher=$!
 "$TOP/devtools/guest/resolver-tool.sh" "$work/dom0/xen-nvdimm-resolve"
 "$TOP/devtools/guest/image.sh" "$work/dom0" "$TOP/devtools/guest/media-dom0/run.sh" \
     "$work/dom0/xen-nvdimm-resolve"
@@ -80,10 +89,13 @@ mkdir -p "$work/dom0"
     -device xen-nvdimm,id=nv0,memdev=pm0,x-emu-badblocks="$work/badblocks0",x-emu-health="$work/health0",x-emu-persistence=memory_controller \
     -kernel "$work/dom0/vmlinux" -initrd "$work/dom0/initrd.img" \
     -append "console=ttyS0 loglevel=3 panic=-1"
+kill "$watcher" 2>/dev/null || true
+wait "$watcher" 2>/dev/null || true
 
-/usr/bin/python3 - "$work" "$BAD" "$NEW" <<'PY'
+/usr/bin/python3 - "$work" "$BAD" "$NEW" "$NEW_DOM0" <<'PY'
 import json, re, sys
 work, bad_sector, new_sector = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+new_dom0 = int(sys.argv[4])
 fails = 0
 def check(ok, what):
     global fails
@@ -203,6 +215,13 @@ check(field(log, "PERSIST") == ["memory_controller"],
 pl = [r for r in res if r.startswith("persistence")]
 check(pl == ["persistence memory_controller"],
       f"and libndctl reads that for the backend: {pl}")
+watch = field(log, "WATCH")
+wbad = {tuple(int(x, 16) for x in w.split()[1:]) for w in watch if w.startswith("after-bad ")}
+want = {(region + s * 512, region + (s + 8) * 512) for s in (bad_sector, new_dom0)} if region else None
+check(watch[:1] == ["watching 2"] and any(w.startswith("changed after") for w in watch)
+      and wbad == want,
+      f"xen-nvdimm's watch of the disk's and region's lists saw the range the host "
+      f"found while it watched, with nothing asked in dom0: {watch}")
 
 check(globals().get("pmem2_id_1") is not None and
       globals().get("pmem2_id_1") == globals().get("pmem2_id_2"),

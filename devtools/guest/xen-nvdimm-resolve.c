@@ -15,6 +15,11 @@
  *       the same, then runs COMMAND while holding PATH as QEMU would
  *       (exclusively, a file pinned), then prints "after ..." lines, and
  *       the bad ranges and health read again, as "after-bad ..." etc.
+ *   xen-nvdimm-resolve watch PATH SIZE SECONDS
+ *       resolve PATH (no lines printed), watch the host's lists of its media
+ *       errors as xen-nvdimm does, print "watching N" (the lists) and wait
+ *       for the kernel to flag a change: print "changed after S s" and the
+ *       bad ranges then, as "after-bad ...", or "unchanged after S s"
  *   xen-nvdimm-resolve write PATH OFFSET STRING
  *       writes STRING at OFFSET (mmap for a device-dax) and makes it durable
  *   xen-nvdimm-resolve pinwrite PATH SIZE OFFSET STRING
@@ -37,6 +42,7 @@
  */
 
 #include "qemu/osdep.h"
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <linux/fs.h>
@@ -244,6 +250,73 @@ static int do_resolve(const char *path, uint64_t size, const char *cmd)
     }
     close(fd);
     return !ok;
+}
+
+static int do_watch(const char *path, uint64_t size, unsigned secs)
+{
+    g_autoptr(GArray) extents = g_array_new(false, false,
+                                            sizeof(XenNvdimmExtent));
+    g_autoptr(GArray) sources = g_array_new(false, false,
+                                            sizeof(XenNvdimmBadSource));
+    g_autoptr(GArray) bad = g_array_new(false, false, sizeof(XenNvdimmRange));
+    g_autoptr(GArray) fds = g_array_new(false, false, sizeof(int));
+    g_autofree struct pollfd *pfds = NULL;
+    int64_t start;
+    bool pinned = false;
+    Error *err = NULL;
+    int fd = open(path, O_RDWR | O_EXCL | O_CLOEXEC);
+    int n;
+
+    if (fd < 0) {
+        printf("error: cannot open %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    if (!xen_nvdimm_resolve_spa(fd, path, size, extents, sources, &pinned,
+                                &err)) {
+        printf("error: %s\n", error_get_pretty(err));
+        error_free(err);
+        return 1;
+    }
+    xen_nvdimm_badblocks_watch(sources, fds);
+    pfds = g_new0(struct pollfd, fds->len);
+    for (guint i = 0; i < fds->len; i++) {
+        pfds[i].fd = g_array_index(fds, int, i);
+        pfds[i].events = POLLPRI;
+    }
+    printf("watching %u\n", fds->len);
+    fflush(stdout);
+    start = g_get_monotonic_time();
+    n = poll(pfds, fds->len, secs * 1000);
+    if (n <= 0) {
+        printf("unchanged after %" PRId64 " s\n",
+               (g_get_monotonic_time() - start) / G_USEC_PER_SEC);
+    } else {
+        printf("changed after %" PRId64 " s\n",
+               (g_get_monotonic_time() - start) / G_USEC_PER_SEC);
+        for (guint i = 0; i < fds->len; i++) {
+            if (pfds[i].revents) {
+                xen_nvdimm_badblocks_rearm(pfds[i].fd);
+            }
+        }
+        if (!xen_nvdimm_read_badblocks(sources, bad, &err)) {
+            printf("error: %s\n", error_get_pretty(err));
+            error_free(err);
+        }
+        for (guint i = 0; i < bad->len; i++) {
+            XenNvdimmRange *r = &g_array_index(bad, XenNvdimmRange, i);
+
+            printf("after-bad 0x%" PRIx64 " 0x%" PRIx64 "\n", r->start,
+                   r->end);
+        }
+    }
+    for (guint i = 0; i < fds->len; i++) {
+        close(g_array_index(fds, int, i));
+    }
+    if (pinned) {
+        unpin(fd, path);
+    }
+    close(fd);
+    return n <= 0;
 }
 
 /*
@@ -471,6 +544,10 @@ int main(int argc, char **argv)
         !qemu_strtosz(argv[3], NULL, &a)) {
         return do_resolve(argv[2], a, argv[4]);
     }
+    if (argc == 5 && !strcmp(argv[1], "watch") &&
+        !qemu_strtosz(argv[3], NULL, &a)) {
+        return do_watch(argv[2], a, atoi(argv[4]));
+    }
     if (argc == 5 && !strcmp(argv[1], "time") &&
         !qemu_strtosz(argv[3], NULL, &a)) {
         return do_time(argv[2], a, atoi(argv[4]));
@@ -488,7 +565,7 @@ int main(int argc, char **argv)
     }
     fprintf(stderr, "usage: %s resolve PATH SIZE | hold PATH SIZE COMMAND | "
             "write PATH OFFSET TEXT | pinwrite PATH SIZE OFFSET TEXT | "
-            "time PATH SIZE REPEAT | "
+            "time PATH SIZE REPEAT | watch PATH SIZE SECONDS | "
             "fragment DIR FILE COUNT\n", argv[0]);
     return 2;
 }

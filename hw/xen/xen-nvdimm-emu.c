@@ -368,7 +368,7 @@ static void emu_watch_media(XenNvdimmState *s)
     fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (fd < 0 ||
         inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
-        trace_xen_nvdimm_media_unwatched(s->name, s->emu_badblocks, errno);
+        trace_xen_nvdimm_media_unwatched(s->emu_badblocks, errno);
         if (fd >= 0) {
             close(fd);
         }

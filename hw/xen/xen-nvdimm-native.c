@@ -15,7 +15,6 @@
 #include <xen/sys/privcmd.h>
 #include "qapi/error.h"
 #include "hw/xen/xen-nvdimm-ops.h"
-#include "trace.h"
 
 static bool native_resolve(XenNvdimmState *s, int fd, const char *path,
                            uint64_t size, GArray *extents, GArray *sources,
@@ -42,39 +41,24 @@ static bool native_persistence(XenNvdimmState *s, XenNvdimmPersistence *p,
     return xen_nvdimm_read_persistence(s->bad_sources, p, errp);
 }
 
-/* A sysfs attribute flags a change to poll() until read from the start. */
-static bool native_sysfs_rearm(XenNvdimmState *s, int fd)
+static bool native_badblocks_rearm(XenNvdimmState *s, int fd)
 {
-    char buf[4096];
-
-    if (lseek(fd, 0, SEEK_SET) == 0) {
-        while (read(fd, buf, sizeof(buf)) > 0) {
-            /* only the read matters */
-        }
-    }
+    xen_nvdimm_badblocks_rearm(fd);
     return true;
 }
 
 /*
- * The kernel tells poll() of a change to a region's or disk's badblocks
- * (sysfs_notify()) with POLLPRI | POLLERR, and always says readable: the
- * watch asks for those alone.  A list that cannot be watched is still
- * read at each scrub.
+ * A sysfs attribute always polls readable: the watch asks for the
+ * kernel's change flags alone.
  */
 static void native_watch_media(XenNvdimmState *s)
 {
-    for (guint i = 0; i < s->bad_sources->len; i++) {
-        XenNvdimmBadSource *b = &g_array_index(s->bad_sources,
-                                               XenNvdimmBadSource, i);
-        int fd = open(b->path, O_RDONLY | O_CLOEXEC);
+    g_autoptr(GArray) fds = g_array_new(false, false, sizeof(int));
 
-        if (fd < 0) {
-            trace_xen_nvdimm_media_unwatched(s->name, b->path, errno);
-            continue;
-        }
-        native_sysfs_rearm(s, fd);
-        xen_nvdimm_media_watch(s, fd, G_IO_PRI | G_IO_ERR,
-                               native_sysfs_rearm);
+    xen_nvdimm_badblocks_watch(s->bad_sources, fds);
+    for (guint i = 0; i < fds->len; i++) {
+        xen_nvdimm_media_watch(s, g_array_index(fds, int, i),
+                               G_IO_PRI | G_IO_ERR, native_badblocks_rearm);
     }
 }
 

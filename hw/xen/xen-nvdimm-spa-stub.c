@@ -52,3 +52,11 @@ bool xen_nvdimm_read_persistence(GArray *sources, XenNvdimmPersistence *p,
     *p = XEN_NVDIMM_PERSIST_NONE;
     return true;
 }
+
+void xen_nvdimm_badblocks_watch(GArray *sources, GArray *fds)
+{
+}
+
+void xen_nvdimm_badblocks_rearm(int fd)
+{
+}

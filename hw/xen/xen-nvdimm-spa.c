@@ -327,6 +327,33 @@ int xen_nvdimm_read_health(GArray *sources, NvdimmXenHealth *h,
                                       (bool *)smart->data, dimms->len, h);
 }
 
+void xen_nvdimm_badblocks_rearm(int fd)
+{
+    char buf[4096];
+
+    /* kernfs clears the flag when the attribute is read from the start. */
+    if (lseek(fd, 0, SEEK_SET) == 0) {
+        while (read(fd, buf, sizeof(buf)) > 0) {
+            /* only the read matters */
+        }
+    }
+}
+
+void xen_nvdimm_badblocks_watch(GArray *sources, GArray *fds)
+{
+    for (guint i = 0; i < sources->len; i++) {
+        const char *path = g_array_index(sources, XenNvdimmBadSource, i).path;
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0) {
+            trace_xen_nvdimm_media_unwatched(path, errno);
+            continue;
+        }
+        xen_nvdimm_badblocks_rearm(fd);
+        g_array_append_val(fds, fd);
+    }
+}
+
 bool xen_nvdimm_read_persistence(GArray *sources, XenNvdimmPersistence *p,
                                  Error **errp)
 {

@@ -12,3 +12,16 @@ echo "REGION $(cat /sys/bus/nd/devices/region*/resource | head -n 1)"
 echo "DEV $DEV"
 echo "PERSIST $(cat /sys/bus/nd/devices/region*/persistence_domain | head -n 1)"
 /test/xen-nvdimm-resolve resolve "$DEV" 64M | sed 's/^/RESOLVE /'
+# The host finds a new bad range while this dom0 runs: its device tells
+# this Linux (GPE 4), which scrubs and flags the lists for poll(), and
+# xen-nvdimm's watch sees that, with nothing asked here.
+/test/xen-nvdimm-resolve watch "$DEV" 64M 300 >/tmp/watch &
+watcher=$!
+waited=0
+while ! grep -q '^watching' /tmp/watch && [ $waited -lt 60 ]; do
+    sleep 1
+    waited=$((waited + 1))
+done
+echo "WATCH-READY $(head -n 1 /tmp/watch)"
+wait $watcher
+sed 's/^/WATCH /' /tmp/watch

@@ -173,6 +173,16 @@ bool xen_nvdimm_read_badblocks(GArray *sources, GArray *bad, Error **errp);
 /* The SMART health of the DIMMs of the regions of @sources, as above. */
 int xen_nvdimm_read_health(GArray *sources, NvdimmXenHealth *h,
                            Error **errp);
+/*
+ * Open the lists of @sources for a watch, appending the descriptors to
+ * @fds (of int): the kernel flags each for poll() with POLLPRI | POLLERR
+ * when its driver adds ranges (sysfs_notify() after a scrub or a machine
+ * check; not when the admin writes the file).  A list that cannot be
+ * opened is left out (traced): it is still read at each scrub.
+ */
+void xen_nvdimm_badblocks_watch(GArray *sources, GArray *fds);
+/* Take a watched list's change, so that poll() waits for the next. */
+void xen_nvdimm_badblocks_rearm(int fd);
 /* The weakest persistence domain of the regions of @sources. */
 bool xen_nvdimm_read_persistence(GArray *sources, XenNvdimmPersistence *p,
                                  Error **errp);
