@@ -126,6 +126,10 @@ out = acpiexec([f"{work}/ssdt.aml"],
                f"\\_SB.XNVR._DSM ({' 00' * 16}) 1 0 [0]")
 check(clean(out) and "[Buffer] Length 01 =     0000: 00" in out,
       "_DSM with a wrong UUID: function 0 says no functions")
+# GPE 4's handler sits in hvmloader's \_GPE and reads the notify register.
+out = acpiexec([f"{work}/ssdt.aml"], "\\_GPE._E04")
+check(clean(out) and "No object was returned from evaluation of \\_GPE._E04" in out,
+      "\\_GPE._E04 runs in hvmloader's \\_GPE scope")
 out = acpiexec([f"{work}/ssdt.aml"], "\\_SB.XNVR.NV00._LSI")
 check(clean(out) and re.search(r"Contains 3 Elements:\s+\[Integer\] = 0+1\s+"
                                r"\[Integer\] = 0+4\s+\[Integer\] = 0+\s", out),
