@@ -763,6 +763,12 @@ if run_guest_retry xtguest1 1 "" "${reads1%,}" 2; then
     verdict $? "xtguest1: the guest's /dev/pmem0 lists sectors $BAD_SECTOR+8 bad: '$(g GBADBLOCKS)'"
     g GMEDIA | grep -q "\"badblocks\":\[{\"offset\":$BAD_SECTOR,\"length\":8[,}]"
     verdict $? "xtguest1: the guest's ndctl list --media-errors: offset $BAD_SECTOR length 8: '$(g GMEDIA)'"
+    # The host's persistence domain (the outer QEMU's nvdimm-persistence=cpu),
+    # read through libndctl in dom0, reaches the guest's NFIT.
+    qtrace xen_nvdimm_media_persistence | grep -qx "xen_nvdimm_media_persistence pm0: the host's persistence domain is cpu_cache"
+    verdict $? "xtguest1: QEMU read dom0's persistence domain, $(cat /sys/bus/nd/devices/region0/persistence_domain), for the backend: '$(qtrace xen_nvdimm_media_persistence)'"
+    [ "$(g GPERSIST)" = "cpu_cache," ]
+    verdict $? "xtguest1: the guest's region says the same: '$(g GPERSIST)'"
     # dom0's pmem is QEMU's NVDIMM, which has no SMART: none offered.
     g GDIMM | grep -q "^nmem0 handle=0x1 dsm_mask=0x70$"
     verdict $? "xtguest1: the guest's DIMM offers the label functions and no health, as dom0's DIMM gives none: '$(g GDIMM)'"

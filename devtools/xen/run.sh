@@ -164,7 +164,7 @@ boot() {
     log "booting Xen under TCG ($cpu), serial: $serial, stopped after $stall s of silence or $limit s"
     t_boot=$SECONDS
     t_heard=$SECONDS heard=0
-    qemu-system-x86_64 -machine pc,nvdimm=on,accel=tcg -cpu "$cpu" -smp 2 \
+    qemu-system-x86_64 -machine pc,nvdimm=on,nvdimm-persistence=cpu,accel=tcg -cpu "$cpu" -smp 2 \
         -m 4G,slots=2,maxmem=$OUTER_MAXMEM \
         -object memory-backend-file,id=nv0,share=on,mem-path="$work/pmem.img",size=$OUTER_NV_SIZE \
         -device nvdimm,id=nvd0,memdev=nv0,label-size=128K,addr=$OUTER_NV_ADDR \

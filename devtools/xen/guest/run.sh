@@ -48,6 +48,7 @@ for r in /sys/bus/nd/devices/region*; do
     echo "GMEMTYPE ${r##*/} $(grep -m1 "mem $start-" /sys/kernel/debug/x86/pat_memtype_list 2>&1)"
 done
 echo "GMTRR $(tr -s ' \n' ' ;' </proc/mtrr 2>&1)"
+echo "GPERSIST $(cat /sys/bus/nd/devices/region*/persistence_domain 2>&1 | tr '\n' ',')"
 for d in /sys/bus/nd/devices/nmem*; do
     [ -e "$d" ] && echo "GDIMM ${d##*/} handle=$(cat "$d/nfit/handle" 2>/dev/null) dsm_mask=$(cat "$d/nfit/dsm_mask" 2>/dev/null)"
 done
