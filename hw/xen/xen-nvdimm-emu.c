@@ -84,6 +84,7 @@ static bool emu_slot_live(const char *path, dev_t dev, ino_t ino)
 static bool emu_slot(int fd, const struct stat *st, uint64_t *slot,
                      Error **errp)
 {
+    ERRP_GUARD();
     g_autofree char *link = g_strdup_printf("/proc/self/fd/%d", fd);
     g_autofree char *path = g_file_read_link(link, NULL);
     g_autofree char *escaped = g_strescape(path ?: "", "");
@@ -298,6 +299,7 @@ static bool emu_resolve(XenNvdimmState *s, int fd, const char *path,
  */
 static bool emu_bad_ranges(XenNvdimmState *s, GArray *bad, Error **errp)
 {
+    ERRP_GUARD();
     g_autoptr(GArray) bad_offsets = g_array_new(false, false,
                                                 sizeof(XenNvdimmRange));
     g_autofree char *text = NULL;
@@ -397,6 +399,7 @@ static bool emu_persistence(XenNvdimmState *s, XenNvdimmPersistence *p,
  */
 static int emu_health(XenNvdimmState *s, NvdimmXenHealth *h, Error **errp)
 {
+    ERRP_GUARD();
     g_autoptr(GArray) dimms = g_array_new(false, false,
                                           sizeof(NvdimmXenHealth));
     g_autoptr(GArray) smart = g_array_new(false, false, sizeof(bool));

@@ -83,6 +83,7 @@ bool xen_nvdimm_host_nfit(GArray *nfit, Error **errp)
 
 bool xen_nvdimm_host_check(XenNvdimmState *s, GArray *bad, Error **errp)
 {
+    ERRP_GUARD();
     g_autoptr(GArray) map = g_array_new(false, false,
                                         sizeof(XenNvdimmMemRange));
     g_autoptr(GArray) nfit = g_array_new(false, false,
@@ -213,6 +214,7 @@ static bool host_secret(uint8_t *key, Error **errp)
 bool xen_nvdimm_host_serial(XenNvdimmState *s, uint32_t *serial,
                             Error **errp)
 {
+    ERRP_GUARD();
     XenNvdimmExtent *e = &g_array_index(s->extents, XenNvdimmExtent, 0);
     uint8_t key[HOST_SECRET_LEN], msg[16], digest[32];
     gsize len = sizeof(digest);
@@ -280,6 +282,7 @@ int xen_nvdimm_host_file(const char *name, Error **errp)
 
 static bool host_lock_open(XenNvdimmState *s, Error **errp)
 {
+    ERRP_GUARD();
     const char *path = xen_enabled() ? HOST_LOCKS : HOST_LOCKS_EMU;
 
     s->claim_fd = xen_nvdimm_host_file(path + strlen(HOST_DIR "/"), errp);
@@ -620,6 +623,7 @@ static bool record_write(XenNvdimmState *s, const char *vm, Error **errp)
  */
 static bool host_hold_block(XenNvdimmState *s, Error **errp)
 {
+    ERRP_GUARD();
     g_autofree char *self = g_strdup_printf("/proc/self/fd/%d", s->pmem->fd);
     struct stat st;
 

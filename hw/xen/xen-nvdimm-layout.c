@@ -45,6 +45,7 @@ void xen_nvdimm_extents_coalesce(GArray *extents)
 
 bool xen_nvdimm_extents_check(GArray *extents, uint64_t size, Error **errp)
 {
+    ERRP_GUARD();
     uint64_t next = 0;
 
     for (guint i = 0; i < extents->len; i++) {

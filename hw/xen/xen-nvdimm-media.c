@@ -162,6 +162,7 @@ static bool media_health(void *opaque, NvdimmXenHealth *h)
 
 bool xen_nvdimm_media_init(XenNvdimmState *s, Error **errp)
 {
+    ERRP_GUARD();
     NvdimmXenHealth h = { 0 };
     int rc = s->ops->health(s, &h, errp);
 

@@ -236,6 +236,7 @@ static bool spa_badblocks(const PmemBlock *pb, bool disk, GArray *sources,
 
 bool xen_nvdimm_read_badblocks(GArray *sources, GArray *bad, Error **errp)
 {
+    ERRP_GUARD();
     for (guint i = 0; i < sources->len; i++) {
         XenNvdimmBadSource *src = &g_array_index(sources, XenNvdimmBadSource,
                                                  i);
@@ -504,6 +505,7 @@ static bool spa_set_immutable(int fd, bool on, Error **errp)
 /* A write lease is only granted while nobody else has the file open. */
 static bool spa_lease(int fd, Error **errp)
 {
+    ERRP_GUARD();
     if (fcntl(fd, F_SETLEASE, F_WRLCK)) {
         error_setg_errno(errp, errno, "cannot take a write lease");
         if (errno == EAGAIN) {
@@ -536,6 +538,7 @@ static void spa_lease_drop(int fd, const char *path)
  */
 bool xen_nvdimm_file_pin(int fd, const char *path, Error **errp)
 {
+    ERRP_GUARD();
     char boot[XEN_PMEM_BOOT_ID_LEN + 1];
     Error *err = NULL;
     bool ok;
@@ -596,6 +599,7 @@ bool xen_nvdimm_file_unpin(int fd, const char *path, Error **errp)
  */
 bool xen_nvdimm_file_labels_ok(int fd, const char *path, Error **errp)
 {
+    ERRP_GUARD();
     struct statfs sfs;
 
     if (fstatfs(fd, &sfs)) {
@@ -627,6 +631,7 @@ static bool spa_resolve_file(struct ndctl_ctx *ctx, int fd, dev_t dev,
                              GArray *extents, GArray *sources, bool *pinned,
                              Error **errp)
 {
+    ERRP_GUARD();
     g_autofree struct fiemap *fm =
         g_malloc0(sizeof(*fm) + SPA_FIEMAP_BATCH * sizeof(fm->fm_extents[0]));
     PmemBlock pb;
@@ -709,6 +714,7 @@ static bool spa_resolve_devdax(struct ndctl_ctx *ctx, dev_t rdev,
                                const char *path, uint64_t size,
                                GArray *extents, GArray *sources, Error **errp)
 {
+    ERRP_GUARD();
     struct ndctl_bus *bus;
     struct ndctl_region *region;
     struct ndctl_namespace *ns;

@@ -235,6 +235,7 @@ static void xen_nvdimm_exit_notify(Notifier *n, void *data)
 static int xen_nvdimm_map_first(XenNvdimmState *s, XenNvdimmExtent *e,
                                 Error **errp)
 {
+    ERRP_GUARD();
     static bool warned;
     int rc;
 
@@ -402,6 +403,7 @@ static uint64_t xen_nvdimm_floor(void)
 /* Choose (or check the user's) guest-physical address of the data area. */
 static bool xen_nvdimm_place_data(XenNvdimmState *s, Error **errp)
 {
+    ERRP_GUARD();
     g_autoptr(GArray) busy = g_array_new(false, false, sizeof(XenNvdimmRange));
     uint64_t floor = xen_nvdimm_floor();
     uint64_t phase, align, gpa, max_gpfn;
@@ -475,6 +477,7 @@ static bool xen_nvdimm_place_data(XenNvdimmState *s, Error **errp)
  */
 static bool xen_nvdimm_serial(XenNvdimmState *s, Error **errp)
 {
+    ERRP_GUARD();
     uint32_t serial;
 
     if (!qemu_uuid_is_null(&s->uuid)) {
@@ -661,6 +664,7 @@ static GByteArray *xen_nvdimm_admin_acpi;
 static bool xen_nvdimm_read_admin_acpi(XenNvdimmState *s, const char *dir,
                                        Error **errp)
 {
+    ERRP_GUARD();
     g_autofree char *apath = g_strdup_printf("%s/address", dir);
     g_autofree char *lpath = g_strdup_printf("%s/length", dir);
     g_autofree char *addr = NULL;
@@ -876,6 +880,7 @@ static const MemoryRegionOps xen_nvdimm_notify_ops = {
 /* Set up the page and the register, once for all devices. */
 static bool xen_nvdimm_dsm_init(XenNvdimmState *s, Error **errp)
 {
+    ERRP_GUARD();
     if (xen_nvdimm_dsm_page) {
         return true;
     }
@@ -896,6 +901,7 @@ static bool xen_nvdimm_dsm_init(XenNvdimmState *s, Error **errp)
 
 static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
 {
+    ERRP_GUARD();
     XenNvdimmState *s = XEN_NVDIMM(dev);
     g_autoptr(GArray) bad = NULL;
     int64_t start = g_get_monotonic_time();
