@@ -18,8 +18,9 @@
  *   xen-nvdimm-resolve watch PATH SIZE SECONDS
  *       resolve PATH (no lines printed), watch the host's lists of its media
  *       errors as xen-nvdimm does, print "watching N" (the lists) and wait
- *       for the kernel to flag a change: print "changed after S s" and the
- *       bad ranges then, as "after-bad ...", or "unchanged after S s"
+ *       for the kernel to flag a change: print "changed after S s", whether
+ *       the lists stay quiet once rearmed ("quiet after rearm") and the bad
+ *       ranges then, as "after-bad ...", or "unchanged after S s"
  *   xen-nvdimm-resolve write PATH OFFSET STRING
  *       writes STRING at OFFSET (mmap for a device-dax) and makes it durable
  *   xen-nvdimm-resolve pinwrite PATH SIZE OFFSET STRING
@@ -293,11 +294,17 @@ static int do_watch(const char *path, uint64_t size, unsigned secs)
     } else {
         printf("changed after %" PRId64 " s\n",
                (g_get_monotonic_time() - start) / G_USEC_PER_SEC);
+        /* The driver flags the region's list and the disk's in turn. */
+        g_usleep(G_USEC_PER_SEC);
+        poll(pfds, fds->len, 0);
         for (guint i = 0; i < fds->len; i++) {
             if (pfds[i].revents) {
                 xen_nvdimm_badblocks_rearm(pfds[i].fd);
             }
         }
+        /* Taken, the change must not wake QEMU's loop again. */
+        printf("%s after rearm\n",
+               poll(pfds, fds->len, 2000) ? "fired again" : "quiet");
         if (!xen_nvdimm_read_badblocks(sources, bad, &err)) {
             printf("error: %s\n", error_get_pretty(err));
             error_free(err);
