@@ -378,12 +378,13 @@ static const MemoryRegionOps xen_nvdimm_dma_ops = {
  * device-memory region and QEMU's 64-bit PCI hole, plus the window that
  * hvmloader fills with relocated 64-bit BARs.
  */
-static uint64_t xen_nvdimm_floor(void)
+static bool xen_nvdimm_floor(uint64_t *floor, Error **errp)
 {
+    ERRP_GUARD();
     MachineState *ms = MACHINE(qdev_get_machine());
     X86MachineState *x86ms = X86_MACHINE(ms);
     Object *host = object_resolve_type_unambiguous(TYPE_PCI_HOST_BRIDGE, NULL);
-    uint64_t top = 4 * GiB;
+    uint64_t top = 4 * GiB, hole64_end;
 
     if (x86ms->above_4g_mem_size) {
         top = MAX(top, x86ms->above_4g_mem_start + x86ms->above_4g_mem_size);
@@ -393,11 +394,16 @@ static uint64_t xen_nvdimm_floor(void)
                        memory_region_size(&ms->device_memory->mr));
     }
     if (host && object_property_find(host, PCI_HOST_PROP_PCI_HOLE64_END)) {
-        top = MAX(top, object_property_get_uint(host,
-                                                PCI_HOST_PROP_PCI_HOLE64_END,
-                                                &error_abort));
+        hole64_end = object_property_get_uint(host,
+                                              PCI_HOST_PROP_PCI_HOLE64_END,
+                                              errp);
+        if (*errp) {
+            return false;
+        }
+        top = MAX(top, hole64_end);
     }
-    return ROUND_UP(top, 1 * GiB) + XEN_NVDIMM_BAR_WINDOW;
+    *floor = ROUND_UP(top, 1 * GiB) + XEN_NVDIMM_BAR_WINDOW;
+    return true;
 }
 
 /* Choose (or check the user's) guest-physical address of the data area. */
@@ -405,8 +411,7 @@ static bool xen_nvdimm_place_data(XenNvdimmState *s, Error **errp)
 {
     ERRP_GUARD();
     g_autoptr(GArray) busy = g_array_new(false, false, sizeof(XenNvdimmRange));
-    uint64_t floor = xen_nvdimm_floor();
-    uint64_t phase, align, gpa, max_gpfn;
+    uint64_t floor, phase, align, gpa, max_gpfn;
     XenNvdimmState *other;
     uint32_t used_slots = 0;
 
@@ -419,6 +424,10 @@ static bool xen_nvdimm_place_data(XenNvdimmState *s, Error **errp)
     if (ctz32(~used_slots) >= XEN_NVDIMM_MAX_SLOTS) {
         error_setg(errp, "xen-nvdimm '%s': at most %d devices are supported",
                    s->name, XEN_NVDIMM_MAX_SLOTS);
+        return false;
+    }
+    if (!xen_nvdimm_floor(&floor, errp)) {
+        error_prepend(errp, "xen-nvdimm '%s': ", s->name);
         return false;
     }
     xen_nvdimm_congruence(s->extents, &phase, &align);
