@@ -85,7 +85,7 @@ unset XENSTORED_PATH
 check "fuzz smoke: libFuzzer with ASan and UBSan on the _DSM, ACPI and extent parsers (20 s each)" "$TOP/devtools/fuzz.sh" smoke
 check "SPA resolver on Linux's NVDIMM driver (TCG guest)" "$TOP/devtools/test-resolver.sh"
 check "a Linux guest uses two xen-nvdimms (TCG, emulated mode)" "$TOP/devtools/test-guest.sh"
-check "the host's bad blocks and health reach a Linux guest: ndctl, reads, scrub, PMDK (TCG, emulated mode)" "$TOP/devtools/test-media.sh"
+check "the host's bad blocks, health and persistence domain reach a Linux guest: ndctl, reads, scrub, errors pushed while it runs, PMDK (TCG, emulated mode)" "$TOP/devtools/test-media.sh"
 check "labels, fsdax and DAX writes across reboot and restart (TCG guest)" "$TOP/devtools/test-labels.sh"
 check "QEMU's own NFIT unchanged (expected NFIT.dimmpxm, TCG guest)" "$TOP/devtools/test-nfit-golden.sh"
 check "xenstore stand-in with libxenstore clients" "$TOP/devtools/test-xenstore-standin.sh"
