@@ -73,7 +73,7 @@ for round in 1 2 3; do
         if [ $dev = xen-nvdimm ]; then
             devargs=(-M pc -m 1G
                      -object memory-backend-xen-pmem,id=pm0,size=256M,mem-path="$work/labels.img"
-                     -device xen-nvdimm,id=nv0,memdev=pm0,label-size=128K)
+                     -device xen-nvdimm-emu,id=nv0,memdev=pm0,label-size=128K)
         else
             devargs=(-M pc,nvdimm=on -m 1G,slots=2,maxmem=2G
                      -object memory-backend-file,id=mem1,share=on,mem-path="$work/labels.img",size=256M

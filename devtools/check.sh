@@ -82,6 +82,7 @@ check "unit/test-nvdimm-xen-dsm" meson_tests test-nvdimm-xen-dsm
 check "qtest-x86_64/xen-nvdimm-test" meson_tests qtest-x86_64/xen-nvdimm-test
 kill $standin
 unset XENSTORED_PATH
+check "qtest-x86_64/xen-nvdimm-test as nobody without strace: every test that needs neither root nor strace" "$TOP/devtools/test-qtest-unprivileged.sh"
 check "fuzz smoke: libFuzzer with ASan and UBSan on the _DSM, ACPI and extent parsers (20 s each)" "$TOP/devtools/fuzz.sh" smoke
 check "SPA resolver on Linux's NVDIMM driver (TCG guest)" "$TOP/devtools/test-resolver.sh"
 check "a Linux guest uses two xen-nvdimms (TCG, emulated mode)" "$TOP/devtools/test-guest.sh"

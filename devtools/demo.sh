@@ -19,8 +19,8 @@ echo
 echo "Booting Debian's kernel with:"
 echo "  -object memory-backend-xen-pmem,id=pm0,size=128M,mem-path=pmem0.img"
 echo "  -object memory-backend-xen-pmem,id=pm1,size=256M,mem-path=pmem1.img"
-echo "  -device xen-nvdimm,id=nv0,memdev=pm0,label-size=128K"
-echo "  -device xen-nvdimm,id=nv1,memdev=pm1,label-size=128K,x-emu-extent-size=32M"
+echo "  -device xen-nvdimm-emu,id=nv0,memdev=pm0,label-size=128K"
+echo "  -device xen-nvdimm-emu,id=nv1,memdev=pm1,label-size=128K,x-emu-extent-size=32M"
 echo
 "$TOP/devtools/test-labels.sh"
 log=$work/serial-1.log

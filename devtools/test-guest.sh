@@ -21,8 +21,8 @@ truncate -s 256M "$work/pmem1.img"
     -M pc -m 1G \
     -object memory-backend-xen-pmem,id=pm0,size=64M,mem-path="$work/pmem0.img" \
     -object memory-backend-xen-pmem,id=pm1,size=256M,mem-path="$work/pmem1.img" \
-    -device xen-nvdimm,id=nv0,memdev=pm0,label-size=128K \
-    -device xen-nvdimm,id=nv1,memdev=pm1,x-emu-extent-size=32M \
+    -device xen-nvdimm-emu,id=nv0,memdev=pm0,label-size=128K \
+    -device xen-nvdimm-emu,id=nv1,memdev=pm1,x-emu-extent-size=32M \
     -trace "enable=xen_nvdimm_place,file=$work/trace.log" \
     -kernel "$work/vmlinux" -initrd "$work/initrd.img" \
     -append "console=ttyS0 loglevel=3 panic=-1"

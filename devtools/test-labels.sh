@@ -27,8 +27,8 @@ qemu_args=(
     -M pc -m 1G
     -object memory-backend-xen-pmem,id=pm0,size=128M,mem-path="$work/pmem0.img"
     -object memory-backend-xen-pmem,id=pm1,size=256M,mem-path="$work/pmem1.img"
-    -device xen-nvdimm,id=nv0,memdev=pm0,label-size=128K
-    -device xen-nvdimm,id=nv1,memdev=pm1,label-size=128K,x-emu-extent-size=32M
+    -device xen-nvdimm-emu,id=nv0,memdev=pm0,label-size=128K
+    -device xen-nvdimm-emu,id=nv1,memdev=pm1,label-size=128K,x-emu-extent-size=32M
     -kernel "$work/vmlinux" -initrd "$work/initrd.img"
 )
 cp "$work/pmem0.img" "$work/pmem0.before"

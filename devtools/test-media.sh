@@ -49,8 +49,8 @@ boot() {
         -M pc -m 1G \
         -object memory-backend-xen-pmem,id=pm0,size=64M,mem-path="$work/pmem0.img" \
         -object memory-backend-xen-pmem,id=pm1,size=256M,mem-path="$work/pmem1.img" \
-        -device xen-nvdimm,id=nv0,memdev=pm0,x-emu-extent-size=16M,x-emu-badblocks="$work/badblocks0",x-emu-health="$work/health0"$persist0 \
-        -device xen-nvdimm,id=nv1,memdev=pm1,x-emu-health="$work/health1"$persist1 \
+        -device xen-nvdimm-emu,id=nv0,memdev=pm0,x-emu-extent-size=16M,x-emu-badblocks="$work/badblocks0",x-emu-health="$work/health0"$persist0 \
+        -device xen-nvdimm-emu,id=nv1,memdev=pm1,x-emu-health="$work/health1"$persist1 \
         -trace "enable=xen_nvdimm_place,file=$work/trace$n.log" \
         -trace "enable=nvdimm_xen_ars_*,file=$work/trace$n.log" \
         -trace "enable=xen_nvdimm_event_*,file=$work/trace$n.log" \
@@ -86,7 +86,7 @@ watcher=$!
 "$TOP/devtools/guest/boot.sh" "$work/serial3.log" 600 \
     -M pc -m 1G \
     -object memory-backend-xen-pmem,id=pm0,size=64M,mem-path="$work/pmem0.img" \
-    -device xen-nvdimm,id=nv0,memdev=pm0,x-emu-badblocks="$work/badblocks0",x-emu-health="$work/health0",x-emu-persistence=memory_controller \
+    -device xen-nvdimm-emu,id=nv0,memdev=pm0,x-emu-badblocks="$work/badblocks0",x-emu-health="$work/health0",x-emu-persistence=memory_controller \
     -kernel "$work/dom0/vmlinux" -initrd "$work/dom0/initrd.img" \
     -append "console=ttyS0 loglevel=3 panic=-1"
 kill "$watcher" 2>/dev/null || true

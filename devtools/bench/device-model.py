@@ -37,7 +37,7 @@ def args(variant, size):
     if variant == "xen-nvdimm":
         return base + ["-m", "256M",
                        "-object", f"memory-backend-xen-pmem,id=pm0,size={size},mem-path={path}",
-                       "-device", "xen-nvdimm,id=nv0,memdev=pm0,label-size=128K",
+                       "-device", "xen-nvdimm-emu,id=nv0,memdev=pm0,label-size=128K",
                        "-trace", "xen_nvdimm_realized"]
     # QEMU's own NVDIMM: the backend mapped shared, as one would configure it.
     return ["-machine", "pc,nvdimm=on", "-accel", "qtest", "-nodefaults",

@@ -89,7 +89,7 @@ def run():
             f.truncate(64 * MiB)
         files.append(path)
         args += ["-object", f"memory-backend-xen-pmem,id=pm{i},size=64M,mem-path={path}",
-                 "-device", f"xen-nvdimm,id=nv{i},memdev=pm{i},label-size=128K"]
+                 "-device", f"xen-nvdimm-emu,id=nv{i},memdev=pm{i},label-size=128K"]
     health = f"{work}/hostile.health"
     with open(health, "w") as f:
         f.write("health ok\nspares 90\nlife-used 3\ntemperature 40\n"

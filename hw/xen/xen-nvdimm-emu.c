@@ -1,12 +1,13 @@
 /*
  * xen-nvdimm: emulated host and hypervisor
  *
- * Used when QEMU does not run on the Xen accelerator (qtest, TCG test
- * guests).  The emulated host places each backend's data area at an
- * emulated system-physical address, scattered in extents when asked; the
- * emulated domain keeps Xen's iomem permissions and maps extents at guest
- * addresses by putting the backend's own memory there, so what the guest
- * writes lands in the backing file exactly where the extents say.
+ * The test-only xen-nvdimm-emu: xen-nvdimm on an emulated host and Xen,
+ * for qtest and TCG test guests (QEMU refuses it on Xen, and with KVM).
+ * The emulated host places each backend's data area at an emulated
+ * system-physical address, scattered in extents when asked; the emulated
+ * domain keeps Xen's iomem permissions and maps extents at guest addresses
+ * by putting the backend's own memory there, so what the guest writes
+ * lands in the backing file exactly where the extents say.
  *
  * The emulated domain is as strict as Xen: mapping needs permission for
  * every frame (so does unmapping), and it also refuses what Xen would do
@@ -30,6 +31,10 @@
 #include "hw/i386/x86.h"
 #include "hw/xen/xen.h"
 #include "hw/xen/xen-nvdimm-ops.h"
+#include "hw/qdev-properties.h"
+#include "system/qtest.h"
+#include "system/tcg.h"
+#include "system/xen.h"
 #include "trace.h"
 
 /*
@@ -55,11 +60,59 @@ static GArray *emu_permitted;           /* XenNvdimmRange of frames */
 static GPtrArray *emu_mappings;         /* EmuMapping */
 static GPtrArray *emu_hosts;            /* XenNvdimmState with host pmem */
 
+OBJECT_DECLARE_SIMPLE_TYPE(XenNvdimmEmu, XEN_NVDIMM_EMU)
+
+struct XenNvdimmEmu {
+    XenNvdimmState parent_obj;
+
+    /* Properties: what the emulated host and hypervisor do */
+    /* Make the k-th hypervisor call fail. */
+    uint32_t fail_call;
+    /* Make every unmap fail. */
+    bool fail_unmap;
+    /* The domain is gone when QEMU exits. */
+    bool domain_gone;
+    /* Scatter the pmem in extents of this size ... */
+    uint64_t extent_size;
+    /* ... with this much host memory between. */
+    uint64_t extent_gap;
+    /* The domain's memory reaches this far. */
+    uint64_t max_gpa;
+    /* The backend's host address, not its slot. */
+    uint64_t host_address;
+    /* Two extents on the same host memory. */
+    bool alias;
+    /* Pin a backing file as on a DAX filesystem. */
+    bool pin;
+    /* The hypervisor maps pmem write-back (off: a stock Xen). */
+    bool xen_wb;
+    /* What the host says of its memory. */
+    char *host_memory;
+    /* Files: the backend's bad sectors (as sysfs lists them), its health. */
+    char *badblocks;
+    char *health;
+    /* Its persistence domain, in Linux's word. */
+    char *persistence;
+    /* The emulated host's state directory, instead of the host's own. */
+    char *host_dir;
+
+    /* Set at realize */
+    uint32_t calls;             /* hypervisor calls made so far */
+    uint64_t spa;               /* emulated host address of the backend */
+    MemoryRegion ram;           /* the data area, mmapped */
+};
+
+static XenNvdimmEmu *emu_of(XenNvdimmState *s)
+{
+    return container_of(s, XenNvdimmEmu, parent_obj);
+}
+
 /* Test hook: fail the k-th hypervisor call made for a device. */
 static bool emu_fail(XenNvdimmState *s)
 {
-    if (++s->emu_calls == s->emu_fail_call) {
-        trace_xen_nvdimm_emu_fail(s->emu_calls);
+    XenNvdimmEmu *emu = emu_of(s);
+    if (++emu->calls == emu->fail_call) {
+        trace_xen_nvdimm_emu_fail(emu->calls);
         return true;
     }
     return false;
@@ -81,8 +134,8 @@ static bool emu_slot_live(const char *path, dev_t dev, ino_t ino)
  * the first slot from its hash on that no existing file holds.  So no two
  * files that exist at once share host memory, as on a real host.
  */
-static bool emu_slot(int fd, const struct stat *st, uint64_t *slot,
-                     Error **errp)
+static bool emu_slot(XenNvdimmState *s, int fd, const struct stat *st,
+                     uint64_t *slot, Error **errp)
 {
     ERRP_GUARD();
     g_autofree char *link = g_strdup_printf("/proc/self/fd/%d", fd);
@@ -97,7 +150,7 @@ static bool emu_slot(int fd, const struct stat *st, uint64_t *slot,
     struct stat now;
     int reg;
 
-    reg = xen_nvdimm_host_file("emulated-slots", errp);
+    reg = xen_nvdimm_host_file(s, "emulated-slots", errp);
     if (reg < 0) {
         error_prepend(errp, "the emulated host's slots: ");
         return false;
@@ -170,14 +223,18 @@ out:
     return ok;
 }
 
-bool xen_nvdimm_emu_attach(XenNvdimmState *s, int fd, bool readonly,
-                           Error **errp)
+static bool emu_attach(XenNvdimmState *s, int fd, bool readonly,
+                       Error **errp)
 {
+    XenNvdimmEmu *emu = emu_of(s);
     uint32_t flags = RAM_SHARED;
     g_autofree char *name = g_strdup_printf("xen-nvdimm.%s", s->name);
     struct stat st;
     uint64_t slot;
 
+    if (emu->host_dir) {
+        s->host_dir = s->secret_dir = emu->host_dir;
+    }
     if (fstat(fd, &st)) {
         error_setg_errno(errp, errno, "cannot stat the backend");
         return false;
@@ -187,27 +244,27 @@ bool xen_nvdimm_emu_attach(XenNvdimmState *s, int fd, bool readonly,
                    "than 1 TiB");
         return false;
     }
-    if (s->emu_host_address) {
+    if (emu->host_address) {
         /* x-emu-host-address: the test places the backend itself. */
-        if (s->emu_host_address < EMU_SPA_BASE ||
-            s->emu_host_address > XEN_NVDIMM_GPA_LIMIT - EMU_SLOT_SIZE ||
-            !QEMU_IS_ALIGNED(s->emu_host_address, XEN_NVDIMM_PAGE_SIZE)) {
+        if (emu->host_address < EMU_SPA_BASE ||
+            emu->host_address > XEN_NVDIMM_GPA_LIMIT - EMU_SLOT_SIZE ||
+            !QEMU_IS_ALIGNED(emu->host_address, XEN_NVDIMM_PAGE_SIZE)) {
             error_setg(errp, "x-emu-host-address must be page-aligned, "
                        "from 0x%" PRIx64 " to 0x%" PRIx64,
                        (uint64_t)EMU_SPA_BASE,
                        (uint64_t)(XEN_NVDIMM_GPA_LIMIT - EMU_SLOT_SIZE));
             return false;
         }
-        s->emu_spa = s->emu_host_address;
-    } else if (emu_slot(fd, &st, &slot, errp)) {
-        s->emu_spa = EMU_SPA_BASE + slot * EMU_SLOT_SIZE;
+        emu->spa = emu->host_address;
+    } else if (emu_slot(s, fd, &st, &slot, errp)) {
+        emu->spa = EMU_SPA_BASE + slot * EMU_SLOT_SIZE;
     } else {
         return false;
     }
     if (readonly) {
         flags |= RAM_READONLY | RAM_READONLY_FD;
     }
-    if (!memory_region_init_ram_from_fd(&s->emu_ram, OBJECT(s), name,
+    if (!memory_region_init_ram_from_fd(&emu->ram, OBJECT(s), name,
                                         s->data_size, flags, fd, 0, errp)) {
         return false;
     }
@@ -215,7 +272,6 @@ bool xen_nvdimm_emu_attach(XenNvdimmState *s, int fd, bool readonly,
         emu_hosts = g_ptr_array_new();
     }
     g_ptr_array_add(emu_hosts, s);
-    s->emu_attached = true;
     return true;
 }
 
@@ -228,7 +284,7 @@ static void emu_drop_mapping(EmuMapping *m)
     g_free_rcu(m, rcu);
 }
 
-void xen_nvdimm_emu_detach(XenNvdimmState *s)
+static void emu_detach(XenNvdimmState *s)
 {
     /*
      * Mappings the device failed to remove would outlive its memory: drop
@@ -243,8 +299,7 @@ void xen_nvdimm_emu_detach(XenNvdimmState *s)
         }
     }
     g_ptr_array_remove(emu_hosts, s);
-    object_unparent(OBJECT(&s->emu_ram));
-    s->emu_attached = false;
+    object_unparent(OBJECT(&emu_of(s)->ram));
 }
 
 /*
@@ -256,12 +311,13 @@ static bool emu_resolve(XenNvdimmState *s, int fd, const char *path,
                         uint64_t size, GArray *extents, GArray *sources,
                         Error **errp)
 {
-    uint64_t step = s->emu_extent_size ?: size;
+    XenNvdimmEmu *emu = emu_of(s);
+    uint64_t step = emu->extent_size ?: size;
     uint64_t n = DIV_ROUND_UP(size, step);
-    uint64_t stride = step + s->emu_extent_gap;
+    uint64_t stride = step + emu->extent_gap;
     struct stat st;
 
-    if (!QEMU_IS_ALIGNED(step | s->emu_extent_gap, XEN_NVDIMM_PAGE_SIZE)) {
+    if (!QEMU_IS_ALIGNED(step | emu->extent_gap, XEN_NVDIMM_PAGE_SIZE)) {
         error_setg(errp, "x-emu-extent-size and -gap must be multiples of "
                    "4 KiB");
         return false;
@@ -271,7 +327,7 @@ static bool emu_resolve(XenNvdimmState *s, int fd, const char *path,
         return false;
     }
     /* x-emu-pin: a file is pinned as on a DAX filesystem (ext4, XFS). */
-    if (s->emu_pin && !fstat(fd, &st) && S_ISREG(st.st_mode)) {
+    if (emu->pin && !fstat(fd, &st) && S_ISREG(st.st_mode)) {
         if (!xen_nvdimm_file_pin(fd, path, errp)) {
             return false;
         }
@@ -280,13 +336,13 @@ static bool emu_resolve(XenNvdimmState *s, int fd, const char *path,
     for (uint64_t i = 0; i < n; i++) {
         XenNvdimmExtent e = {
             .offset = i * step,
-            .spa = s->emu_spa + (n - 1 - i) * stride,
+            .spa = emu->spa + (n - 1 - i) * stride,
             .size = MIN(step, size - i * step),
         };
 
         /* x-emu-alias: the last extent is the first's memory again. */
-        if (s->emu_alias && n > 1 && i == n - 1) {
-            e.spa = s->emu_spa + (n - 1) * stride;
+        if (emu->alias && n > 1 && i == n - 1) {
+            e.spa = emu->spa + (n - 1) * stride;
         }
         g_array_append_val(extents, e);
     }
@@ -299,16 +355,17 @@ static bool emu_resolve(XenNvdimmState *s, int fd, const char *path,
  */
 static bool emu_bad_ranges(XenNvdimmState *s, GArray *bad, Error **errp)
 {
+    XenNvdimmEmu *emu = emu_of(s);
     ERRP_GUARD();
     g_autoptr(GArray) bad_offsets = g_array_new(false, false,
                                                 sizeof(XenNvdimmRange));
     g_autofree char *text = NULL;
     g_autoptr(GError) gerr = NULL;
 
-    if (!s->emu_badblocks) {
+    if (!emu->badblocks) {
         return true;
     }
-    if (!g_file_get_contents(s->emu_badblocks, &text, NULL, &gerr) ||
+    if (!g_file_get_contents(emu->badblocks, &text, NULL, &gerr) ||
         !xen_nvdimm_parse_badblocks(text, 0, bad_offsets, errp)) {
         if (gerr) {
             error_setg(errp, "%s", gerr->message);
@@ -338,7 +395,7 @@ static bool emu_bad_ranges(XenNvdimmState *s, GArray *bad, Error **errp)
 /* Did any of the events name x-emu-badblocks? */
 static bool emu_inotify_rearm(XenNvdimmState *s, int fd)
 {
-    g_autofree char *name = g_path_get_basename(s->emu_badblocks);
+    g_autofree char *name = g_path_get_basename(emu_of(s)->badblocks);
     char buf[4096] QEMU_ALIGNED(__alignof__(struct inotify_event));
     bool changed = false;
     ssize_t len;
@@ -360,17 +417,18 @@ static bool emu_inotify_rearm(XenNvdimmState *s, int fd)
  */
 static void emu_watch_media(XenNvdimmState *s)
 {
+    XenNvdimmEmu *emu = emu_of(s);
     g_autofree char *dir = NULL;
     int fd;
 
-    if (!s->emu_badblocks) {
+    if (!emu->badblocks) {
         return;
     }
-    dir = g_path_get_dirname(s->emu_badblocks);
+    dir = g_path_get_dirname(emu->badblocks);
     fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (fd < 0 ||
         inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
-        trace_xen_nvdimm_media_unwatched(s->emu_badblocks, errno);
+        trace_xen_nvdimm_media_unwatched(emu->badblocks, errno);
         if (fd >= 0) {
             close(fd);
         }
@@ -383,11 +441,12 @@ static void emu_watch_media(XenNvdimmState *s)
 static bool emu_persistence(XenNvdimmState *s, XenNvdimmPersistence *p,
                             Error **errp)
 {
+    XenNvdimmEmu *emu = emu_of(s);
     *p = XEN_NVDIMM_PERSIST_NONE;
-    if (s->emu_persistence &&
-        !xen_nvdimm_parse_persistence(s->emu_persistence, p)) {
+    if (emu->persistence &&
+        !xen_nvdimm_parse_persistence(emu->persistence, p)) {
         error_setg(errp, "x-emu-persistence must be cpu_cache, "
-                   "memory_controller or none, not '%s'", s->emu_persistence);
+                   "memory_controller or none, not '%s'", emu->persistence);
         return false;
     }
     return true;
@@ -399,6 +458,7 @@ static bool emu_persistence(XenNvdimmState *s, XenNvdimmPersistence *p,
  */
 static int emu_health(XenNvdimmState *s, NvdimmXenHealth *h, Error **errp)
 {
+    XenNvdimmEmu *emu = emu_of(s);
     ERRP_GUARD();
     g_autoptr(GArray) dimms = g_array_new(false, false,
                                           sizeof(NvdimmXenHealth));
@@ -406,10 +466,10 @@ static int emu_health(XenNvdimmState *s, NvdimmXenHealth *h, Error **errp)
     g_autofree char *text = NULL;
     g_autoptr(GError) gerr = NULL;
 
-    if (!s->emu_health) {
+    if (!emu->health) {
         return 0;
     }
-    if (!g_file_get_contents(s->emu_health, &text, NULL, &gerr)) {
+    if (!g_file_get_contents(emu->health, &text, NULL, &gerr)) {
         error_setg(errp, "x-emu-health: %s", gerr->message);
         return -1;
     }
@@ -432,6 +492,7 @@ static int emu_health(XenNvdimmState *s, NvdimmXenHealth *h, Error **errp)
 static bool emu_machine_map(XenNvdimmState *s, GArray *map, GArray *nfit,
                             Error **errp)
 {
+    XenNvdimmEmu *emu = emu_of(s);
     static const struct {
         const char *name;
         uint32_t e820;          /* 0: not in the machine map */
@@ -444,7 +505,7 @@ static bool emu_machine_map(XenNvdimmState *s, GArray *map, GArray *nfit,
         { "reserved", 2, false },
         { "hole", 0, false },
     };
-    g_auto(GStrv) parts = g_strsplit(s->emu_host_memory ?: "pmem", "+", -1);
+    g_auto(GStrv) parts = g_strsplit(emu->host_memory ?: "pmem", "+", -1);
     XenNvdimmMemRange ram = { 1 * MiB, EMU_SPA_BASE, 1 };
     uint64_t start = 0;
 
@@ -478,12 +539,12 @@ static bool emu_machine_map(XenNvdimmState *s, GArray *map, GArray *nfit,
             goto bad;
         }
         if (kinds[i].e820) {
-            XenNvdimmMemRange r = { s->emu_spa + start, s->emu_spa + end,
+            XenNvdimmMemRange r = { emu->spa + start, emu->spa + end,
                                     kinds[i].e820 };
             g_array_append_val(map, r);
         }
         if (kinds[i].nfit) {
-            XenNvdimmRange r = { s->emu_spa + start, s->emu_spa + end };
+            XenNvdimmRange r = { emu->spa + start, emu->spa + end };
             g_array_append_val(nfit, r);
         }
         start = end;
@@ -504,7 +565,7 @@ static bool emu_max_gpfn(XenNvdimmState *s, uint64_t *gpfn, Error **errp)
         x86ms->below_4g_mem_size;
 
     /* x-emu-max-gpa: the domain has more than QEMU's RAM, as on Xen. */
-    end = MAX(end, s->emu_max_gpa);
+    end = MAX(end, emu_of(s)->max_gpa);
 
     if (emu_fail(s)) {
         error_setg_errno(errp, EIO, "cannot get the domain's maximum gpfn");
@@ -546,7 +607,7 @@ static int emu_iomem_permission(XenNvdimmState *s, uint64_t mfn, uint64_t nr,
     if (emu_fail(s)) {
         return -EIO;
     }
-    if (!allow && s->emu_domain_gone) {
+    if (!allow && emu_of(s)->domain_gone) {
         return -ESRCH;
     }
     if (!nr || end < mfn) {
@@ -642,13 +703,14 @@ static bool emu_wb_overlaps(uint64_t mfn, uint64_t nr)
 static int emu_map(XenNvdimmState *s, uint64_t gfn, uint64_t mfn,
                    uint64_t nr, bool add, bool wb)
 {
+    XenNvdimmEmu *emu = emu_of(s);
     EmuMapping *m;
     XenNvdimmState *host;
     uint64_t offset;
 
-    if (!add && (s->emu_fail_unmap || s->emu_domain_gone)) {
-        trace_xen_nvdimm_emu_fail(s->emu_calls);
-        return s->emu_domain_gone ? -ESRCH : -EIO;
+    if (!add && (emu->fail_unmap || emu->domain_gone)) {
+        trace_xen_nvdimm_emu_fail(emu->calls);
+        return emu->domain_gone ? -ESRCH : -EIO;
     }
     if (!nr || gfn + nr < gfn || mfn + nr < mfn) {
         return -EINVAL;
@@ -682,7 +744,7 @@ static int emu_map(XenNvdimmState *s, uint64_t gfn, uint64_t mfn,
     m->nr = nr;
     m->wb = wb;
     memory_region_init_alias(&m->alias, OBJECT(host), "xen-nvdimm.map",
-                             &host->emu_ram, offset,
+                             &emu_of(host)->ram, offset,
                              nr << XEN_NVDIMM_PAGE_SHIFT);
     memory_region_add_subregion(get_system_memory(),
                                 gfn << XEN_NVDIMM_PAGE_SHIFT, &m->alias);
@@ -707,7 +769,7 @@ static int emu_map_pmem_wb(XenNvdimmState *s, uint64_t gfn, uint64_t mfn,
     uint64_t offset;
     const char *kind;
 
-    if (!s->emu_xen_wb) {
+    if (!emu_of(s)->xen_wb) {
         return -EOPNOTSUPP;
     }
     if (emu_fail(s)) {
@@ -717,7 +779,8 @@ static int emu_map_pmem_wb(XenNvdimmState *s, uint64_t gfn, uint64_t mfn,
         return -EINVAL;
     }
     host = emu_find_host(mfn, nr, &offset);
-    kind = host && host->emu_host_memory ? host->emu_host_memory : "pmem";
+    kind = host ? emu_of(host)->host_memory : NULL;
+    kind = kind ?: "pmem";
     if (!host || (strcmp(kind, "pmem") && strcmp(kind, "nfit"))) {
         return -EINVAL;
     }
@@ -742,7 +805,7 @@ static int emu_memory_mapping(XenNvdimmState *s, uint64_t gfn, uint64_t mfn,
 /* x-emu-domain-gone: the toolstack destroyed the domain before QEMU. */
 static bool emu_domain_gone(XenNvdimmState *s)
 {
-    return s->emu_domain_gone;
+    return emu_of(s)->domain_gone;
 }
 
 /*
@@ -826,8 +889,28 @@ static void *emu_guest_page(uint64_t gpa, Error **errp)
     return memory_region_get_ram_ptr(ram);
 }
 
-const XenNvdimmOps xen_nvdimm_emu_ops = {
+/* For tests only: never in place of Xen, nor beside KVM. */
+static bool emu_usable(Error **errp)
+{
+    if (xen_enabled()) {
+        error_setg(errp, TYPE_XEN_NVDIMM_EMU " emulates Xen for tests: on "
+                   "Xen, use " TYPE_XEN_NVDIMM);
+        return false;
+    }
+    if (!qtest_enabled() && !tcg_enabled()) {
+        error_setg(errp, TYPE_XEN_NVDIMM_EMU " is for tests: it needs "
+                   "-accel qtest or tcg");
+        return false;
+    }
+    return true;
+}
+
+static const XenNvdimmOps xen_nvdimm_emu_ops = {
     .name = "emulated",
+    .emulated = true,
+    .usable = emu_usable,
+    .attach = emu_attach,
+    .detach = emu_detach,
     .resolve = emu_resolve,
     .bad_ranges = emu_bad_ranges,
     .health = emu_health,
@@ -844,3 +927,44 @@ const XenNvdimmOps xen_nvdimm_emu_ops = {
     .guest_place = emu_guest_place,
     .guest_page = emu_guest_page,
 };
+
+static const Property xen_nvdimm_emu_properties[] = {
+    DEFINE_PROP_UINT32("x-emu-fail-call", XenNvdimmEmu, fail_call, 0),
+    DEFINE_PROP_BOOL("x-emu-fail-unmap", XenNvdimmEmu, fail_unmap, false),
+    DEFINE_PROP_BOOL("x-emu-domain-gone", XenNvdimmEmu, domain_gone, false),
+    DEFINE_PROP_SIZE("x-emu-extent-size", XenNvdimmEmu, extent_size, 0),
+    DEFINE_PROP_SIZE("x-emu-extent-gap", XenNvdimmEmu, extent_gap, 0),
+    DEFINE_PROP_STRING("x-emu-host-memory", XenNvdimmEmu, host_memory),
+    DEFINE_PROP_STRING("x-emu-badblocks", XenNvdimmEmu, badblocks),
+    DEFINE_PROP_STRING("x-emu-health", XenNvdimmEmu, health),
+    DEFINE_PROP_STRING("x-emu-persistence", XenNvdimmEmu, persistence),
+    DEFINE_PROP_UINT64("x-emu-max-gpa", XenNvdimmEmu, max_gpa, 0),
+    DEFINE_PROP_UINT64("x-emu-host-address", XenNvdimmEmu, host_address, 0),
+    DEFINE_PROP_BOOL("x-emu-alias", XenNvdimmEmu, alias, false),
+    DEFINE_PROP_BOOL("x-emu-pin", XenNvdimmEmu, pin, false),
+    DEFINE_PROP_BOOL("x-emu-xen-wb", XenNvdimmEmu, xen_wb, true),
+    DEFINE_PROP_STRING("x-emu-host-dir", XenNvdimmEmu, host_dir),
+};
+
+static void xen_nvdimm_emu_class_init(ObjectClass *oc, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(oc);
+
+    dc->desc = "xen-nvdimm on an emulated host and Xen, for tests";
+    device_class_set_props(dc, xen_nvdimm_emu_properties);
+    XEN_NVDIMM_CLASS(oc)->ops = &xen_nvdimm_emu_ops;
+}
+
+static const TypeInfo xen_nvdimm_emu_info = {
+    .name          = TYPE_XEN_NVDIMM_EMU,
+    .parent        = TYPE_XEN_NVDIMM,
+    .instance_size = sizeof(XenNvdimmEmu),
+    .class_init    = xen_nvdimm_emu_class_init,
+};
+
+static void xen_nvdimm_emu_register_types(void)
+{
+    type_register_static(&xen_nvdimm_emu_info);
+}
+
+type_init(xen_nvdimm_emu_register_types)

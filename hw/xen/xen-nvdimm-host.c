@@ -31,18 +31,15 @@
 #include "qemu/error-report.h"
 #include "qapi/error.h"
 #include "hw/xen/xen.h"
-#include "system/xen.h"
 #include "hw/xen/xen-nvdimm-ops.h"
 #include "trace.h"
 
-#define HOST_DIR            "/run/xen-nvdimm"
 /* Emulated host addresses are not the machine's: they get a file apart. */
-#define HOST_LOCKS          HOST_DIR "/claims"
-#define HOST_LOCKS_EMU      HOST_DIR "/emulated-claims"
+#define HOST_LOCKS          "claims"
+#define HOST_LOCKS_EMU      "emulated-claims"
 #define HOST_NFIT           "/sys/firmware/acpi/tables/NFIT"
 /* The host's secret for the NFIT serial numbers: root's alone, kept. */
-#define HOST_SECRET_DIR     "/var/lib/xen-nvdimm"
-#define HOST_SECRET         HOST_SECRET_DIR "/serial.key"
+#define HOST_SECRET         "serial.key"
 #define HOST_SECRET_LEN     32
 
 /*
@@ -60,9 +57,9 @@
 #define HOST_LOCK_WAIT_US   (10 * G_USEC_PER_SEC)
 #define HOST_LOCK_RETRY_US  (G_USEC_PER_SEC / 10)
 
-bool xen_nvdimm_have_xenstore(void)
+bool xen_nvdimm_have_xenstore(XenNvdimmState *s)
 {
-    return xen_enabled() || g_getenv("XENSTORED_PATH");
+    return !s->ops->emulated || g_getenv("XENSTORED_PATH");
 }
 
 bool xen_nvdimm_host_nfit(GArray *nfit, Error **errp)
@@ -154,22 +151,24 @@ static bool host_private(int fd, const char *path, bool dir,
  * by every device model, so that serial numbers stay the same across
  * restarts and reboots of the host.
  */
-static bool host_secret(uint8_t *key, Error **errp)
+static bool host_secret(XenNvdimmState *s, uint8_t *key, Error **errp)
 {
+    g_autofree char *path = g_build_filename(s->secret_dir, HOST_SECRET,
+                                             NULL);
     uint8_t fresh[HOST_SECRET_LEN];
     int fd;
 
-    if (mkdir(HOST_SECRET_DIR, 0700) && errno != EEXIST) {
-        error_setg_errno(errp, errno, "cannot create %s", HOST_SECRET_DIR);
+    if (mkdir(s->secret_dir, 0700) && errno != EEXIST) {
+        error_setg_errno(errp, errno, "cannot create %s", s->secret_dir);
         return false;
     }
-    fd = open(HOST_SECRET, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT) {
         if (getrandom(fresh, sizeof(fresh), 0) != sizeof(fresh)) {
             error_setg_errno(errp, errno, "cannot make a host secret");
             return false;
         }
-        fd = open(HOST_SECRET, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
                   O_CLOEXEC, 0600);
         if (fd >= 0) {
             bool ok = qemu_write_full(fd, fresh, sizeof(fresh)) ==
@@ -177,27 +176,27 @@ static bool host_secret(uint8_t *key, Error **errp)
 
             close(fd);
             if (!ok) {
-                error_setg_errno(errp, errno, "cannot write %s", HOST_SECRET);
-                unlink(HOST_SECRET);
+                error_setg_errno(errp, errno, "cannot write %s", path);
+                unlink(path);
                 return false;
             }
         } else if (errno != EEXIST) {
-            error_setg_errno(errp, errno, "cannot create %s", HOST_SECRET);
+            error_setg_errno(errp, errno, "cannot create %s", path);
             return false;
         }
         /* Made here or by a device model racing us: read what won. */
-        fd = open(HOST_SECRET, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     }
     if (fd < 0) {
-        error_setg_errno(errp, errno, "cannot open %s", HOST_SECRET);
+        error_setg_errno(errp, errno, "cannot open %s", path);
         return false;
     }
-    if (!host_private(fd, HOST_SECRET, false, errp)) {
+    if (!host_private(fd, path, false, errp)) {
         close(fd);
         return false;
     }
     if (read(fd, key, HOST_SECRET_LEN) != HOST_SECRET_LEN) {
-        error_setg(errp, "%s is not a %d-byte secret", HOST_SECRET,
+        error_setg(errp, "%s is not a %d-byte secret", path,
                    HOST_SECRET_LEN);
         close(fd);
         return false;
@@ -220,7 +219,7 @@ bool xen_nvdimm_host_serial(XenNvdimmState *s, uint32_t *serial,
     gsize len = sizeof(digest);
     GHmac *hmac;
 
-    if (!host_secret(key, errp)) {
+    if (!host_secret(s, key, errp)) {
         error_prepend(errp, "the NFIT serial number: ");
         error_append_hint(errp, "Or give the device a uuid=, from which "
                           "its serial number derives instead.\n");
@@ -244,22 +243,22 @@ bool xen_nvdimm_host_serial(XenNvdimmState *s, uint32_t *serial,
  * Open (or create) file @name in the host-wide directory, root's alone and
  * never through a symlink; -1 and @errp on failure.
  */
-int xen_nvdimm_host_file(const char *name, Error **errp)
+int xen_nvdimm_host_file(XenNvdimmState *s, const char *name, Error **errp)
 {
-    g_autofree char *path = g_strdup_printf(HOST_DIR "/%s", name);
+    g_autofree char *path = g_build_filename(s->host_dir, name, NULL);
     struct stat st, now;
     int dir, fd;
 
-    if (mkdir(HOST_DIR, 0700) && errno != EEXIST) {
-        error_setg_errno(errp, errno, "cannot create %s", HOST_DIR);
+    if (mkdir(s->host_dir, 0700) && errno != EEXIST) {
+        error_setg_errno(errp, errno, "cannot create %s", s->host_dir);
         return -1;
     }
-    dir = open(HOST_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    dir = open(s->host_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dir < 0) {
-        error_setg_errno(errp, errno, "cannot open %s", HOST_DIR);
+        error_setg_errno(errp, errno, "cannot open %s", s->host_dir);
         return -1;
     }
-    if (!host_private(dir, HOST_DIR, true, errp)) {
+    if (!host_private(dir, s->host_dir, true, errp)) {
         close(dir);
         return -1;
     }
@@ -283,9 +282,9 @@ int xen_nvdimm_host_file(const char *name, Error **errp)
 static bool host_lock_open(XenNvdimmState *s, Error **errp)
 {
     ERRP_GUARD();
-    const char *path = xen_enabled() ? HOST_LOCKS : HOST_LOCKS_EMU;
+    const char *name = s->ops->emulated ? HOST_LOCKS_EMU : HOST_LOCKS;
 
-    s->claim_fd = xen_nvdimm_host_file(path + strlen(HOST_DIR "/"), errp);
+    s->claim_fd = xen_nvdimm_host_file(s, name, errp);
     if (s->claim_fd < 0) {
         error_prepend(errp, "the host-wide claims: ");
         return false;
@@ -662,7 +661,7 @@ bool xen_nvdimm_host_claim(XenNvdimmState *s, Error **errp)
 {
     g_autofree char *vm = NULL;
 
-    if (xen_nvdimm_have_xenstore()) {
+    if (xen_nvdimm_have_xenstore(s)) {
         vm = record_our_vm(errp);
         if (!vm) {
             return false;
@@ -678,7 +677,7 @@ bool xen_nvdimm_host_claim(XenNvdimmState *s, Error **errp)
         return false;
     }
     /* Nothing is granted before the guards can outlive this process. */
-    if (xen_nvdimm_have_xenstore() && !xen_nvdimm_guard_start(s, errp)) {
+    if (xen_nvdimm_have_xenstore(s) && !xen_nvdimm_guard_start(s, errp)) {
         return false;
     }
     trace_xen_nvdimm_claim(s->name, s->extents->len);

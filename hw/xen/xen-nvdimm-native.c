@@ -14,7 +14,20 @@
 #include "hw/xen/xen_native.h"
 #include <xen/sys/privcmd.h>
 #include "qapi/error.h"
+#include "system/xen.h"
 #include "hw/xen/xen-nvdimm-ops.h"
+
+static bool native_usable(Error **errp)
+{
+    if (!xen_enabled()) {
+        error_setg(errp, TYPE_XEN_NVDIMM " needs QEMU to be Xen's device "
+                   "model (-accel xen, as libxl starts it)");
+        error_append_hint(errp, "Tests without Xen use " TYPE_XEN_NVDIMM_EMU
+                          ", on an emulated host.\n");
+        return false;
+    }
+    return true;
+}
 
 static bool native_resolve(XenNvdimmState *s, int fd, const char *path,
                            uint64_t size, GArray *extents, GArray *sources,
@@ -485,6 +498,7 @@ static void *native_guest_page(uint64_t gpa, Error **errp)
 
 const XenNvdimmOps xen_nvdimm_native_ops = {
     .name = "native",
+    .usable = native_usable,
     .resolve = native_resolve,
     .bad_ranges = native_bad_ranges,
     .health = native_health,

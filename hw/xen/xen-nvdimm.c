@@ -207,8 +207,9 @@ static void xen_nvdimm_teardown(XenNvdimmState *s)
         QTAILQ_REMOVE(&xen_nvdimms, s, next);
         s->gpa = 0;
     }
-    if (s->emu_attached) {
-        xen_nvdimm_emu_detach(s);
+    if (s->attached) {
+        s->ops->detach(s);
+        s->attached = false;
     }
     g_clear_pointer(&s->extents, g_array_unref);
     g_clear_pointer(&s->bad_sources, g_array_unref);
@@ -569,7 +570,7 @@ static bool xen_nvdimm_check_config(XenNvdimmState *s, Error **errp)
         return false;
     }
     if (s->hostmem->readonly) {
-        if (xen_enabled()) {
+        if (!s->ops->emulated) {
             error_setg(errp, "memdev '%s' is read-only, but Xen can only map "
                        "host memory into an HVM guest read-write",
                        s->name);
@@ -715,7 +716,8 @@ static bool xen_nvdimm_read_admin_acpi(XenNvdimmState *s, const char *dir,
 /*
  * Hand hvmloader the tables for the devices realized so far, after the
  * admin's own: hvmloader appends whatever hvmloader/acpi/{address,length}
- * point to.  Without Xen, only when XENSTORED_PATH names a stand-in.
+ * point to.  The emulated host has xenstore only when XENSTORED_PATH
+ * names a stand-in.
  */
 static bool xen_nvdimm_publish_acpi(XenNvdimmState *s, Error **errp)
 {
@@ -730,7 +732,7 @@ static bool xen_nvdimm_publish_acpi(XenNvdimmState *s, Error **errp)
     NvdimmXenDsmConf dsm = xen_nvdimm_dsm_conf();
     int tables;
 
-    if (!xen_nvdimm_have_xenstore()) {
+    if (!xen_nvdimm_have_xenstore(s)) {
         return true;
     }
     dir = g_strdup_printf("/local/domain/%u/hvmloader/acpi", xen_domid);
@@ -915,7 +917,9 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
     g_autoptr(GArray) bad = NULL;
     int64_t start = g_get_monotonic_time();
 
-    if (!xen_nvdimm_check_config(s, errp)) {
+    s->ops = XEN_NVDIMM_GET_CLASS(s)->ops;
+    if (!s->ops->usable(errp) || !xen_nvdimm_check_config(s, errp)) {
+        s->ops = NULL;
         return;
     }
     /*
@@ -932,13 +936,16 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
     }
     s->pmem = s->hostmem;
     s->pmem->in_use = true;
-    s->ops = xen_enabled() ? &xen_nvdimm_native_ops : &xen_nvdimm_emu_ops;
+    s->host_dir = XEN_NVDIMM_HOST_DIR;
+    s->secret_dir = XEN_NVDIMM_SECRET_DIR;
     trace_xen_nvdimm_realize(s->name, s->ops->name,
                              s->pmem->mem_path, s->data_size, s->label_size);
 
-    if (!xen_enabled() &&
-        !xen_nvdimm_emu_attach(s, s->pmem->fd, s->pmem->readonly, errp)) {
-        goto fail;
+    if (s->ops->attach) {
+        if (!s->ops->attach(s, s->pmem->fd, s->pmem->readonly, errp)) {
+            goto fail;
+        }
+        s->attached = true;
     }
 
     s->extents = g_array_new(false, false, sizeof(XenNvdimmExtent));
@@ -987,7 +994,7 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
     if (!xen_nvdimm_map_all(s, errp)) {
         goto fail;
     }
-    if (xen_enabled()) {
+    if (!s->ops->emulated) {
         memory_region_init_io(&s->dma_mr, OBJECT(s), &xen_nvdimm_dma_ops, s,
                               "xen-nvdimm.data", s->data_size);
         memory_region_add_subregion(get_system_memory(), s->gpa, &s->dma_mr);
@@ -1074,23 +1081,6 @@ static const Property xen_nvdimm_properties[] = {
     DEFINE_PROP_BOOL(XEN_NVDIMM_UNARMED_PROP, XenNvdimmState, unarmed, false),
     DEFINE_PROP_UUID_NODEFAULT(XEN_NVDIMM_UUID_PROP, XenNvdimmState, uuid),
     DEFINE_PROP_STRING(XEN_NVDIMM_CACHE_PROP, XenNvdimmState, cache),
-    DEFINE_PROP_UINT32("x-emu-fail-call", XenNvdimmState, emu_fail_call, 0),
-    DEFINE_PROP_BOOL("x-emu-fail-unmap", XenNvdimmState, emu_fail_unmap,
-                     false),
-    DEFINE_PROP_BOOL("x-emu-domain-gone", XenNvdimmState, emu_domain_gone,
-                     false),
-    DEFINE_PROP_SIZE("x-emu-extent-size", XenNvdimmState, emu_extent_size, 0),
-    DEFINE_PROP_SIZE("x-emu-extent-gap", XenNvdimmState, emu_extent_gap, 0),
-    DEFINE_PROP_STRING("x-emu-host-memory", XenNvdimmState, emu_host_memory),
-    DEFINE_PROP_STRING("x-emu-badblocks", XenNvdimmState, emu_badblocks),
-    DEFINE_PROP_STRING("x-emu-health", XenNvdimmState, emu_health),
-    DEFINE_PROP_STRING("x-emu-persistence", XenNvdimmState, emu_persistence),
-    DEFINE_PROP_UINT64("x-emu-max-gpa", XenNvdimmState, emu_max_gpa, 0),
-    DEFINE_PROP_UINT64("x-emu-host-address", XenNvdimmState,
-                       emu_host_address, 0),
-    DEFINE_PROP_BOOL("x-emu-alias", XenNvdimmState, emu_alias, false),
-    DEFINE_PROP_BOOL("x-emu-pin", XenNvdimmState, emu_pin, false),
-    DEFINE_PROP_BOOL("x-emu-xen-wb", XenNvdimmState, emu_xen_wb, true),
 };
 
 static void xen_nvdimm_instance_finalize(Object *obj)
@@ -1120,6 +1110,7 @@ static void xen_nvdimm_instance_init(Object *obj)
 static void xen_nvdimm_class_init(ObjectClass *oc, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(oc);
+    XenNvdimmClass *xc = XEN_NVDIMM_CLASS(oc);
 
     dc->desc = "Xen virtual NVDIMM backed by host persistent memory";
     dc->realize = xen_nvdimm_realize;
@@ -1129,6 +1120,7 @@ static void xen_nvdimm_class_init(ObjectClass *oc, void *data)
     dc->hotpluggable = false;
     device_class_set_props(dc, xen_nvdimm_properties);
     set_bit(DEVICE_CATEGORY_STORAGE, dc->categories);
+    xc->ops = &xen_nvdimm_native_ops;
 }
 
 static const TypeInfo xen_nvdimm_info = {
@@ -1137,6 +1129,7 @@ static const TypeInfo xen_nvdimm_info = {
     .instance_size = sizeof(XenNvdimmState),
     .instance_init = xen_nvdimm_instance_init,
     .instance_finalize = xen_nvdimm_instance_finalize,
+    .class_size    = sizeof(XenNvdimmClass),
     .class_init    = xen_nvdimm_class_init,
 };
 

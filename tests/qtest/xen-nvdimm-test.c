@@ -106,11 +106,26 @@ static uint64_t file_read64(const char *path, uint64_t off)
     return v;
 }
 
-/* The common part of a command line: trace every xen-nvdimm event. */
+/*
+ * The emulated host's state (claims, slots, its secret) is this run's own,
+ * apart from the real host's and from other tests'.
+ */
+static char *host_dir;
+
+static char *host_path(const char *name)
+{
+    return g_build_filename(host_dir, name, NULL);
+}
+
+/*
+ * The common part of a command line: the emulated host's directory, and
+ * a trace of every xen-nvdimm event.
+ */
 static char *args_with_trace(Fixture *f, const char *args)
 {
-    return g_strdup_printf(MACHINE "-trace enable=xen_nvdimm_*,file=%s %s",
-                           f->trace, args);
+    return g_strdup_printf(MACHINE "-global xen-nvdimm-emu.x-emu-host-dir=%s "
+                           "-trace enable=xen_nvdimm_*,file=%s %s",
+                           host_dir, f->trace, args);
 }
 
 static QTestState *start(Fixture *f, const char *args)
@@ -357,26 +372,43 @@ static CallLog assert_startup_error(Fixture *f, const char *args,
     return read_call_log(f);
 }
 
-static void test_device_listed(void)
+/* The names of @type's properties, as ",a,b,...,". */
+static char *device_props(QTestState *qts, const char *type)
 {
-    QTestState *qts = qtest_init(MACHINE);
     QDict *resp = qtest_qmp(qts, "{ 'execute': 'device-list-properties',"
-                            "  'arguments': { 'typename': 'xen-nvdimm' } }");
-    const char *want[] = { "memdev", "addr", "label-size", "node", "unarmed",
-                           "uuid", "size", "guest-address" };
-    g_autoptr(GString) names = g_string_new(",");
+                            "  'arguments': { 'typename': %s } }", type);
+    GString *names = g_string_new(",");
     QListEntry *e;
 
     QLIST_FOREACH_ENTRY(qdict_get_qlist(resp, "return"), e) {
         QDict *prop = qobject_to(QDict, qlist_entry_obj(e));
         g_string_append_printf(names, "%s,", qdict_get_str(prop, "name"));
     }
+    qobject_unref(resp);
+    return g_string_free(names, false);
+}
+
+/*
+ * Both types are there; the test hooks are the test type's alone, so
+ * nothing of the emulated host can be set on the device Xen uses.
+ */
+static void test_device_listed(void)
+{
+    QTestState *qts = qtest_init(MACHINE);
+    g_autofree char *dev = device_props(qts, "xen-nvdimm");
+    g_autofree char *emu = device_props(qts, "xen-nvdimm-emu");
+    const char *want[] = { "memdev", "addr", "label-size", "node", "unarmed",
+                           "uuid", "cache", "size", "guest-address" };
+
     for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
         g_autofree char *name = g_strdup_printf(",%s,", want[i]);
 
-        g_assert_nonnull(strstr(names->str, name));
+        g_assert_nonnull(strstr(dev, name));
+        g_assert_nonnull(strstr(emu, name));
     }
-    qobject_unref(resp);
+    g_assert_null(strstr(dev, ",x-emu-"));
+    g_assert_nonnull(strstr(emu, ",x-emu-fail-call,"));
+    g_assert_nonnull(strstr(emu, ",x-emu-host-dir,"));
     qtest_quit(qts);
 }
 
@@ -386,7 +418,7 @@ static void test_map_hits_file(void)
     Fixture *f = fixture_new();
     g_autofree char *args = g_strdup_printf(
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0,label-size=%" PRIu64,
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0,label-size=%" PRIu64,
         f->img[0], (uint64_t)LABEL_SIZE);
     QTestState *qts = start(f, args);
     uint64_t gpa = qom_get_uint(qts, "/machine/peripheral/nv0",
@@ -428,7 +460,7 @@ static void test_scattered_extents(void)
     Fixture *f = fixture_new();
     g_autofree char *args = g_strdup_printf(
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0,x-emu-extent-size=4M",
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0,x-emu-extent-size=4M",
         f->img[0]);
     QTestState *qts = start(f, args);
     uint64_t gpa = qom_get_uint(qts, "/machine/peripheral/nv0",
@@ -497,7 +529,7 @@ static void test_cache(const void *data)
     Fixture *f = fixture_new();
     g_autofree char *args = g_strdup_printf(
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0,x-emu-extent-size=4M%s",
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0,x-emu-extent-size=4M%s",
         f->img[0], c->props);
     QTestState *qts = start(f, args);
     uint64_t gpa = qom_get_uint(qts, "/machine/peripheral/nv0",
@@ -531,7 +563,8 @@ static void test_cache_wb_refused(void)
 {
     Fixture *f = fixture_new();
     const char *fmt = "-object memory-backend-xen-pmem,id=pm0,size=64M,"
-                      "mem-path=%s -device xen-nvdimm,memdev=pm0,cache=wb%s";
+                      "mem-path=%s "
+                      "-device xen-nvdimm-emu,memdev=pm0,cache=wb%s";
     g_autofree char *stock = g_strdup_printf(fmt, f->img[0],
                                              ",x-emu-xen-wb=off");
     g_autofree char *pram = g_strdup_printf(fmt, f->img[0],
@@ -555,8 +588,8 @@ static void test_two_devices(void)
     g_autofree char *args = g_strdup_printf(
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
         "-object memory-backend-xen-pmem,id=pm1,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0 "
-        "-device xen-nvdimm,id=nv1,memdev=pm1,label-size=1M",
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0 "
+        "-device xen-nvdimm-emu,id=nv1,memdev=pm1,label-size=1M",
         f->img[0], f->img[1]);
     QTestState *qts = start(f, args);
     uint64_t gpa0 = qom_get_uint(qts, "/machine/peripheral/nv0",
@@ -590,9 +623,9 @@ static void test_placement(void)
     for (size_t i = 0; i < ARRAY_SIZE(mem); i++) {
         g_autofree char *args = g_strdup_printf(
             "-m %s -object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
-            "-device xen-nvdimm,id=nv0,memdev=pm0 "
+            "-device xen-nvdimm-emu,id=nv0,memdev=pm0 "
             "-object memory-backend-xen-pmem,id=pm1,size=64M,mem-path=%s "
-            "-device xen-nvdimm,id=nv1,memdev=pm1,addr=0x%" PRIx64,
+            "-device xen-nvdimm-emu,id=nv1,memdev=pm1,addr=0x%" PRIx64,
             mem[i], f->img[0], f->img[1], (uint64_t)1 * TiB);
         QTestState *qts = start(f, args);
         uint64_t hole64_end = qom_get_uint(qts, "/machine/i440fx",
@@ -633,7 +666,7 @@ static void test_no_migration(void)
     Fixture *f = fixture_new();
     g_autofree char *args = g_strdup_printf(
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0", f->img[0]);
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0", f->img[0]);
     g_autofree char *state = g_build_filename(f->dir, "state", NULL);
     g_autofree char *text = NULL;
     g_autofree char *said = NULL;
@@ -792,8 +825,8 @@ static void test_publish_acpi(void)
     args = g_strdup_printf("-xen-domid 21 "
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
         "-object memory-backend-xen-pmem,id=pm1,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0 "
-        "-device xen-nvdimm,id=nv1,memdev=pm1", f->img[0], f->img[1]);
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0 "
+        "-device xen-nvdimm-emu,id=nv1,memdev=pm1", f->img[0], f->img[1]);
     qts = start(f, args);
     g_assert_cmphex(xs_read_u64(21, "address"), ==, ACPI_GPA);
     len = xs_read_u64(21, "length");
@@ -830,9 +863,9 @@ static uint32_t nfit_caps(Fixture *f, unsigned domid, const char *p0,
     g_autofree char *args = g_strdup_printf("-xen-domid %u "
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
         "-object memory-backend-xen-pmem,id=pm1,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0%s "
-        "-device xen-nvdimm,id=nv1,memdev=pm1%s", domid, f->img[0], f->img[1],
-        prop0, prop1);
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0%s "
+        "-device xen-nvdimm-emu,id=nv1,memdev=pm1%s", domid, f->img[0],
+        f->img[1], prop0, prop1);
     g_autofree uint8_t *blob = NULL;
     QTestState *qts = start(f, args);
     uint32_t nfit_len, caps = 0;
@@ -882,7 +915,7 @@ static void test_nfit_persistence(void)
     g_assert_cmphex(nfit_caps(f, 28, NULL, "cpu_cache"), ==, 0);
     bad = g_strdup_printf("-xen-domid 29 "
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0,x-emu-persistence=eadr",
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0,x-emu-persistence=eadr",
         f->img[0]);
     log = assert_startup_error(f, bad, "xen-nvdimm 'pm0': x-emu-persistence "
                                "must be cpu_cache, memory_controller or "
@@ -925,7 +958,7 @@ static void test_publish_acpi_merge(void)
         "-object memory-backend-file,id=ram,size=256M,share=on,mem-path=%s "
         "-machine memory-backend=ram "
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0", ram, f->img[0]);
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0", ram, f->img[0]);
     qts = start(f, args);
     g_assert_cmphex(xs_read_u64(22, "address"), ==, ACPI_GPA);
     len = xs_read_u64(22, "length");
@@ -945,7 +978,7 @@ static uint32_t nfit_serial(Fixture *f, const char *img, const char *props)
     g_autofree char *args = g_strdup_printf(
         "-xen-domid 23 "
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0%s", img, props);
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0%s", img, props);
     QTestState *qts = start(f, args);
     uint8_t dcr[80];
     uint32_t serial;
@@ -965,12 +998,12 @@ static uint32_t nfit_serial(Fixture *f, const char *img, const char *props)
  * keeps the same identity across restarts, and another backend gets
  * another.
  */
-#define HOST_SECRET "/var/lib/xen-nvdimm/serial.key"
-
 static void test_nfit_serial(void)
 {
     const char *uuid1 = ",uuid=6e7d3c47-0a5b-4d7e-9a55-2d2e7d6d1a01";
     const char *uuid2 = ",uuid=6e7d3c47-0a5b-4d7e-9a55-2d2e7d6d1a02";
+    g_autofree char *secret = host_path("serial.key");
+    g_autofree char *saved = host_path("serial.key.saved");
     uint32_t serial, other;
     struct stat st;
     Fixture *f;
@@ -991,13 +1024,13 @@ static void test_nfit_serial(void)
      * Without uuid=, the serial is keyed with the host's secret (root's
      * alone): another secret, another serial; the same, the same again.
      */
-    g_assert_cmpint(stat(HOST_SECRET, &st), ==, 0);
+    g_assert_cmpint(stat(secret, &st), ==, 0);
     g_assert_cmpint(st.st_mode & 0777, ==, 0600);
     g_assert_cmpint(st.st_size, ==, 32);
     serial = nfit_serial(f, f->img[0], "");
-    g_assert_cmpint(rename(HOST_SECRET, HOST_SECRET ".saved"), ==, 0);
+    g_assert_cmpint(rename(secret, saved), ==, 0);
     other = nfit_serial(f, f->img[0], "");
-    g_assert_cmpint(rename(HOST_SECRET ".saved", HOST_SECRET), ==, 0);
+    g_assert_cmpint(rename(saved, secret), ==, 0);
     g_assert_cmphex(other, !=, serial);
     g_assert_cmphex(nfit_serial(f, f->img[0], ""), ==, serial);
     g_unsetenv("XENSTORED_PATH");
@@ -1045,7 +1078,8 @@ static void test_publish_acpi_refused(void)
             "-object memory-backend-file,id=ram,size=256M,share=on,"
             "mem-path=%s -machine memory-backend=ram "
             "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
-            "-device xen-nvdimm,memdev=pm0", cases[i].domid, ram, f->img[0]);
+            "-device xen-nvdimm-emu,memdev=pm0", cases[i].domid, ram,
+            f->img[0]);
         log = assert_startup_error(f, args, cases[i].error);
         assert_balanced(&log);
         unlink(ram);
@@ -1128,9 +1162,9 @@ static void test_dsm_labels(void)
     Fixture *f = fixture_new();
     g_autofree char *args = g_strdup_printf(
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0,label-size=%" PRIu64 " "
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0,label-size=%" PRIu64 " "
         "-object memory-backend-xen-pmem,id=pm1,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv1,memdev=pm1",
+        "-device xen-nvdimm-emu,id=nv1,memdev=pm1",
         f->img[0], (uint64_t)LABEL_SIZE, f->img[1]);
     QTestState *qts = start(f, args);
     uint8_t out[4096], data[4076], back[4076];
@@ -1203,7 +1237,8 @@ static void test_dsm_unarmed(void)
     Fixture *f = fixture_new();
     g_autofree char *args = g_strdup_printf(
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0,unarmed=on,label-size=%" PRIu64,
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0,unarmed=on,"
+        "label-size=%" PRIu64,
         f->img[0], (uint64_t)LABEL_SIZE);
     uint64_t label = 0x1abe1000000000ffULL;
     uint8_t data[16] = "not to be kept";
@@ -1264,7 +1299,7 @@ static void test_dsm_label_durable(void)
     Fixture *f = fixture_new();
     g_autofree char *args = g_strdup_printf(
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0,label-size=%" PRIu64,
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0,label-size=%" PRIu64,
         f->img[0], (uint64_t)LABEL_SIZE);
     g_autofree char *syscalls = g_build_filename(f->dir, "strace.log", NULL);
     uint8_t a[8] = "kept-it", b[8] = "lost-it", c[8] = "refused";
@@ -1319,7 +1354,7 @@ static void test_dsm_label_eintr(void)
     Fixture *f = fixture_new();
     g_autofree char *args = g_strdup_printf(
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0,label-size=%" PRIu64,
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0,label-size=%" PRIu64,
         f->img[0], (uint64_t)LABEL_SIZE);
     g_autofree char *log = g_build_filename(f->dir, "strace.log", NULL);
     g_autofree char *opts = g_strdup_printf(
@@ -1356,7 +1391,7 @@ static void test_dsm_label_budget(void)
     Fixture *f = fixture_new();
     g_autofree char *args = g_strdup_printf(
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0,label-size=%" PRIu64,
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0,label-size=%" PRIu64,
         f->img[0], (uint64_t)LABEL_SIZE);
     g_autofree char *log = g_build_filename(f->dir, "strace.log", NULL);
     QTestState *qts = start_straced(f, args,
@@ -1456,7 +1491,7 @@ static void test_media_event(void)
     g_autofree char *media = fixture_file(f, "media", "");
     g_autofree char *args = g_strdup_printf(
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0,x-emu-badblocks=%s",
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0,x-emu-badblocks=%s",
         f->img[0], media);
     QTestState *qts = start(f, args);
     uint64_t gpa = qom_get_uint(qts, "/machine/peripheral/nv0",
@@ -1540,10 +1575,10 @@ static void test_dsm_media(void)
                                            "shutdown-state clean\n");
     g_autofree char *args = g_strdup_printf(
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0,x-emu-extent-size=16M,"
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0,x-emu-extent-size=16M,"
         "x-emu-badblocks=%s,x-emu-health=%s "
         "-object memory-backend-xen-pmem,id=pm1,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv1,memdev=pm1",
+        "-device xen-nvdimm-emu,id=nv1,memdev=pm1",
         f->img[0], media, health, f->img[1]);
     QTestState *qts = start(f, args);
     uint64_t gpa = qom_get_uint(qts, "/machine/peripheral/nv0",
@@ -1681,7 +1716,7 @@ static void test_dsm_media(void)
 
 #define PM0_DEV(img, props) \
     "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=" img " " \
-    "-device xen-nvdimm,id=nv0,memdev=pm0" props
+    "-device xen-nvdimm-emu,id=nv0,memdev=pm0" props
 
 /* The host address the trace says the device's first extent has. */
 static uint64_t traced_spa(Fixture *f)
@@ -1797,7 +1832,7 @@ static void test_claim_placed(void)
     const uint64_t h = 0x200000000000ULL;
     const char *fmt =
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0,x-emu-host-address=0x%" PRIx64
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0,x-emu-host-address=0x%" PRIx64
         "%s";
     Fixture *f = fixture_new();
     /* Extents in reverse: backend offset 48M is at host address h. */
@@ -1831,7 +1866,6 @@ static void test_claim_placed(void)
     fixture_free(f);
 }
 
-#define EMU_SLOTS_FILE   "/run/xen-nvdimm/emulated-slots"
 #define EMU_SLOT_BASE    (16 * TiB)
 #define EMU_SLOT_COUNT   4080
 
@@ -1856,12 +1890,13 @@ static void test_emulated_slots(void)
     g_autofree char *text = NULL;
     g_autoptr(GString) keep = g_string_new("");
     g_auto(GStrv) lines = NULL;
+    g_autofree char *slots = host_path("emulated-slots");
     struct stat st0, st1;
     uint64_t slot = emu_hash_slot(f->img[1], &st1);
 
     emu_hash_slot(f->img[0], &st0);
     /* Whatever the registry holds, less our files and img[1]'s slots. */
-    if (g_file_get_contents(EMU_SLOTS_FILE, &text, NULL, NULL)) {
+    if (g_file_get_contents(slots, &text, NULL, NULL)) {
         lines = g_strsplit(text, "\n", -1);
     }
     for (char **l = lines; l && *l && **l; l++) {
@@ -1880,8 +1915,8 @@ static void test_emulated_slots(void)
                            "%" PRIu64 " 1 2 %s/gone.img\n",
                            slot, (uint64_t)st0.st_dev, (uint64_t)st0.st_ino,
                            f->img[0], (slot + 1) % EMU_SLOT_COUNT, f->dir);
-    g_assert_true(g_file_set_contents(EMU_SLOTS_FILE, keep->str, -1, NULL));
-    g_assert_cmpint(chmod(EMU_SLOTS_FILE, 0600), ==, 0);
+    g_assert_true(g_file_set_contents(slots, keep->str, -1, NULL));
+    g_assert_cmpint(chmod(slots, 0600), ==, 0);
 
     qtest_quit(start(f, args1));
     g_assert_cmphex(traced_spa(f), ==, EMU_SLOT_BASE +
@@ -2349,12 +2384,11 @@ static void test_guard_outlives_qemu(void)
     fixture_free(f);
 }
 
-#define EMU_CLAIMS "/run/xen-nvdimm/emulated-claims"
-
 /* The holder name at a host address's place in the claims file. */
 static uint64_t claims_holder(uint64_t spa)
 {
-    int fd = open(EMU_CLAIMS, O_RDONLY);
+    g_autofree char *claims = host_path("emulated-claims");
+    int fd = open(claims, O_RDONLY);
     uint64_t who = 0;
 
     g_assert_cmpint(fd, >=, 0);
@@ -2371,14 +2405,17 @@ static void test_claims_file(void)
 {
     Fixture *f = fixture_new();
     g_autofree char *args = g_strdup_printf(PM0_DEV("%s", ""), f->img[0]);
+    g_autofree char *claims = host_path("emulated-claims");
+    g_autofree char *saved = host_path("emulated-claims.saved");
+    g_autofree char *mode = g_strdup_printf(
+        "the host-wide claims: %s must be a regular file owned by uid %u "
+        "with no access for group or others (it is mode 0644, uid %u)",
+        claims, (unsigned)geteuid(), (unsigned)geteuid());
+    g_autofree char *link = g_strdup_printf(
+        "cannot open %s: Too many levels of symbolic links", claims);
     QTestState *qts;
     uint64_t spa;
 
-    /* What an earlier run of this test may have left, had it failed. */
-    if (!access(EMU_CLAIMS ".saved", F_OK)) {
-        g_assert_cmpint(rename(EMU_CLAIMS ".saved", EMU_CLAIMS), ==, 0);
-    }
-    chmod(EMU_CLAIMS, 0600);
     qtest_quit(start(f, args));
     spa = traced_spa(f);
     qts = start(f, args);
@@ -2387,17 +2424,14 @@ static void test_claims_file(void)
     qtest_quit(qts);
     g_assert_cmphex(claims_holder(spa), ==, 0);
 
-    g_assert_cmpint(chmod(EMU_CLAIMS, 0644), ==, 0);
-    run_startup_error(f, args, "the host-wide claims: " EMU_CLAIMS " must "
-                      "be a regular file owned by uid 0 with no access for "
-                      "group or others (it is mode 0644, uid 0)");
-    g_assert_cmpint(chmod(EMU_CLAIMS, 0600), ==, 0);
-    g_assert_cmpint(rename(EMU_CLAIMS, EMU_CLAIMS ".saved"), ==, 0);
-    g_assert_cmpint(symlink(f->img[1], EMU_CLAIMS), ==, 0);
-    run_startup_error(f, args, "cannot open " EMU_CLAIMS ": Too many levels "
-                      "of symbolic links");
-    g_assert_cmpint(unlink(EMU_CLAIMS), ==, 0);
-    g_assert_cmpint(rename(EMU_CLAIMS ".saved", EMU_CLAIMS), ==, 0);
+    g_assert_cmpint(chmod(claims, 0644), ==, 0);
+    run_startup_error(f, args, mode);
+    g_assert_cmpint(chmod(claims, 0600), ==, 0);
+    g_assert_cmpint(rename(claims, saved), ==, 0);
+    g_assert_cmpint(symlink(f->img[1], claims), ==, 0);
+    run_startup_error(f, args, link);
+    g_assert_cmpint(unlink(claims), ==, 0);
+    g_assert_cmpint(rename(saved, claims), ==, 0);
     qtest_quit(start(f, args));
     fixture_free(f);
 }
@@ -2569,7 +2603,7 @@ static void test_pin_labels_xfs(void)
     g_autofree char *img = make_file(mnt);
     g_autofree char *args = g_strdup_printf(
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0,label-size=%" PRIu64
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0,label-size=%" PRIu64
         ",x-emu-pin=on", img, (uint64_t)LABEL_SIZE);
     QTestState *qts = start(f, args);
     uint8_t data[64], back[64];
@@ -2606,7 +2640,7 @@ static void test_pin_ext4(void)
     g_autofree char *img = make_file(mnt);
     const char *fmt =
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0,x-emu-pin=on%s";
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0,x-emu-pin=on%s";
     g_autofree char *labels = g_strdup_printf(fmt, img, ",label-size=128K");
     g_autofree char *plain = g_strdup_printf(fmt, img, "");
     g_autofree char *busy = g_strdup_printf("cannot pin %s: cannot take a "
@@ -2735,9 +2769,9 @@ static void test_guard_keeps_host(void)
     args = g_strdup_printf(
         "-xen-domid 43 "
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0 "
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0 "
         "-object memory-backend-xen-pmem,id=pm1,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv1,memdev=pm1,x-emu-pin=on", loop, img);
+        "-device xen-nvdimm-emu,id=nv1,memdev=pm1,x-emu-pin=on", loop, img);
     full = args_with_trace(f, args);
     cmd = g_strdup_printf("%s -display none %s", qemu, full);
     xs_write("/local/domain/43/vm", "/vm/9a4e");
@@ -2787,7 +2821,7 @@ static void test_extent_limit(void)
     g_assert_cmpint(ftruncate(fd, 128 * MiB), ==, 0);
     close(fd);
     args = g_strdup_printf("-object memory-backend-xen-pmem,id=pm0,size=128M,"
-                           "mem-path=%s -device xen-nvdimm,id=nv0,memdev=pm0,"
+                           "mem-path=%s -device xen-nvdimm-emu,id=nv0,memdev=pm0,"
                            "x-emu-extent-size=4K", big);
     log = assert_startup_error(f, args, "it lies in 32768 separate runs of "
                                "host memory, more than the 16384 a device "
@@ -2806,28 +2840,32 @@ typedef struct BadConfig {
 #define PM0 "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%1$s "
 
 static const BadConfig bad_configs[] = {
-    { "no-memdev", "-device xen-nvdimm",
+    /* The emulated host never stands in for a missing Xen. */
+    { "needs-xen", PM0 "-device xen-nvdimm,memdev=pm0",
+      "xen-nvdimm needs QEMU to be Xen's device model (-accel xen, as libxl "
+      "starts it)" },
+    { "no-memdev", "-device xen-nvdimm-emu",
       "'memdev' property is not set" },
-    { "unknown-memdev", "-device xen-nvdimm,memdev=nosuch",
-      "-device xen-nvdimm,memdev=nosuch: Device 'nosuch' not found" },
+    { "unknown-memdev", "-device xen-nvdimm-emu,memdev=nosuch",
+      "-device xen-nvdimm-emu,memdev=nosuch: Device 'nosuch' not found" },
     { "domain-populated-above",
-      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-max-gpa=0x8000000000000",
+      PM0 "-device xen-nvdimm-emu,memdev=pm0,x-emu-max-gpa=0x8000000000000",
       "guest address 0x4180000000 is not above the domain's memory "
       "(max gpfn 0x7fffffffff)" },
     { "extents-alias",
-      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-extent-size=16M,"
+      PM0 "-device xen-nvdimm-emu,memdev=pm0,x-emu-extent-size=16M,"
       "x-emu-alias=on",
       "backend offsets 0x0 and 0x3000000 resolve to the same host memory" },
     /* Refused before any host work: nothing to undo. */
     { "only-migratable", "-only-migratable " PM0
-      "-device xen-nvdimm,memdev=pm0",
+      "-device xen-nvdimm-emu,memdev=pm0",
       "xen-nvdimm 'pm0': the guest has host persistent memory mapped "
       "directly; it cannot be saved or migrated" },
-    { "cache-unknown", PM0 "-device xen-nvdimm,memdev=pm0,cache=wt",
+    { "cache-unknown", PM0 "-device xen-nvdimm-emu,memdev=pm0,cache=wt",
       "'cache' must be auto, wb or uc, not 'wt'" },
     { "wrong-backend-type",
       "-object memory-backend-ram,id=pm0,size=64M "
-      "-device xen-nvdimm,memdev=pm0",
+      "-device xen-nvdimm-emu,memdev=pm0",
       "Invalid parameter type for 'memdev', expected: "
       "memory-backend-xen-pmem" },
     /* Not RAM: the consumers of RAM backends refuse it by type. */
@@ -2845,124 +2883,124 @@ static const BadConfig bad_configs[] = {
       PM0 "-machine memory-backend=pm0",
       "Memory backend 'pm0' not found" },
     { "busy-memdev",
-      PM0 "-device xen-nvdimm,memdev=pm0 -device xen-nvdimm,memdev=pm0",
+      PM0 "-device xen-nvdimm-emu,memdev=pm0 -device xen-nvdimm-emu,memdev=pm0",
       "can't use already busy memdev: pm0" },
-    { "label-too-small", PM0 "-device xen-nvdimm,memdev=pm0,label-size=64K",
+    { "label-too-small", PM0 "-device xen-nvdimm-emu,memdev=pm0,label-size=64K",
       "'label-size' (0x10000) must be 0 or at least 0x20000" },
     { "label-unaligned",
-      PM0 "-device xen-nvdimm,memdev=pm0,label-size=131073",
+      PM0 "-device xen-nvdimm-emu,memdev=pm0,label-size=131073",
       "must be a multiple of 4 KiB" },
     { "label-too-big",
-      PM0 "-device xen-nvdimm,memdev=pm0,label-size=4G",
+      PM0 "-device xen-nvdimm-emu,memdev=pm0,label-size=4G",
       "must be a multiple of 4 KiB below 4 GiB" },
     { "label-fills-backend",
-      PM0 "-device xen-nvdimm,memdev=pm0,label-size=64M",
+      PM0 "-device xen-nvdimm-emu,memdev=pm0,label-size=64M",
       "memdev 'pm0' (0x4000000 bytes) has no room for a 2 MiB data area" },
     { "backend-too-small",
       "-object memory-backend-xen-pmem,id=pm0,mem-path=%1$s,size=2M "
-      "-device xen-nvdimm,memdev=pm0,label-size=128K",
+      "-device xen-nvdimm-emu,memdev=pm0,label-size=128K",
       "has no room for a 2 MiB data area" },
     { "no-mem-path",
       "-object memory-backend-xen-pmem,id=pm0,size=64M "
-      "-device xen-nvdimm,memdev=pm0",
+      "-device xen-nvdimm-emu,memdev=pm0",
       "Parameter 'mem-path' is missing" },
     { "missing-file",
       "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%1$s.nosuch "
-      "-device xen-nvdimm,memdev=pm0",
+      "-device xen-nvdimm-emu,memdev=pm0",
       "No such file or directory" },
     { "size-beyond-file",
       "-object memory-backend-xen-pmem,id=pm0,mem-path=%1$s,size=128M "
-      "-device xen-nvdimm,memdev=pm0",
+      "-device xen-nvdimm-emu,memdev=pm0",
       "size 0x8000000 is larger than" },
     { "size-not-pages",
       "-object memory-backend-xen-pmem,id=pm0,mem-path=%1$s,size=1000 "
-      "-device xen-nvdimm,memdev=pm0",
+      "-device xen-nvdimm-emu,memdev=pm0",
       "is not a non-zero multiple of the page size" },
-    { "addr-unaligned", PM0 "-device xen-nvdimm,memdev=pm0,addr=0x10000001",
+    { "addr-unaligned", PM0 "-device xen-nvdimm-emu,memdev=pm0,addr=0x10000001",
       "address 0x10000001 is not page aligned" },
-    { "addr-in-ram", PM0 "-device xen-nvdimm,memdev=pm0,addr=0x1000000",
+    { "addr-in-ram", PM0 "-device xen-nvdimm-emu,memdev=pm0,addr=0x1000000",
       "guest RAM, the PCI holes and the 64-bit BAR window" },
     { "addr-in-bar-window",
-      PM0 "-device xen-nvdimm,memdev=pm0,addr=0x200000000",
+      PM0 "-device xen-nvdimm-emu,memdev=pm0,addr=0x200000000",
       "guest RAM, the PCI holes and the 64-bit BAR window" },
     { "addr-beyond-limit",
-      PM0 "-device xen-nvdimm,memdev=pm0,addr=0xfffffffffff000",
+      PM0 "-device xen-nvdimm-emu,memdev=pm0,addr=0xfffffffffff000",
       "beyond the guest physical address space Xen can map" },
     { "addr-overlap",
       PM0 "-object memory-backend-xen-pmem,id=pm1,size=64M,mem-path=%2$s "
-      "-device xen-nvdimm,memdev=pm0,addr=0x10000000000 "
-      "-device xen-nvdimm,memdev=pm1,addr=0x10002000000",
+      "-device xen-nvdimm-emu,memdev=pm0,addr=0x10000000000 "
+      "-device xen-nvdimm-emu,memdev=pm1,addr=0x10002000000",
       "overlaps another xen-nvdimm at 0x10000000000..0x10003ffffff" },
     { "readonly-armed",
       "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%1$s,"
       "readonly=on "
-      "-device xen-nvdimm,memdev=pm0",
+      "-device xen-nvdimm-emu,memdev=pm0",
       "memdev 'pm0' is read-only: set 'unarmed=on'" },
     { "with-qemu-nvdimm",
-      "-machine nvdimm=on " PM0 "-device xen-nvdimm,memdev=pm0",
+      "-machine nvdimm=on " PM0 "-device xen-nvdimm-emu,memdev=pm0",
       "cannot be used with -machine nvdimm=on" },
     { "host-memory-ram",
-      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-host-memory=ram",
+      PM0 "-device xen-nvdimm-emu,memdev=pm0,x-emu-host-memory=ram",
       "is RAM (E820 type 1, " },
     { "host-memory-reserved",
-      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-host-memory=reserved",
+      PM0 "-device xen-nvdimm-emu,memdev=pm0,x-emu-host-memory=reserved",
       "is reserved (E820 type 2, " },
     { "host-memory-hole",
-      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-host-memory=hole",
+      PM0 "-device xen-nvdimm-emu,memdev=pm0,x-emu-host-memory=hole",
       "is in no persistent memory range of the machine memory map or of "
       "the host's NFIT" },
     { "host-memory-unknown",
-      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-host-memory=dram",
+      PM0 "-device xen-nvdimm-emu,memdev=pm0,x-emu-host-memory=dram",
       "x-emu-host-memory must be a kind (pmem, pram, nfit, ram, reserved "
       "or hole)" },
     { "host-memory-list-unordered",
-      PM0 "-device xen-nvdimm,memdev=pm0,"
+      PM0 "-device xen-nvdimm-emu,memdev=pm0,"
       "x-emu-host-memory=pmem+ram@0x2000+pmem@0x1000",
       "or a list KIND+KIND@OFFSET+... with offsets rising within the slot" },
     /* Every page is checked: the first, one inside, the last. */
     { "host-memory-ram-first-page",
-      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-host-address=0x200000000000,"
+      PM0 "-device xen-nvdimm-emu,memdev=pm0,x-emu-host-address=0x200000000000,"
       "x-emu-host-memory=ram+pmem@0x1000",
       "host memory 0x200000000000 is RAM (E820 type 1, "
       "0x200000000000..0x200000000fff)" },
     { "host-memory-ram-second-page",
-      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-host-address=0x200000000000,"
+      PM0 "-device xen-nvdimm-emu,memdev=pm0,x-emu-host-address=0x200000000000,"
       "x-emu-host-memory=pmem+ram@0x1000+pmem@0x2000",
       "host memory 0x200000001000 is RAM (E820 type 1, "
       "0x200000001000..0x200000001fff)" },
     { "host-memory-hole-last-page",
-      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-host-address=0x200000000000,"
+      PM0 "-device xen-nvdimm-emu,memdev=pm0,x-emu-host-address=0x200000000000,"
       "x-emu-host-memory=pmem+hole@0x3fff000+pmem@0x4000000",
       "host memory 0x200003fff000 is in no persistent memory range" },
     { "host-memory-reserved-in-second-extent",
-      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-host-address=0x200000000000,"
+      PM0 "-device xen-nvdimm-emu,memdev=pm0,x-emu-host-address=0x200000000000,"
       "x-emu-extent-size=32M,x-emu-host-memory=pmem+reserved@0x1fff000+pmem@0x2000000",
       "the extent at backend offset 0x2000000: host memory 0x200001fff000 "
       "is reserved" },
     { "host-address-unaligned",
-      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-host-address=0x200000000800",
+      PM0 "-device xen-nvdimm-emu,memdev=pm0,x-emu-host-address=0x200000000800",
       "x-emu-host-address must be page-aligned" },
     { "badblocks-malformed",
-      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-badblocks=%1$s.media",
+      PM0 "-device xen-nvdimm-emu,memdev=pm0,x-emu-badblocks=%1$s.media",
       "x-emu-badblocks: badblocks entry '40960' is not 'SECTOR COUNT'",
       "40960" },
     { "badblocks-overflow",
-      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-badblocks=%1$s.media",
+      PM0 "-device xen-nvdimm-emu,memdev=pm0,x-emu-badblocks=%1$s.media",
       "badblocks entry 36028797018963967 2 is out of range",
       "36028797018963967 2" },
     { "badblocks-missing",
-      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-badblocks=%1$s.none",
+      PM0 "-device xen-nvdimm-emu,memdev=pm0,x-emu-badblocks=%1$s.none",
       "x-emu-badblocks: Failed to open file" },
     { "health-malformed",
-      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-health=%1$s.media",
+      PM0 "-device xen-nvdimm-emu,memdev=pm0,x-emu-health=%1$s.media",
       "x-emu-health: health line 'health good' is not one of",
       "spares 3\nhealth good\n" },
     { "same-file-twice",
       PM0 "-object memory-backend-xen-pmem,id=pm1,size=32M,mem-path=%1$s "
-      "-device xen-nvdimm,memdev=pm0 -device xen-nvdimm,memdev=pm1",
+      "-device xen-nvdimm-emu,memdev=pm0 -device xen-nvdimm-emu,memdev=pm1",
       "xen-nvdimm 'pm1': %1$s: host memory 0x" },
     { "emu-extent-unaligned",
-      PM0 "-device xen-nvdimm,memdev=pm0,x-emu-extent-size=1000",
+      PM0 "-device xen-nvdimm-emu,memdev=pm0,x-emu-extent-size=1000",
       "x-emu-extent-size and -gap must be multiples of 4 KiB" },
 };
 
@@ -2992,8 +3030,8 @@ static void test_fault_injection(const void *data)
     const char *fmt =
         "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
         "-object memory-backend-xen-pmem,id=pm1,size=64M,mem-path=%s "
-        "-device xen-nvdimm,id=nv0,memdev=pm0%s "
-        "-device xen-nvdimm,id=nv1,memdev=pm1,x-emu-extent-size=16M,"
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0%s "
+        "-device xen-nvdimm-emu,id=nv1,memdev=pm1,x-emu-extent-size=16M,"
         "x-emu-fail-call=%u%s";
     g_autofree char *good = g_strdup_printf(fmt, f->img[0], f->img[1], props,
                                             0, props);
@@ -3029,13 +3067,26 @@ static void test_fault_injection(const void *data)
 
 int main(int argc, char **argv)
 {
-    g_test_init(&argc, &argv, NULL);
     /*
-     * The filesystems the tests mount are this process's alone, and go
-     * with it (their loop devices too) if a failed check ends it.
+     * As root, every test; otherwise those that need neither root (loop
+     * devices, mounts, immutable files) nor strace.
      */
-    g_assert_cmpint(unshare(CLONE_NEWNS), ==, 0);
-    g_assert_cmpint(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), ==, 0);
+    bool root = geteuid() == 0;
+    g_autofree char *rm = NULL;
+    int rc;
+
+    g_test_init(&argc, &argv, NULL);
+    if (root) {
+        /*
+         * The filesystems the tests mount are this process's alone, and go
+         * with it (their loop devices too) if a failed check ends it.
+         */
+        g_assert_cmpint(unshare(CLONE_NEWNS), ==, 0);
+        g_assert_cmpint(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL),
+                        ==, 0);
+    }
+    host_dir = g_dir_make_tmp("xen-nvdimm-host-XXXXXX", NULL);
+    g_assert_nonnull(host_dir);
     xenstored_path = g_strdup(g_getenv("XENSTORED_PATH"));
     g_unsetenv("XENSTORED_PATH");
 
@@ -3066,9 +3117,13 @@ int main(int argc, char **argv)
                    test_publish_acpi_refused);
     qtest_add_func("/xen-nvdimm/dsm-labels", test_dsm_labels);
     qtest_add_func("/xen-nvdimm/dsm-unarmed", test_dsm_unarmed);
-    qtest_add_func("/xen-nvdimm/dsm-label-durable", test_dsm_label_durable);
-    qtest_add_func("/xen-nvdimm/dsm-label-eintr", test_dsm_label_eintr);
-    qtest_add_func("/xen-nvdimm/dsm-label-budget", test_dsm_label_budget);
+    if (root) {
+        /* Seen through strace: syncs, EINTR retries, a slow fdatasync. */
+        qtest_add_func("/xen-nvdimm/dsm-label-durable",
+                       test_dsm_label_durable);
+        qtest_add_func("/xen-nvdimm/dsm-label-eintr", test_dsm_label_eintr);
+        qtest_add_func("/xen-nvdimm/dsm-label-budget", test_dsm_label_budget);
+    }
     qtest_add_func("/xen-nvdimm/dsm-media", test_dsm_media);
     qtest_add_func("/xen-nvdimm/host-memory-accepted",
                    test_host_memory_accepted);
@@ -3087,15 +3142,21 @@ int main(int argc, char **argv)
     qtest_add_func("/xen-nvdimm/guard-outlives-qemu",
                    test_guard_outlives_qemu);
     qtest_add_func("/xen-nvdimm/extent-limit", test_extent_limit);
-    qtest_add_func("/xen-nvdimm/stale-pin", test_stale_pin);
-    qtest_add_func("/xen-nvdimm/pin-labels-xfs", test_pin_labels_xfs);
-    qtest_add_func("/xen-nvdimm/pin-ext4", test_pin_ext4);
-    qtest_add_func("/xen-nvdimm/hold-block", test_hold_block);
-    qtest_add_func("/xen-nvdimm/guard-keeps-host", test_guard_keeps_host);
+    if (root) {
+        qtest_add_func("/xen-nvdimm/stale-pin", test_stale_pin);
+        qtest_add_func("/xen-nvdimm/pin-labels-xfs", test_pin_labels_xfs);
+        qtest_add_func("/xen-nvdimm/pin-ext4", test_pin_ext4);
+        qtest_add_func("/xen-nvdimm/hold-block", test_hold_block);
+        qtest_add_func("/xen-nvdimm/guard-keeps-host",
+                       test_guard_keeps_host);
+    }
     for (size_t i = 0; i < ARRAY_SIZE(bad_configs); i++) {
         g_autofree char *path = g_strdup_printf("/xen-nvdimm/bad-config/%s",
                                                 bad_configs[i].name);
         qtest_add_data_func(path, &bad_configs[i], test_bad_config);
     }
-    return g_test_run();
+    rc = g_test_run();
+    rm = g_strdup_printf("rm -rf %s", host_dir);
+    g_spawn_command_line_sync(rm, NULL, NULL, NULL, NULL);
+    return rc;
 }

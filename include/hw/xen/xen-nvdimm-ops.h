@@ -2,9 +2,10 @@
  * xen-nvdimm: host and hypervisor operations
  *
  * Everything xen-nvdimm asks of the host NVDIMM driver and of Xen goes
- * through one of these tables: the native one (libndctl, libxenctrl) when
- * QEMU runs on the Xen accelerator, the emulated one otherwise, so the
- * device logic is the same in both and can be tested without Xen.
+ * through one of these tables: the native one (libndctl, libxenctrl) of
+ * xen-nvdimm, which needs QEMU on the Xen accelerator, or the emulated one
+ * of the test-only xen-nvdimm-emu, so the device logic is the same in both
+ * and can be tested without Xen.
  *
  * Copyright (c) 2026 The xen-nvdimm authors
  *
@@ -28,8 +29,27 @@ typedef struct XenNvdimmBadSource {
     char region[32];
 } XenNvdimmBadSource;
 
+/* Host-wide state (claims), and the host secret, kept across reboots. */
+#define XEN_NVDIMM_HOST_DIR     "/run/xen-nvdimm"
+#define XEN_NVDIMM_SECRET_DIR   "/var/lib/xen-nvdimm"
+
 typedef struct XenNvdimmOps {
     const char *name;
+    /* The emulated host: its addresses are not the machine's. */
+    bool emulated;
+
+    /*
+     * Can a device with these ops be realized in this QEMU?  The native
+     * ops need Xen; the emulated ones must never stand in for it.
+     */
+    bool (*usable)(Error **errp);
+
+    /*
+     * Take the open backend @fd before anything is resolved, and give it
+     * back at teardown (after a successful attach only); may be NULL.
+     */
+    bool (*attach)(XenNvdimmState *s, int fd, bool readonly, Error **errp);
+    void (*detach)(XenNvdimmState *s);
 
     /*
      * Find the host physical extents behind bytes [0, size) of the open
@@ -159,7 +179,6 @@ char **xen_nvdimm_xs_directory(const char *path, Error **errp);
 bool xen_nvdimm_xs_rm(const char *path, Error **errp);
 
 extern const XenNvdimmOps xen_nvdimm_native_ops;
-extern const XenNvdimmOps xen_nvdimm_emu_ops;
 
 /*
  * The dom0 NVDIMM driver's view (libndctl, libdaxctl, FIEMAP), used by the
@@ -213,7 +232,7 @@ bool xen_nvdimm_host_serial(XenNvdimmState *s, uint32_t *serial,
 /* The persistent-memory ranges of the host firmware's NFIT, from sysfs. */
 bool xen_nvdimm_host_nfit(GArray *nfit, Error **errp);
 /* A file of the host-wide state directory, opened read-write. */
-int xen_nvdimm_host_file(const char *name, Error **errp);
+int xen_nvdimm_host_file(XenNvdimmState *s, const char *name, Error **errp);
 /*
  * What the guest learns of the host's media (xen-nvdimm-media.c): its
  * NVDIMM's entry for the _DSM handler, with the scrub's and SMART's
@@ -246,12 +265,10 @@ bool xen_nvdimm_guard_start(XenNvdimmState *s, Error **errp);
 void xen_nvdimm_guard_stop(XenNvdimmState *s);
 /* In a forked child: forget the parent's xenstore connection. */
 void xen_nvdimm_xs_forget(void);
-/* Is xenstore there: on Xen, or a stand-in for tests at XENSTORED_PATH? */
-bool xen_nvdimm_have_xenstore(void);
-
-/* Emulated-mode set-up and tear-down of the backend's memory. */
-bool xen_nvdimm_emu_attach(XenNvdimmState *s, int fd, bool readonly,
-                           Error **errp);
-void xen_nvdimm_emu_detach(XenNvdimmState *s);
+/*
+ * Is xenstore there: on Xen, or for the emulated host a stand-in for tests
+ * at XENSTORED_PATH?
+ */
+bool xen_nvdimm_have_xenstore(XenNvdimmState *s);
 
 #endif /* HW_XEN_XEN_NVDIMM_OPS_H */

@@ -20,7 +20,14 @@
 #include "qom/object.h"
 
 #define TYPE_XEN_NVDIMM "xen-nvdimm"
-OBJECT_DECLARE_SIMPLE_TYPE(XenNvdimmState, XEN_NVDIMM)
+OBJECT_DECLARE_TYPE(XenNvdimmState, XenNvdimmClass, XEN_NVDIMM)
+
+/*
+ * The same device on an emulated host and hypervisor, for tests only
+ * (xen-nvdimm-emu.c): QEMU refuses it on Xen, and without -accel qtest or
+ * tcg.
+ */
+#define TYPE_XEN_NVDIMM_EMU "xen-nvdimm-emu"
 
 #define XEN_NVDIMM_MEMDEV_PROP      "memdev"
 #define XEN_NVDIMM_ADDR_PROP        "addr"
@@ -55,33 +62,6 @@ struct XenNvdimmState {
     QemuUUID uuid;
     /* The guest mapping's memory type: "auto", "wb" or "uc". */
     char *cache;
-    /* Emulated mode, for tests: make the k-th hypervisor call fail. */
-    uint32_t emu_fail_call;
-    /* Emulated mode, for tests: make every unmap fail. */
-    bool emu_fail_unmap;
-    /* Emulated mode, for tests: the domain is gone when QEMU exits. */
-    bool emu_domain_gone;
-    /* Emulated mode, for tests: scatter the pmem in extents of this size. */
-    uint64_t emu_extent_size;
-    /* Emulated mode, for tests: ... with this much host memory between. */
-    uint64_t emu_extent_gap;
-    /* Emulated mode, for tests: the domain's memory reaches this far. */
-    uint64_t emu_max_gpa;
-    /* Emulated mode, for tests: the backend's host address, not its slot. */
-    uint64_t emu_host_address;
-    /* Emulated mode, for tests: two extents on the same host memory. */
-    bool emu_alias;
-    /* Emulated mode, for tests: pin a backing file as on a DAX filesystem. */
-    bool emu_pin;
-    /* Emulated mode: the hypervisor maps pmem write-back (off: stock). */
-    bool emu_xen_wb;
-    /* Emulated mode, for tests: what the host says of its memory. */
-    char *emu_host_memory;
-    /* ... files: its bad sectors (as sysfs lists them), its health. */
-    char *emu_badblocks;
-    char *emu_health;
-    /* ... and its persistence domain, in Linux's word. */
-    char *emu_persistence;
 
     /* Set at realize */
     char *name;                 /* the memdev's id, for messages */
@@ -119,13 +99,17 @@ struct XenNvdimmState {
     MemoryRegion dma_mr;        /* on Xen: what QEMU's DMA finds there */
     bool dma_mapped;
     bool dma_reported;
+    bool attached;              /* the ops' attach() succeeded */
+    const char *host_dir;       /* host-wide state: claims, slots */
+    const char *secret_dir;     /* the host secret, kept across reboots */
     QTAILQ_ENTRY(XenNvdimmState) next;
+};
 
-    /* Emulated mode */
-    uint32_t emu_calls;         /* hypervisor calls made so far */
-    uint64_t emu_spa;           /* emulated host address of the backend */
-    MemoryRegion emu_ram;       /* the data area, mmapped */
-    bool emu_attached;
+struct XenNvdimmClass {
+    DeviceClass parent_class;
+
+    /* The host and hypervisor: native (Xen) or emulated (tests). */
+    const XenNvdimmOps *ops;
 };
 
 /*
