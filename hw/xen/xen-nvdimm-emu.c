@@ -30,6 +30,7 @@
 #include "hw/boards.h"
 #include "hw/i386/x86.h"
 #include "hw/xen/xen.h"
+#include "hw/xen/xen_backend_ops.h"
 #include "hw/xen/xen-nvdimm-ops.h"
 #include "hw/qdev-properties.h"
 #include "system/qtest.h"
@@ -234,6 +235,10 @@ static bool emu_attach(XenNvdimmState *s, int fd, bool readonly,
 
     if (emu->host_dir) {
         s->host_dir = s->secret_dir = emu->host_dir;
+    }
+    /* xenstore, for tests: a stand-in, reached as libxenstore reaches it. */
+    if (g_getenv("XENSTORED_PATH") && !xen_xenstore_ops) {
+        setup_xen_backend_ops();
     }
     if (fstat(fd, &st)) {
         error_setg_errno(errp, errno, "cannot stat the backend");
@@ -827,6 +832,10 @@ static bool emu_guard_domain_gone(XenNvdimmState *s, bool *gone,
     if (!started) {
         const char *k = key, *v = value;
 
+        /*
+         * A connection of the guardian's own (forked by QEMU's main
+         * thread, which held no other thread's lock at the fork).
+         */
         xen_nvdimm_xs_forget();
         started = true;
         if (!xen_nvdimm_xs_write_all(&k, &v, 1, errp)) {

@@ -2,7 +2,8 @@
  * xen-nvdimm: native host and hypervisor operations
  *
  * The dom0 NVDIMM driver resolves host physical addresses; libxenctrl asks
- * Xen to grant and map them.  The only xen-nvdimm file with Xen headers.
+ * Xen to grant and map them.  xenstore and guest memory go through QEMU's
+ * Xen backend ops.  The only xen-nvdimm file with Xen headers.
  *
  * Copyright (c) 2026 The xen-nvdimm authors
  *
@@ -15,6 +16,7 @@
 #include <xen/sys/privcmd.h>
 #include "qapi/error.h"
 #include "system/xen.h"
+#include "hw/xen/xen-bus-helper.h"
 #include "hw/xen/xen-nvdimm-ops.h"
 
 static bool native_usable(Error **errp)
@@ -234,7 +236,12 @@ static bool native_guard_domain_gone(XenNvdimmState *s, bool *gone,
     return true;
 }
 
-static struct xs_handle *xsh;      /* libxenstore, connected when needed */
+/*
+ * xenstore through QEMU's Xen backend ops (libxenstore on Xen; for the
+ * emulated host, the same ops reach a stand-in at XENSTORED_PATH),
+ * connected when first needed.
+ */
+static struct qemu_xs_handle *xsh;
 
 void xen_nvdimm_xs_forget(void)
 {
@@ -242,10 +249,10 @@ void xen_nvdimm_xs_forget(void)
     xsh = NULL;
 }
 
-static struct xs_handle *native_xs(Error **errp)
+static struct qemu_xs_handle *native_xs(Error **errp)
 {
     if (!xsh) {
-        xsh = xs_open(0);
+        xsh = qemu_xen_xs_open();
         if (!xsh) {
             error_setg_errno(errp, errno, "cannot connect to xenstore");
         }
@@ -255,14 +262,14 @@ static struct xs_handle *native_xs(Error **errp)
 
 char *xen_nvdimm_xs_read(const char *path, Error **errp)
 {
-    struct xs_handle *xsh = native_xs(errp);
+    struct qemu_xs_handle *h = native_xs(errp);
     unsigned int len;
     char *value, *copy;
 
-    if (!xsh) {
+    if (!h) {
         return NULL;
     }
-    value = xs_read(xsh, XBT_NULL, path, &len);
+    value = qemu_xen_xs_read(h, XBT_NULL, path, &len);
     if (!value) {
         if (errno != ENOENT) {
             error_setg_errno(errp, errno, "cannot read xenstore %s", path);
@@ -283,41 +290,44 @@ static bool native_xs_write(const char *private_dir,
                             const char *const *values, unsigned n,
                             Error **errp)
 {
-    struct xs_handle *xsh = native_xs(errp);
-    struct xs_permissions dom0_only = { .id = 0, .perms = XS_PERM_NONE };
+    ERRP_GUARD();
+    struct qemu_xs_handle *h = native_xs(errp);
     xs_transaction_t t;
 
-    if (!xsh) {
+    if (!h) {
         return false;
     }
     /* xenstored makes us retry when another writer got there first. */
     for (;;) {
         const char *failed = NULL;
 
-        t = xs_transaction_start(xsh);
+        t = qemu_xen_xs_transaction_start(h);
         if (t == XBT_NULL) {
             error_setg_errno(errp, errno, "cannot start a xenstore "
                              "transaction");
             return false;
         }
-        if (private_dir && (!xs_mkdir(xsh, t, private_dir) ||
-                            !xs_set_permissions(xsh, t, private_dir,
-                                                &dom0_only, 1))) {
-            failed = private_dir;
+        if (private_dir) {
+            xs_node_create(h, t, private_dir, 0, 0, XS_PERM_NONE, errp);
         }
-        for (unsigned i = 0; i < n && !failed; i++) {
-            if (!xs_write(xsh, t, paths[i], values[i], strlen(values[i])) ||
-                (private_dir &&
-                 !xs_set_permissions(xsh, t, paths[i], &dom0_only, 1))) {
+        for (unsigned i = 0; i < n && !*errp && !failed; i++) {
+            if (private_dir) {
+                xs_node_create(h, t, paths[i], 0, 0, XS_PERM_NONE, errp);
+            }
+            if (!*errp && !qemu_xen_xs_write(h, t, paths[i], values[i],
+                                             strlen(values[i]))) {
                 failed = paths[i];
             }
         }
-        if (failed) {
-            error_setg_errno(errp, errno, "cannot write xenstore %s", failed);
-            xs_transaction_end(xsh, t, true);
+        if (failed || *errp) {
+            if (failed) {
+                error_setg_errno(errp, errno, "cannot write xenstore %s",
+                                 failed);
+            }
+            qemu_xen_xs_transaction_end(h, t, true);
             return false;
         }
-        if (xs_transaction_end(xsh, t, false)) {
+        if (qemu_xen_xs_transaction_end(h, t, false)) {
             return true;
         }
         if (errno != EAGAIN) {
@@ -344,15 +354,15 @@ bool xen_nvdimm_xs_write_private(const char *dir, const char *const *paths,
 
 char **xen_nvdimm_xs_directory(const char *path, Error **errp)
 {
-    struct xs_handle *xsh = native_xs(errp);
+    struct qemu_xs_handle *h = native_xs(errp);
     unsigned int n;
     char **list;
     char **out;
 
-    if (!xsh) {
+    if (!h) {
         return NULL;
     }
-    list = xs_directory(xsh, XBT_NULL, path, &n);
+    list = qemu_xen_xs_directory(h, XBT_NULL, path, &n);
     if (!list) {
         if (errno != ENOENT) {
             error_setg_errno(errp, errno, "cannot list xenstore %s", path);
@@ -369,12 +379,12 @@ char **xen_nvdimm_xs_directory(const char *path, Error **errp)
 
 bool xen_nvdimm_xs_rm(const char *path, Error **errp)
 {
-    struct xs_handle *xsh = native_xs(errp);
+    struct qemu_xs_handle *h = native_xs(errp);
 
-    if (!xsh) {
+    if (!h) {
         return false;
     }
-    if (!xs_rm(xsh, XBT_NULL, path) && errno != ENOENT) {
+    if (!qemu_xen_xs_destroy(h, XBT_NULL, path) && errno != ENOENT) {
         error_setg_errno(errp, errno, "cannot remove xenstore %s", path);
         return false;
     }
@@ -394,7 +404,7 @@ static void *native_map(uint64_t gpa, size_t len, int prot, size_t *pages,
     for (size_t i = 0; i < n; i++) {
         pfns[i] = first + i;
     }
-    p = xenforeignmemory_map(xen_fmem, xen_domid, prot, n, pfns, NULL);
+    p = qemu_xen_foreignmem_map(xen_domid, NULL, prot, n, pfns, NULL);
     if (!p) {
         error_setg_errno(errp, errno, "cannot map guest memory at 0x%"
                          PRIx64, gpa);
@@ -407,9 +417,9 @@ static void *native_map(uint64_t gpa, size_t len, int prot, size_t *pages,
 /* Undo native_map(). */
 static void native_unmap(void *p, size_t pages)
 {
-    xenforeignmemory_unmap(xen_fmem,
-                           (void *)QEMU_ALIGN_PTR_DOWN(p, XEN_NVDIMM_PAGE_SIZE),
-                           pages);
+    qemu_xen_foreignmem_unmap((void *)QEMU_ALIGN_PTR_DOWN(p,
+                                                          XEN_NVDIMM_PAGE_SIZE),
+                              pages);
 }
 
 static bool native_guest_read(uint64_t gpa, void *buf, size_t len,

@@ -161,9 +161,9 @@ typedef struct XenNvdimmOps {
 } XenNvdimmOps;
 
 /*
- * The domain's xenstore, through libxenstore in both modes (without Xen it
- * reaches a stand-in at XENSTORED_PATH).  xen_nvdimm_xs_read() returns
- * NULL, without error, for a missing key.
+ * The domain's xenstore, through QEMU's Xen backend ops in both modes (the
+ * emulated host's reach a stand-in at XENSTORED_PATH).
+ * xen_nvdimm_xs_read() returns NULL, without error, for a missing key.
  */
 char *xen_nvdimm_xs_read(const char *path, Error **errp);
 /* Write @n keys in one transaction: all of them or none. */
