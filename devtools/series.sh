@@ -8,7 +8,8 @@
 #   series.sh files        list the new files, one per line
 #   series.sh export BASE_GIT OUTDIR
 #                          commit the series on top of BASE_GIT's HEAD (no
-#                          checkout needed) and write it with format-patch
+#                          checkout needed) and write it with format-patch,
+#                          with patches/cover-letter as 0000
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -82,9 +83,23 @@ cmd_export() {
         fi
     done < <(records)
     commit
-    rm -rf "$tmp" "$out"
+    rm -rf "$out"
     mkdir -p "$out"
-    git format-patch -q --no-signature -o "$out" "$head..$tip"
+    git format-patch -q --no-signature --cover-letter -o "$out" "$head..$tip"
+    # The cover letter: patches/cover-letter's first line is its subject,
+    # the text after the blank line its body.
+    awk -v subject="$(head -n 1 "$TOP/patches/cover-letter")" \
+        -v text="$TOP/patches/cover-letter" '
+        /\*\*\* SUBJECT HERE \*\*\*/ { sub(/\*\*\* SUBJECT HERE \*\*\*/, subject) }
+        /^\*\*\* BLURB HERE \*\*\*$/ {
+            while ((getline line < text) > 0) {
+                if (n++ > 1) print line
+            }
+            next
+        }
+        { print }' "$out/0000-cover-letter.patch" >"$tmp.cover"
+    mv "$tmp.cover" "$out/0000-cover-letter.patch"
+    rm -rf "$tmp"
     ls "$out"
 }
 

@@ -59,6 +59,7 @@ else
     # The series, applied by quilt after Debian's own patches.
     mkdir -p "$src/debian/patches/xen-nvdimm"
     for p in "$work"/series/*.patch; do
+        [ "${p##*/}" != 0000-cover-letter.patch ] || continue
         cp "$p" "$src/debian/patches/xen-nvdimm/"
         echo "xen-nvdimm/${p##*/}" >>"$src/debian/patches/series"
     done
