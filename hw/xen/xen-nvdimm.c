@@ -13,21 +13,13 @@
 
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
-#include "qemu/cutils.h"
 #include "qemu/error-report.h"
-#include "qemu/timer.h"
-#include "qemu/units.h"
 #include "qemu/xxhash.h"
 #include "qapi/error.h"
 #include "qapi/visitor.h"
-#include "hw/acpi/acpi_dev_interface.h"
-#include "hw/acpi/aml-build.h"
 #include "hw/acpi/nvdimm-xen.h"
 #include "hw/acpi/nvdimm-xen-dsm.h"
 #include "hw/boards.h"
-#include "hw/i386/pc.h"
-#include "hw/i386/x86.h"
-#include "hw/pci/pci_host.h"
 #include "hw/qdev-properties.h"
 #include "hw/qdev-properties-system.h"
 #include "hw/xen/xen.h"
@@ -35,55 +27,8 @@
 #include "hw/xen/xen-nvdimm-ops.h"
 #include "migration/blocker.h"
 #include "migration/vmstate.h"
-#include "system/reset.h"
-#include "system/system.h"
 #include "system/xen.h"
 #include "trace.h"
-
-/*
- * Guest-physical space left free above RAM (and QEMU's own 64-bit PCI hole)
- * for the 64-bit BARs hvmloader relocates there; the NVDIMMs go above it.
- */
-#define XEN_NVDIMM_BAR_WINDOW   (256 * GiB)
-
-/* The data area is mapped in whole 2 MiB pages so Xen can use superpages. */
-#define XEN_NVDIMM_DATA_ALIGN   (2 * MiB)
-
-/*
- * Linux aligns pmem namespaces to 16 MiB by default (its memremap
- * compatibility alignment): a region starting there needs no adjustment
- * before ndctl can create fsdax or devdax namespaces in it.
- */
-#define XEN_NVDIMM_GUEST_ALIGN  (16 * MiB)
-
-/*
- * The device model's guest-physical area, inside the range hvmloader
- * reports reserved in the e820 map and none of its allocators use (its
- * dynamic area ends below 0xFE000000; 0xFE700000 up is GUEST_RESERVED):
- * the tables for hvmloader, then the _DSM request/reply page (memory, so
- * the guest's AML reads and writes it without exits) and the _DSM notify
- * register (emulated, so on Xen the IOREQ server brings the write here).
- */
-#define XEN_NVDIMM_ACPI_GPA     0xFE000000ULL
-#define XEN_NVDIMM_ACPI_MAX     (4 * MiB)
-#define XEN_NVDIMM_DSM_GPA      (XEN_NVDIMM_ACPI_GPA + XEN_NVDIMM_ACPI_MAX)
-#define XEN_NVDIMM_NOTIFY_GPA   (XEN_NVDIMM_DSM_GPA + NVDIMM_XEN_DSM_PAGE)
-/*
- * hvmloader appends at most 16 secondary tables and may build up to 9 of
- * its own (MADT, HPET, WAET, SSDTs for PM, S3, S4 and laptop, TPM, SRAT,
- * SLIT): with the admin's, at most 7 may come from xenstore.
- */
-#define XEN_NVDIMM_ACPI_TABLES  7
-
-static QTAILQ_HEAD(, XenNvdimmState) xen_nvdimms =
-    QTAILQ_HEAD_INITIALIZER(xen_nvdimms);
-
-static gint xen_nvdimm_desc_cmp(gconstpointer a, gconstpointer b)
-{
-    const NvdimmNfitDesc *x = a, *y = b;
-
-    return x->slot - y->slot;
-}
 
 /*
  * Hypervisor calls, each traced.
@@ -204,7 +149,7 @@ static void xen_nvdimm_teardown(XenNvdimmState *s)
         s->exit_notifier.notify = NULL;
     }
     if (s->gpa) {
-        QTAILQ_REMOVE(&xen_nvdimms, s, next);
+        QTAILQ_REMOVE(&xen_nvdimm_root()->devices, s, next);
         s->gpa = 0;
     }
     if (s->attached) {
@@ -375,110 +320,6 @@ static const MemoryRegionOps xen_nvdimm_dma_ops = {
 };
 
 /*
- * The lowest guest-physical address the NVDIMMs may use: above RAM, the
- * device-memory region and QEMU's 64-bit PCI hole, plus the window that
- * hvmloader fills with relocated 64-bit BARs.
- */
-static bool xen_nvdimm_floor(uint64_t *floor, Error **errp)
-{
-    ERRP_GUARD();
-    MachineState *ms = MACHINE(qdev_get_machine());
-    X86MachineState *x86ms = X86_MACHINE(ms);
-    Object *host = object_resolve_type_unambiguous(TYPE_PCI_HOST_BRIDGE, NULL);
-    uint64_t top = 4 * GiB, hole64_end;
-
-    if (x86ms->above_4g_mem_size) {
-        top = MAX(top, x86ms->above_4g_mem_start + x86ms->above_4g_mem_size);
-    }
-    if (ms->device_memory) {
-        top = MAX(top, ms->device_memory->base +
-                       memory_region_size(&ms->device_memory->mr));
-    }
-    if (host && object_property_find(host, PCI_HOST_PROP_PCI_HOLE64_END)) {
-        hole64_end = object_property_get_uint(host,
-                                              PCI_HOST_PROP_PCI_HOLE64_END,
-                                              errp);
-        if (*errp) {
-            return false;
-        }
-        top = MAX(top, hole64_end);
-    }
-    *floor = ROUND_UP(top, 1 * GiB) + XEN_NVDIMM_BAR_WINDOW;
-    return true;
-}
-
-/* Choose (or check the user's) guest-physical address of the data area. */
-static bool xen_nvdimm_place_data(XenNvdimmState *s, Error **errp)
-{
-    ERRP_GUARD();
-    g_autoptr(GArray) busy = g_array_new(false, false, sizeof(XenNvdimmRange));
-    uint64_t floor, phase, align, gpa, max_gpfn;
-    XenNvdimmState *other;
-    uint32_t used_slots = 0;
-
-    QTAILQ_FOREACH(other, &xen_nvdimms, next) {
-        XenNvdimmRange r = { other->gpa, other->gpa + other->data_size };
-        g_array_append_val(busy, r);
-        used_slots |= 1u << other->slot;
-    }
-    QEMU_BUILD_BUG_ON(XEN_NVDIMM_MAX_SLOTS > 32);
-    if (ctz32(~used_slots) >= XEN_NVDIMM_MAX_SLOTS) {
-        error_setg(errp, "xen-nvdimm '%s': at most %d devices are supported",
-                   s->name, XEN_NVDIMM_MAX_SLOTS);
-        return false;
-    }
-    if (!xen_nvdimm_floor(&floor, errp)) {
-        error_prepend(errp, "xen-nvdimm '%s': ", s->name);
-        return false;
-    }
-    xen_nvdimm_congruence(s->extents, &phase, &align);
-    if (s->addr) {
-        if (!xen_nvdimm_check_gpa(s->addr, floor, s->data_size,
-                                  (XenNvdimmRange *)busy->data, busy->len,
-                                  errp)) {
-            error_prepend(errp, "xen-nvdimm '%s': '" XEN_NVDIMM_ADDR_PROP
-                          "': ", s->name);
-            return false;
-        }
-        gpa = s->addr;
-        if ((gpa ^ phase) & (XEN_NVDIMM_DATA_ALIGN - 1)) {
-            warn_report("xen-nvdimm '%s': address 0x%" PRIx64 " is not "
-                        "congruent with the host address modulo 2 MiB "
-                        "(want 0x%" PRIx64 "): Xen will map it in 4 KiB "
-                        "pages, 256 KiB per hypercall, with page tables "
-                        "from the domain's paging pool (2 MiB per GiB: "
-                        "raise shadow_memory)", s->name, gpa,
-                        phase & (XEN_NVDIMM_DATA_ALIGN - 1));
-        }
-    } else if (!xen_nvdimm_place(floor, s->data_size, phase,
-                                 MAX(align, XEN_NVDIMM_GUEST_ALIGN),
-                                 (XenNvdimmRange *)busy->data, busy->len,
-                                 &gpa, errp)) {
-        error_prepend(errp, "xen-nvdimm '%s': ", s->name);
-        return false;
-    }
-    trace_xen_nvdimm_place(s->name, gpa, s->data_size, floor,
-                           phase, align, !!s->addr);
-
-    /* What the hypervisor says the domain has populated must lie below. */
-    if (!s->ops->max_gpfn(s, &max_gpfn, errp)) {
-        error_prepend(errp, "xen-nvdimm '%s': ", s->name);
-        return false;
-    }
-    trace_xen_nvdimm_max_gpfn(s->name, max_gpfn);
-    if (gpa >> XEN_NVDIMM_PAGE_SHIFT <= max_gpfn) {
-        error_setg(errp, "xen-nvdimm '%s': guest address 0x%" PRIx64
-                   " is not above the domain's memory (max gpfn 0x%" PRIx64
-                   ")", s->name, gpa, max_gpfn);
-        return false;
-    }
-    s->gpa = gpa;
-    s->slot = ctz32(~used_slots);
-    QTAILQ_INSERT_TAIL(&xen_nvdimms, s, next);
-    return true;
-}
-
-/*
  * The serial number of the DIMM's NFIT control region, which Linux makes
  * part of the NVDIMM's unique id: from uuid= if set, else a keyed hash of
  * where the data lives (xen_nvdimm_host_serial()), so the same
@@ -592,321 +433,6 @@ static bool xen_nvdimm_check_config(XenNvdimmState *s, Error **errp)
                    "-xen-domid-restrict is set");
         return false;
     }
-    return true;
-}
-
-/* What the guest's NFIT says about the devices, in slot order. */
-static GArray *xen_nvdimm_nfit_descs(void)
-{
-    GArray *descs = g_array_new(false, true, sizeof(NvdimmNfitDesc));
-    XenNvdimmState *s;
-
-    QTAILQ_FOREACH(s, &xen_nvdimms, next) {
-        NvdimmNfitDesc d = {
-            .slot = s->slot,
-            .addr = s->gpa,
-            .size = s->data_size,
-            .node = s->node,
-            .unarmed = s->unarmed,
-            .serial = s->serial,
-        };
-        g_array_append_val(descs, d);
-    }
-    g_array_sort(descs, xen_nvdimm_desc_cmp);
-    return descs;
-}
-
-/* Where the SSDT's AML sends _DSM calls, and which slots have labels. */
-static NvdimmXenDsmConf xen_nvdimm_dsm_conf(void)
-{
-    NvdimmXenDsmConf conf = {
-        .page = XEN_NVDIMM_DSM_GPA,
-        .notify = XEN_NVDIMM_NOTIFY_GPA,
-    };
-    XenNvdimmState *s;
-
-    QTAILQ_FOREACH(s, &xen_nvdimms, next) {
-        if (s->label_size) {
-            conf.labelled |= 1u << s->slot;
-        }
-    }
-    return conf;
-}
-
-/*
- * The guest's NFIT has one persistence domain for all its NVDIMMs: the
- * weakest of the host's over every device's memory.
- */
-static uint32_t xen_nvdimm_nfit_caps(void)
-{
-    XenNvdimmPersistence p = XEN_NVDIMM_PERSIST_CPU_CACHE;
-    XenNvdimmState *s;
-
-    QTAILQ_FOREACH(s, &xen_nvdimms, next) {
-        p = MIN(p, s->persistence);
-    }
-    return xen_nvdimm_persistence_caps(p);
-}
-
-void xen_nvdimm_build_acpi(GArray *table_offsets, GArray *table_data)
-{
-    g_autoptr(GArray) descs = xen_nvdimm_nfit_descs();
-    NvdimmXenDsmConf dsm = xen_nvdimm_dsm_conf();
-
-    if (!descs->len) {
-        return;
-    }
-    acpi_add_table(table_offsets, table_data);
-    nvdimm_xen_build_nfit(table_data, (NvdimmNfitDesc *)descs->data,
-                          descs->len, xen_nvdimm_nfit_caps());
-    acpi_add_table(table_offsets, table_data);
-    nvdimm_xen_build_ssdt(table_data, (NvdimmNfitDesc *)descs->data,
-                          descs->len, &dsm);
-}
-
-/*
- * The tables the admin gave hvmloader through xenstore (xl's
- * acpi_firmware=), read once before we first replace the keys: they stay
- * first in the blob.
- */
-static GByteArray *xen_nvdimm_admin_acpi;
-
-static bool xen_nvdimm_read_admin_acpi(XenNvdimmState *s, const char *dir,
-                                       Error **errp)
-{
-    ERRP_GUARD();
-    g_autofree char *apath = g_strdup_printf("%s/address", dir);
-    g_autofree char *lpath = g_strdup_printf("%s/length", dir);
-    g_autofree char *addr = NULL;
-    g_autofree char *len = NULL;
-    uint64_t a, l;
-
-    xen_nvdimm_admin_acpi = g_byte_array_new();
-    addr = xen_nvdimm_xs_read(apath, errp);
-    if (!addr) {
-        return !*errp;
-    }
-    len = xen_nvdimm_xs_read(lpath, errp);
-    if (!len || qemu_strtou64(addr, NULL, 0, &a) ||
-        qemu_strtou64(len, NULL, 0, &l) || a + l < a || a + l > 4 * GiB ||
-        l > XEN_NVDIMM_ACPI_MAX) {
-        error_setg(errp, "xenstore %s holds ACPI tables at '%s', '%s' bytes: "
-                   "not a range below 4 GiB", dir, addr, len ?: "");
-        return false;
-    }
-    if (a == XEN_NVDIMM_ACPI_GPA) {
-        error_setg(errp, "xenstore %s already points at 0x%" PRIx64 ", where "
-                   "xen-nvdimm puts its tables: another device model has "
-                   "published them", dir, a);
-        return false;
-    }
-    g_byte_array_set_size(xen_nvdimm_admin_acpi, l);
-    if (!s->ops->guest_read(a, xen_nvdimm_admin_acpi->data, l, errp)) {
-        return false;
-    }
-    if (xen_nvdimm_acpi_count_tables(xen_nvdimm_admin_acpi->data, l) < 0) {
-        error_setg(errp, "the ACPI tables at 0x%" PRIx64 " (from xenstore "
-                   "%s) are not whole tables", a, dir);
-        return false;
-    }
-    trace_xen_nvdimm_admin_acpi(a, l);
-    return true;
-}
-
-/*
- * Hand hvmloader the tables for the devices realized so far, after the
- * admin's own: hvmloader appends whatever hvmloader/acpi/{address,length}
- * point to.  The emulated host has xenstore only when XENSTORED_PATH
- * names a stand-in.
- */
-static bool xen_nvdimm_publish_acpi(XenNvdimmState *s, Error **errp)
-{
-    g_autofree char *dir = NULL;
-    g_autofree char *addr = NULL;
-    g_autofree char *len = NULL;
-    g_autofree char *apath = NULL;
-    g_autofree char *lpath = NULL;
-    const char *paths[2], *values[2];
-    g_autoptr(GArray) descs = NULL;
-    g_autoptr(GArray) blob = NULL;
-    NvdimmXenDsmConf dsm = xen_nvdimm_dsm_conf();
-    int tables;
-
-    if (!xen_nvdimm_have_xenstore(s)) {
-        return true;
-    }
-    dir = g_strdup_printf("/local/domain/%u/hvmloader/acpi", xen_domid);
-    if (!xen_nvdimm_admin_acpi && !xen_nvdimm_read_admin_acpi(s, dir, errp)) {
-        g_clear_pointer(&xen_nvdimm_admin_acpi, g_byte_array_unref);
-        return false;
-    }
-    blob = g_array_new(false, true, 1);
-    g_array_append_vals(blob, xen_nvdimm_admin_acpi->data,
-                        xen_nvdimm_admin_acpi->len);
-    descs = xen_nvdimm_nfit_descs();
-    nvdimm_xen_build_nfit(blob, (NvdimmNfitDesc *)descs->data, descs->len,
-                          xen_nvdimm_nfit_caps());
-    nvdimm_xen_build_ssdt(blob, (NvdimmNfitDesc *)descs->data, descs->len,
-                          &dsm);
-    tables = xen_nvdimm_acpi_count_tables((uint8_t *)blob->data, blob->len);
-    if (tables > XEN_NVDIMM_ACPI_TABLES || blob->len > XEN_NVDIMM_ACPI_MAX) {
-        error_setg(errp, "%d ACPI tables (%u bytes) for hvmloader: at most "
-                   "%d fit", tables, blob->len, XEN_NVDIMM_ACPI_TABLES);
-        return false;
-    }
-    if (!s->ops->guest_place(XEN_NVDIMM_ACPI_GPA, blob->data, blob->len,
-                             errp)) {
-        return false;
-    }
-    /* hvmloader must never see one key of the pair without the other. */
-    addr = g_strdup_printf("0x%" PRIx64, (uint64_t)XEN_NVDIMM_ACPI_GPA);
-    len = g_strdup_printf("%u", blob->len);
-    apath = g_strdup_printf("%s/address", dir);
-    lpath = g_strdup_printf("%s/length", dir);
-    paths[0] = apath;
-    paths[1] = lpath;
-    values[0] = addr;
-    values[1] = len;
-    if (!xen_nvdimm_xs_write_all(paths, values, 2, errp)) {
-        return false;
-    }
-    trace_xen_nvdimm_publish_acpi(XEN_NVDIMM_ACPI_GPA, blob->len, tables);
-    return true;
-}
-
-/*
- * The guest's _DSM calls.  The SSDT's AML writes a request into the page at
- * XEN_NVDIMM_DSM_GPA and its address into the notify register; the reply
- * replaces the request before the write completes.
- */
-static uint8_t *xen_nvdimm_dsm_page;
-static MemoryRegion xen_nvdimm_notify_mr;
-static NvdimmXenArs xen_nvdimm_ars;
-
-/*
- * Events for the guest: the device model raises GPE 4 (QEMU's NVDIMM
- * hotplug GPE) and the SSDT's \_GPE._E04 reads the notify register, which
- * returns the pending events and clears them, and notifies the root
- * device.  Only once the guest has called a _DSM since reset (its NFIT
- * driver is there: Linux must not be notified before), and at most once a
- * second, however often the host's lists change.
- */
-#define XEN_NVDIMM_EVENT_GAP_MS 1000
-static uint32_t xen_nvdimm_events;
-static bool xen_nvdimm_guest_ready;
-static int64_t xen_nvdimm_event_sent;   /* ms, QEMU_CLOCK_REALTIME; 0: never */
-static QEMUTimer *xen_nvdimm_event_timer;
-
-static void xen_nvdimm_event_send(void *opaque)
-{
-    int64_t now = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
-    Object *acpi;
-
-    if (!xen_nvdimm_events) {
-        return;
-    }
-    if (xen_nvdimm_event_sent &&
-        now - xen_nvdimm_event_sent < XEN_NVDIMM_EVENT_GAP_MS) {
-        timer_mod(xen_nvdimm_event_timer,
-                  xen_nvdimm_event_sent + XEN_NVDIMM_EVENT_GAP_MS);
-        return;
-    }
-    acpi = object_resolve_path_type("", TYPE_ACPI_DEVICE_IF, NULL);
-    if (!acpi) {
-        trace_xen_nvdimm_event_lost(xen_nvdimm_events, "no ACPI device");
-        xen_nvdimm_events = 0;
-        return;
-    }
-    xen_nvdimm_event_sent = now;
-    trace_xen_nvdimm_event_sent(xen_nvdimm_events);
-    acpi_send_event(DEVICE(acpi), ACPI_NVDIMM_HOTPLUG_STATUS);
-}
-
-void xen_nvdimm_event_raise(uint32_t events)
-{
-    if (!xen_nvdimm_guest_ready) {
-        /* Its first scrub, still to come, finds what changed. */
-        trace_xen_nvdimm_event_lost(events, "the guest has no NFIT driver");
-        return;
-    }
-    xen_nvdimm_events |= events;
-    xen_nvdimm_event_send(NULL);
-}
-
-/* A reset guest has no driver yet; what it missed, its scrub finds. */
-static void xen_nvdimm_event_reset(void *opaque)
-{
-    xen_nvdimm_guest_ready = false;
-    xen_nvdimm_events = 0;
-    timer_del(xen_nvdimm_event_timer);
-}
-
-static void xen_nvdimm_notify_write(void *opaque, hwaddr addr, uint64_t val,
-                                    unsigned size)
-{
-    NvdimmXenDsmDimm dimms[XEN_NVDIMM_MAX_SLOTS];
-    uint8_t in[NVDIMM_XEN_DSM_PAGE], out[NVDIMM_XEN_DSM_PAGE];
-    XenNvdimmState *s;
-    unsigned n = 0;
-    uint32_t len;
-
-    if (addr || size != 4 || val != XEN_NVDIMM_DSM_GPA) {
-        trace_xen_nvdimm_dsm_bad_notify(addr, size, val);
-        return;
-    }
-    xen_nvdimm_guest_ready = true;
-    QTAILQ_FOREACH(s, &xen_nvdimms, next) {
-        dimms[n++] = xen_nvdimm_media_dsm_dimm(s);
-    }
-    /* The guest may change the page meanwhile: work on a copy. */
-    memcpy(in, xen_nvdimm_dsm_page, sizeof(in));
-    len = nvdimm_xen_dsm(in, dimms, n, &xen_nvdimm_ars, out);
-    memcpy(xen_nvdimm_dsm_page, out, len);
-}
-
-/* Read, the register returns the pending events and clears them. */
-static uint64_t xen_nvdimm_notify_read(void *opaque, hwaddr addr,
-                                       unsigned size)
-{
-    uint32_t events = xen_nvdimm_events;
-
-    if (addr || size != 4) {
-        return 0;
-    }
-    xen_nvdimm_events = 0;
-    trace_xen_nvdimm_event_read(events);
-    return events;
-}
-
-static const MemoryRegionOps xen_nvdimm_notify_ops = {
-    .read = xen_nvdimm_notify_read,
-    .write = xen_nvdimm_notify_write,
-    .endianness = DEVICE_LITTLE_ENDIAN,
-    .valid = {
-        .min_access_size = 1,
-        .max_access_size = 8,
-    },
-};
-
-/* Set up the page and the register, once for all devices. */
-static bool xen_nvdimm_dsm_init(XenNvdimmState *s, Error **errp)
-{
-    ERRP_GUARD();
-    if (xen_nvdimm_dsm_page) {
-        return true;
-    }
-    xen_nvdimm_dsm_page = s->ops->guest_page(XEN_NVDIMM_DSM_GPA, errp);
-    if (!xen_nvdimm_dsm_page) {
-        error_prepend(errp, "the _DSM page: ");
-        return false;
-    }
-    memory_region_init_io(&xen_nvdimm_notify_mr, NULL, &xen_nvdimm_notify_ops,
-                          NULL, "xen-nvdimm-dsm-notify", XEN_NVDIMM_PAGE_SIZE);
-    memory_region_add_subregion(get_system_memory(), XEN_NVDIMM_NOTIFY_GPA,
-                                &xen_nvdimm_notify_mr);
-    xen_nvdimm_event_timer = timer_new_ms(QEMU_CLOCK_REALTIME,
-                                          xen_nvdimm_event_send, NULL);
-    qemu_register_reset(xen_nvdimm_event_reset, NULL);
     return true;
 }
 
@@ -1133,9 +659,41 @@ static const TypeInfo xen_nvdimm_info = {
     .class_init    = xen_nvdimm_class_init,
 };
 
+XenNvdimmRoot *xen_nvdimm_root_find(void)
+{
+    return XEN_NVDIMM_ROOT(object_resolve_path_component(qdev_get_machine(),
+                                                         TYPE_XEN_NVDIMM_ROOT));
+}
+
+XenNvdimmRoot *xen_nvdimm_root(void)
+{
+    XenNvdimmRoot *r = xen_nvdimm_root_find();
+
+    if (!r) {
+        r = XEN_NVDIMM_ROOT(object_new(TYPE_XEN_NVDIMM_ROOT));
+        object_property_add_child(qdev_get_machine(), TYPE_XEN_NVDIMM_ROOT,
+                                  OBJECT(r));
+        object_unref(OBJECT(r));
+    }
+    return r;
+}
+
+static void xen_nvdimm_root_instance_init(Object *obj)
+{
+    QTAILQ_INIT(&XEN_NVDIMM_ROOT(obj)->devices);
+}
+
+static const TypeInfo xen_nvdimm_root_info = {
+    .name          = TYPE_XEN_NVDIMM_ROOT,
+    .parent        = TYPE_OBJECT,
+    .instance_size = sizeof(XenNvdimmRoot),
+    .instance_init = xen_nvdimm_root_instance_init,
+};
+
 static void xen_nvdimm_register_types(void)
 {
     type_register_static(&xen_nvdimm_info);
+    type_register_static(&xen_nvdimm_root_info);
 }
 
 type_init(xen_nvdimm_register_types)

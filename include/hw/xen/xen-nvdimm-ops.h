@@ -18,6 +18,8 @@
 #include "hw/xen/xen-nvdimm.h"
 #include "hw/xen/xen-nvdimm-layout.h"
 #include "hw/acpi/nvdimm-xen-dsm.h"
+#include "qemu/timer.h"
+#include "qemu/units.h"
 
 /*
  * A list of media errors the host keeps: a sysfs badblocks file whose
@@ -28,6 +30,65 @@ typedef struct XenNvdimmBadSource {
     uint64_t base;
     char region[32];
 } XenNvdimmBadSource;
+
+/* The data area is mapped in whole 2 MiB pages so Xen can use superpages. */
+#define XEN_NVDIMM_DATA_ALIGN   (2 * MiB)
+
+/*
+ * The device model's guest-physical area, inside the range hvmloader
+ * reports reserved in the e820 map and none of its allocators use (its
+ * dynamic area ends below 0xFE000000; 0xFE700000 up is GUEST_RESERVED):
+ * the tables for hvmloader, then the _DSM request/reply page (memory, so
+ * the guest's AML reads and writes it without exits) and the _DSM notify
+ * register (emulated, so on Xen the IOREQ server brings the write here).
+ */
+#define XEN_NVDIMM_ACPI_GPA     0xFE000000ULL
+#define XEN_NVDIMM_ACPI_MAX     (4 * MiB)
+#define XEN_NVDIMM_DSM_GPA      (XEN_NVDIMM_ACPI_GPA + XEN_NVDIMM_ACPI_MAX)
+#define XEN_NVDIMM_NOTIFY_GPA   (XEN_NVDIMM_DSM_GPA + NVDIMM_XEN_DSM_PAGE)
+/*
+ * hvmloader appends at most 16 secondary tables and may build up to 9 of
+ * its own (MADT, HPET, WAET, SSDTs for PM, S3, S4 and laptop, TPM, SRAT,
+ * SLIT): with the admin's, at most 7 may come from xenstore.
+ */
+#define XEN_NVDIMM_ACPI_TABLES  7
+
+/*
+ * What the machine's xen-nvdimm devices share, as the guest's one NVDIMM
+ * root device (\_SB.XNVR) does: a child of the machine, made with the
+ * first device (xen-nvdimm.c).
+ */
+#define TYPE_XEN_NVDIMM_ROOT "xen-nvdimm-root"
+OBJECT_DECLARE_SIMPLE_TYPE(XenNvdimmRoot, XEN_NVDIMM_ROOT)
+
+struct XenNvdimmRoot {
+    Object parent_obj;
+
+    QTAILQ_HEAD(, XenNvdimmState) devices;  /* placed, in realize order */
+    /* The tables the admin gave hvmloader, once read (xen-nvdimm-acpi.c) */
+    GByteArray *admin_acpi;
+    /* The _DSM transport and the guest's events (xen-nvdimm-dsm.c) */
+    uint8_t *dsm_page;          /* QEMU's view of it, once set up */
+    MemoryRegion notify_mr;
+    NvdimmXenArs ars;
+    uint32_t events;            /* NVDIMM_XEN_EVENT_*, not yet read */
+    bool guest_ready;           /* a _DSM call since reset */
+    int64_t event_sent;         /* ms, QEMU_CLOCK_REALTIME; 0: never */
+    QEMUTimer *event_timer;
+};
+
+/* The machine's root, made on first use; or NULL if there is none yet. */
+XenNvdimmRoot *xen_nvdimm_root(void);
+XenNvdimmRoot *xen_nvdimm_root_find(void);
+
+/*
+ * The guest side's homes: the data area's guest-physical address and slot
+ * (xen-nvdimm-place.c), the tables handed to hvmloader (xen-nvdimm-acpi.c),
+ * the _DSM page and notify register (xen-nvdimm-dsm.c).
+ */
+bool xen_nvdimm_place_data(XenNvdimmState *s, Error **errp);
+bool xen_nvdimm_publish_acpi(XenNvdimmState *s, Error **errp);
+bool xen_nvdimm_dsm_init(XenNvdimmState *s, Error **errp);
 
 /* Host-wide state (claims), and the host secret, kept across reboots. */
 #define XEN_NVDIMM_HOST_DIR     "/run/xen-nvdimm"
