@@ -112,6 +112,7 @@ static XenNvdimmEmu *emu_of(XenNvdimmState *s)
 static bool emu_fail(XenNvdimmState *s)
 {
     XenNvdimmEmu *emu = emu_of(s);
+
     if (++emu->calls == emu->fail_call) {
         trace_xen_nvdimm_emu_fail(emu->calls);
         return true;
@@ -360,8 +361,8 @@ static bool emu_resolve(XenNvdimmState *s, int fd, const char *path,
  */
 static bool emu_bad_ranges(XenNvdimmState *s, GArray *bad, Error **errp)
 {
-    XenNvdimmEmu *emu = emu_of(s);
     ERRP_GUARD();
+    XenNvdimmEmu *emu = emu_of(s);
     g_autoptr(GArray) bad_offsets = g_array_new(false, false,
                                                 sizeof(XenNvdimmRange));
     g_autofree char *text = NULL;
@@ -447,6 +448,7 @@ static bool emu_persistence(XenNvdimmState *s, XenNvdimmPersistence *p,
                             Error **errp)
 {
     XenNvdimmEmu *emu = emu_of(s);
+
     *p = XEN_NVDIMM_PERSIST_NONE;
     if (emu->persistence &&
         !xen_nvdimm_parse_persistence(emu->persistence, p)) {
@@ -463,8 +465,8 @@ static bool emu_persistence(XenNvdimmState *s, XenNvdimmPersistence *p,
  */
 static int emu_health(XenNvdimmState *s, NvdimmXenHealth *h, Error **errp)
 {
-    XenNvdimmEmu *emu = emu_of(s);
     ERRP_GUARD();
+    XenNvdimmEmu *emu = emu_of(s);
     g_autoptr(GArray) dimms = g_array_new(false, false,
                                           sizeof(NvdimmXenHealth));
     g_autoptr(GArray) smart = g_array_new(false, false, sizeof(bool));
