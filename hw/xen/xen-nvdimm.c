@@ -17,6 +17,7 @@
 #include "qemu/xxhash.h"
 #include "qapi/error.h"
 #include "qapi/visitor.h"
+#include "exec/address-spaces.h"
 #include "hw/acpi/nvdimm-xen.h"
 #include "hw/acpi/nvdimm-xen-dsm.h"
 #include "hw/boards.h"
@@ -27,6 +28,7 @@
 #include "hw/xen/xen-nvdimm-ops.h"
 #include "migration/blocker.h"
 #include "migration/vmstate.h"
+#include "system/system.h"
 #include "system/xen.h"
 #include "trace.h"
 
