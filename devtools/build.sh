@@ -33,6 +33,7 @@ CONFIGURE_ARGS=(
 # What the test suite runs, built explicitly: a bare `ninja` builds far more.
 TARGETS=(
     qemu-system-x86_64
+    tests/qtest/nvdimm-dsm-test
     tests/qtest/xen-nvdimm-test
     tests/unit/test-xen-nvdimm-layout
     tests/unit/test-nvdimm-xen-dsm
