@@ -6,12 +6,15 @@
  * overlapping, wrapping, outside the devices).
  *
  * Input: u8 number of host bad ranges (mod 17), that many {u64 addr, u64
- * len}, u8 flags (bit 0: the host fails), then requests of 64 bytes each
+ * len}, u8 flags (bit 0: the host fails; bit 1: the root offers no scrub,
+ * as QEMU's NVDIMM; bit 2: it has a FIT of 5000 bytes for Read FIT; bit 3:
+ * the FIT changed before the first request), then requests of 64 bytes each
  * {u32 handle, u32 revision, u32 function, arg3[52]}, the last one taking
  * the rest of the input as its arg3.  After every request the reply must
  * be well formed, and after every Query ARS Status its records must lie,
  * sorted and apart, in the range scrubbed, inside one device, and report
- * exactly the host's bad bytes there.
+ * exactly the host's bad bytes there; a Read FIT that succeeds must give
+ * the FIT's bytes from the offset asked.
  *
  * Copyright (c) 2026 The xen-nvdimm authors
  *
@@ -107,11 +110,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static NvdimmXenArs ars;
+    static GArray *fit;
     uint8_t in[NVDIMM_XEN_DSM_PAGE], out[NVDIMM_XEN_DSM_PAGE];
+    NvdimmXenDsmRoot root;
+    bool fit_dirty;
     size_t k;
 
     if (!host_bad) {
         host_bad = g_array_new(false, false, sizeof(NvdimmXenBadRange));
+        fit = g_array_new(false, false, 1);
+        for (unsigned i = 0; i < 5000; i++) {
+            uint8_t b = i * 7;
+
+            g_array_append_val(fit, b);
+        }
     }
     g_array_set_size(host_bad, 0);
     nvdimm_xen_ars_reset(&ars);
@@ -129,6 +141,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     host_fails = data[0] & 1;
+    root = (NvdimmXenDsmRoot) {
+        .ars = !(data[0] & 2),
+        .fit = data[0] & 4 ? fit : NULL,
+        .fit_dirty = &fit_dirty,
+    };
+    fit_dirty = data[0] & 8;
     data++, size--;
     while (size >= 12) {
         size_t take = size >= 2 * REQ ? REQ : size;
@@ -137,11 +155,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memset(in, 0, sizeof(in));
         memcpy(in, data, MIN(take, sizeof(in)));
         data += take, size -= take;
-        len = nvdimm_xen_dsm(in, dimms, ARRAY_SIZE(dimms), &ars, out);
+        len = nvdimm_xen_dsm(in, &root, dimms, ARRAY_SIZE(dimms), &ars, out);
         if (len < 8 || len > sizeof(out) || ldl_le_p(out) != len) {
             abort();
         }
-        if (!ldl_le_p(in) && ldl_le_p(in + 4) == 1 &&
+        if (root.fit && ldl_le_p(in) == NVDIMM_XEN_DSM_QEMU_ROOT &&
+            ldl_le_p(in + 4) == 1 && ldl_le_p(in + 8) == 1 &&
+            !ldl_le_p(out + 4) &&
+            ((uint64_t)ldl_le_p(in + 12) + len - 8 > fit->len ||
+             memcmp(out + 8, fit->data + ldl_le_p(in + 12), len - 8))) {
+            abort();
+        }
+        if (root.ars && !ldl_le_p(in) && ldl_le_p(in + 4) == 1 &&
             ldl_le_p(in + 8) == NVDIMM_XEN_ARS_STATUS) {
             check_ars_status(out, len);
             if (!nvdimm_xen_ars_check_exact(out,

@@ -68,13 +68,14 @@ static uint32_t dsm_set_label_data(const NvdimmXenDsmDimm *d,
 {
     uint32_t off = ldl_le_p(arg3), len = ldl_le_p(arg3 + 4);
 
-    if (!d->label_writable) {
-        trace_nvdimm_xen_dsm_read_only(d->handle);
-        return dsm_status(out, NVDIMM_XEN_DSM_UNSUPPORTED);
-    }
+    /* The range first: QEMU's NVDIMM has always answered in this order. */
     if (!dsm_label_range_ok(d, off, len)) {
         trace_nvdimm_xen_dsm_bad_range(d->handle, off, len, d->label_size);
         return dsm_status(out, NVDIMM_XEN_DSM_INVALID);
+    }
+    if (!d->label_writable) {
+        trace_nvdimm_xen_dsm_read_only(d->handle);
+        return dsm_status(out, NVDIMM_XEN_DSM_UNSUPPORTED);
     }
     if (!d->write_label(d->opaque, off, arg3 + 8, len)) {
         return dsm_status(out, NVDIMM_XEN_DSM_HW_ERROR);
@@ -128,8 +129,34 @@ static uint32_t dsm_dimm_functions(const NvdimmXenDsmDimm *d)
     return mask ? mask | 1 : 0;
 }
 
-uint32_t nvdimm_xen_dsm(const uint8_t *in, const NvdimmXenDsmDimm *dimms,
-                        unsigned n, NvdimmXenArs *ars, uint8_t *out)
+/*
+ * Read FIT: the FIT from @offset, as much as one reply holds.  A FIT that
+ * changed since a read began at offset 0 makes the guest start over.
+ */
+static uint32_t dsm_read_fit(const NvdimmXenDsmRoot *root,
+                             const uint8_t *arg3, uint8_t *out)
+{
+    uint32_t offset = ldl_le_p(arg3), len;
+
+    trace_nvdimm_xen_dsm_read_fit(offset, root->fit->len, *root->fit_dirty);
+    if (offset > root->fit->len) {
+        return dsm_status(out, NVDIMM_XEN_DSM_INVALID);
+    }
+    if (!offset) {
+        *root->fit_dirty = false;
+    } else if (*root->fit_dirty) {
+        return dsm_status(out, NVDIMM_XEN_DSM_FIT_CHANGED);
+    }
+    len = MIN(root->fit->len - offset, NVDIMM_XEN_DSM_PAGE - 8);
+    memcpy(out + 8, root->fit->data + offset, len);
+    stl_le_p(out, 8 + len);
+    stl_le_p(out + 4, NVDIMM_XEN_DSM_SUCCESS);
+    return 8 + len;
+}
+
+uint32_t nvdimm_xen_dsm(const uint8_t *in, const NvdimmXenDsmRoot *root,
+                        const NvdimmXenDsmDimm *dimms, unsigned n,
+                        NvdimmXenArs *ars, uint8_t *out)
 {
     uint32_t handle = ldl_le_p(in);
     uint32_t revision = ldl_le_p(in + 4);
@@ -142,12 +169,25 @@ uint32_t nvdimm_xen_dsm(const uint8_t *in, const NvdimmXenDsmDimm *dimms,
         trace_nvdimm_xen_dsm_bad_revision(revision);
         return dsm_status(out, NVDIMM_XEN_DSM_UNSUPPORTED);
     }
-    /* The root device (handle 0): address range scrub. */
-    if (!handle) {
+    /* The root device (handle 0): address range scrub, if offered. */
+    if (!handle && root->ars) {
         return function ? nvdimm_xen_ars(function, arg3, dimms, n, ars, out) :
                dsm_functions(out, 1 | 1 << NVDIMM_XEN_ARS_CAP |
                              1 << NVDIMM_XEN_ARS_START |
                              1 << NVDIMM_XEN_ARS_STATUS);
+    }
+    if (!handle) {
+        return function ? dsm_status(out, NVDIMM_XEN_DSM_UNSUPPORTED) :
+               dsm_functions(out, 0);
+    }
+    if (handle == NVDIMM_XEN_DSM_QEMU_ROOT && root->fit) {
+        switch (function) {
+        case 0:
+            return dsm_functions(out, 1 | 1 << NVDIMM_XEN_DSM_READ_FIT);
+        case NVDIMM_XEN_DSM_READ_FIT:
+            return dsm_read_fit(root, arg3, out);
+        }
+        return dsm_status(out, NVDIMM_XEN_DSM_UNSUPPORTED);
     }
     for (unsigned i = 0; i < n; i++) {
         if (dimms[i].handle == handle) {

@@ -75,6 +75,9 @@ static void xen_nvdimm_event_reset(void *opaque)
     timer_del(r->event_timer);
 }
 
+/* The root offers address range scrub; the FIT is static, so no _FIT. */
+static const NvdimmXenDsmRoot xen_nvdimm_dsm_root = { .ars = true };
+
 static void xen_nvdimm_notify_write(void *opaque, hwaddr addr, uint64_t val,
                                     unsigned size)
 {
@@ -95,7 +98,8 @@ static void xen_nvdimm_notify_write(void *opaque, hwaddr addr, uint64_t val,
     }
     /* The guest may change the page meanwhile: work on a copy. */
     memcpy(in, r->dsm_page, sizeof(in));
-    len = nvdimm_xen_dsm(in, dimms, n, &r->ars, out);
+    len = nvdimm_xen_dsm(in, &xen_nvdimm_dsm_root, dimms, n, &r->ars,
+                         out);
     memcpy(r->dsm_page, out, len);
 }
 

@@ -77,6 +77,8 @@ static bool media_health(void *opaque, NvdimmXenHealth *h)
 
 static Store store;
 static NvdimmXenArs ars;
+/* Xen's root: the scrub; Read FIT only in the test that sets a FIT. */
+static NvdimmXenDsmRoot root = { .ars = true };
 static NvdimmXenDsmDimm dimms[] = {
     { .handle = 1, .spa = SPA1, .spa_size = SPA_SIZE,
       .label_size = LABEL_SIZE, .label_writable = true, .has_health = true,
@@ -107,7 +109,8 @@ static Reply call(uint32_t handle, uint32_t rev, uint32_t func,
     stl_le_p(in + 4, rev);
     stl_le_p(in + 8, func);
     memcpy(in + NVDIMM_XEN_DSM_ARG3, arg3, arg3_len);
-    r.len = nvdimm_xen_dsm(in, dimms, ARRAY_SIZE(dimms), &ars, r.out);
+    r.len = nvdimm_xen_dsm(in, &root, dimms, ARRAY_SIZE(dimms), &ars,
+                           r.out);
     g_assert_cmpuint(r.len, >=, 8);
     g_assert_cmpuint(r.len, <=, NVDIMM_XEN_DSM_PAGE);
     g_assert_cmpuint(ldl_le_p(r.out), ==, r.len);
@@ -206,9 +209,14 @@ static void test_label_refused(void)
         g_assert_cmpuint(r.status, ==, cases[i].status);
         g_assert_cmpuint(r.len, ==, 8);
     }
-    /* Read-only (unarmed) DIMM: no write reaches its labels. */
+    /*
+     * Read-only (unarmed) DIMM: no write reaches its labels; a bad range
+     * is refused as such first, as QEMU's NVDIMM always has.
+     */
     g_assert_cmpuint(label_io(3, 6, 0, 16, "x", 1).status, ==,
                      NVDIMM_XEN_DSM_UNSUPPORTED);
+    g_assert_cmpuint(label_io(3, 6, LABEL_SIZE, 16, "x", 1).status, ==,
+                     NVDIMM_XEN_DSM_INVALID);
     g_assert_cmpuint(label_io(3, 5, 0, 16, NULL, 0).status, ==,
                      NVDIMM_XEN_DSM_SUCCESS);
     g_assert_cmpuint(store.writes, ==, 0);
@@ -306,7 +314,8 @@ static void test_hostile(void)
             stw_le_p(in + NVDIMM_XEN_DSM_ARG3 + 16, g_rand_int_range(rand, 0,
                                                                      4));
         }
-        len = nvdimm_xen_dsm(in, dimms, ARRAY_SIZE(dimms), &ars, out);
+        len = nvdimm_xen_dsm(in, &root, dimms, ARRAY_SIZE(dimms), &ars,
+                             out);
         g_assert_cmpuint(len, >=, 8);
         g_assert_cmpuint(len, <=, sizeof(out));
         g_assert_cmpuint(ldl_le_p(out), ==, len);
@@ -368,6 +377,90 @@ static void test_ars_cap(void)
     /* Clear Uncorrectable Error is refused, never carried out. */
     r = ars_call(NVDIMM_XEN_ARS_CLEAR_ERROR, SPA1, 512, 0);
     g_assert_cmpuint(r.status, ==, NVDIMM_XEN_DSM_UNSUPPORTED);
+}
+
+/* A root without the scrub (QEMU's NVDIMM) offers nothing. */
+static void test_root_without_ars(void)
+{
+    root.ars = false;
+    g_assert_cmphex(call(0, 1, 0, NULL, 0).status, ==, 0);
+    for (uint32_t fn = 1; fn <= 5; fn++) {
+        Reply r = call(0, 1, fn, NULL, 0);
+
+        g_assert_cmpuint(r.len, ==, 8);
+        g_assert_cmpuint(r.status, ==, NVDIMM_XEN_DSM_UNSUPPORTED);
+    }
+    root.ars = true;
+}
+
+/*
+ * Read FIT (QEMU's root methods): the FIT in pieces of a page at most;
+ * a FIT changed since the read began at 0 makes the guest start over.
+ */
+static void test_read_fit(void)
+{
+    g_autoptr(GArray) fit = g_array_new(false, false, 1);
+    const uint32_t piece = NVDIMM_XEN_DSM_PAGE - 8;
+    bool dirty = true;
+    uint8_t off[4];
+    Reply r;
+
+    /* Without a FIT the handle is one no NVDIMM has. */
+    g_assert_cmphex(call(NVDIMM_XEN_DSM_QEMU_ROOT, 1, 0, NULL, 0).status,
+                    ==, 0);
+    stl_le_p(off, 0);
+    g_assert_cmpuint(call(NVDIMM_XEN_DSM_QEMU_ROOT, 1, 1, off, 4).status,
+                     ==, NVDIMM_XEN_DSM_NOMEMDEV);
+
+    for (unsigned i = 0; i < 5000; i++) {
+        uint8_t b = i * 7;
+
+        g_array_append_val(fit, b);
+    }
+    root.fit = fit;
+    root.fit_dirty = &dirty;
+    g_assert_cmphex(call(NVDIMM_XEN_DSM_QEMU_ROOT, 1, 0, NULL, 0).status,
+                    ==, 0x3);
+    r = call(NVDIMM_XEN_DSM_QEMU_ROOT, 1, 1, off, 4);
+    g_assert_cmpuint(r.status, ==, NVDIMM_XEN_DSM_SUCCESS);
+    g_assert_cmpuint(r.len, ==, 8 + piece);
+    g_assert_cmpmem(r.out + 8, piece, fit->data, piece);
+    g_assert_false(dirty);
+    stl_le_p(off, piece);
+    r = call(NVDIMM_XEN_DSM_QEMU_ROOT, 1, 1, off, 4);
+    g_assert_cmpuint(r.status, ==, NVDIMM_XEN_DSM_SUCCESS);
+    g_assert_cmpuint(r.len, ==, 8 + 5000 - piece);
+    g_assert_cmpmem(r.out + 8, 5000 - piece, fit->data + piece,
+                    5000 - piece);
+    stl_le_p(off, 5000);
+    r = call(NVDIMM_XEN_DSM_QEMU_ROOT, 1, 1, off, 4);
+    g_assert_cmpuint(r.status, ==, NVDIMM_XEN_DSM_SUCCESS);
+    g_assert_cmpuint(r.len, ==, 8);
+    stl_le_p(off, 5001);
+    g_assert_cmpuint(call(NVDIMM_XEN_DSM_QEMU_ROOT, 1, 1, off, 4).status,
+                     ==, NVDIMM_XEN_DSM_INVALID);
+    stl_le_p(off, UINT32_MAX);
+    g_assert_cmpuint(call(NVDIMM_XEN_DSM_QEMU_ROOT, 1, 1, off, 4).status,
+                     ==, NVDIMM_XEN_DSM_INVALID);
+
+    /* Changed in the middle of a read: start over, and only from 0. */
+    dirty = true;
+    stl_le_p(off, 100);
+    r = call(NVDIMM_XEN_DSM_QEMU_ROOT, 1, 1, off, 4);
+    g_assert_cmphex(r.status, ==, NVDIMM_XEN_DSM_FIT_CHANGED);
+    g_assert_cmpuint(r.len, ==, 8);
+    g_assert_true(dirty);
+    stl_le_p(off, 0);
+    g_assert_cmpuint(call(NVDIMM_XEN_DSM_QEMU_ROOT, 1, 1, off, 4).status,
+                     ==, NVDIMM_XEN_DSM_SUCCESS);
+    g_assert_false(dirty);
+
+    g_assert_cmpuint(call(NVDIMM_XEN_DSM_QEMU_ROOT, 1, 2, NULL, 0).status,
+                     ==, NVDIMM_XEN_DSM_UNSUPPORTED);
+    g_assert_cmpuint(call(NVDIMM_XEN_DSM_QEMU_ROOT, 2, 1, off, 4).status,
+                     ==, NVDIMM_XEN_DSM_UNSUPPORTED);
+    root.fit = NULL;
+    root.fit_dirty = NULL;
 }
 
 /* Check a Query ARS Status reply: header, then records. */
@@ -555,6 +648,9 @@ int main(int argc, char **argv)
     g_test_add_func("/nvdimm-xen-dsm/ars-scrub", test_ars_scrub);
     g_test_add_func("/nvdimm-xen-dsm/ars-overflow", test_ars_overflow);
     g_test_add_func("/nvdimm-xen-dsm/smart", test_smart);
+    g_test_add_func("/nvdimm-xen-dsm/root-without-ars",
+                    test_root_without_ars);
+    g_test_add_func("/nvdimm-xen-dsm/read-fit", test_read_fit);
     g_test_add_func("/nvdimm-xen-dsm/hostile", test_hostile);
     return g_test_run();
 }

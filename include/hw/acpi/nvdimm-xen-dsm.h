@@ -115,6 +115,24 @@ typedef struct NvdimmXenDsmDimm {
 } NvdimmXenDsmDimm;
 
 /*
+ * QEMU's own root methods (docs/specs/acpi_nvdimm.rst): function 1 of this
+ * handle reads the FIT, for the root device's _FIT.
+ */
+#define NVDIMM_XEN_DSM_QEMU_ROOT    0x10000
+#define NVDIMM_XEN_DSM_READ_FIT     1
+#define NVDIMM_XEN_DSM_FIT_CHANGED  0x100
+
+/*
+ * The root device as the _DSM sees it: whether it offers address range
+ * scrub, and the FIT that Read FIT returns (none: no QEMU root methods).
+ */
+typedef struct NvdimmXenDsmRoot {
+    bool ars;
+    const GArray *fit;              /* the NFIT's structures, or NULL */
+    bool *fit_dirty;                /* it changed: a read must start over */
+} NvdimmXenDsmRoot;
+
+/*
  * The address range scrub the guest started last.  A scrub is over by the
  * time Start ARS returns: the host's list of media errors is read then.
  */
@@ -132,8 +150,9 @@ typedef struct NvdimmXenArs {
  * label area.  @ars keeps the scrub state between requests.  Returns the
  * reply's length.
  */
-uint32_t nvdimm_xen_dsm(const uint8_t *in, const NvdimmXenDsmDimm *dimms,
-                        unsigned n, NvdimmXenArs *ars, uint8_t *out);
+uint32_t nvdimm_xen_dsm(const uint8_t *in, const NvdimmXenDsmRoot *root,
+                        const NvdimmXenDsmDimm *dimms, unsigned n,
+                        NvdimmXenArs *ars, uint8_t *out);
 
 /* The root device's scrub functions (nvdimm-xen-ars.c), for the above. */
 uint32_t nvdimm_xen_ars(uint32_t function, const uint8_t *arg3,
