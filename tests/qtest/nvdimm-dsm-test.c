@@ -39,39 +39,52 @@ enum {
 typedef struct Fixture {
     QTestState *qts;
     char *path;             /* backing file of DIMM 1, with labels */
+    char *ro_path;          /* of DIMM 3: read-only, unarmed, with labels */
 } Fixture;
 
-static void fixture_start(Fixture *f)
+/* A backing file with a recognisable pattern at its label area's start. */
+static char *backing_file(void)
 {
     g_autoptr(GError) err = NULL;
     uint8_t label[64];
+    char *path;
     int fd;
 
-    fd = g_file_open_tmp("nvdimm-dsm-test-XXXXXX", &f->path, &err);
+    fd = g_file_open_tmp("nvdimm-dsm-test-XXXXXX", &path, &err);
     g_assert_no_error(err);
     g_assert_cmpint(ftruncate(fd, BACKEND_SIZE), ==, 0);
-    /* A recognisable pattern at the start of the label area. */
     for (int i = 0; i < sizeof(label); i++) {
         label[i] = 0xa0 + i;
     }
     g_assert_cmpint(pwrite(fd, label, sizeof(label),
                            BACKEND_SIZE - LABEL_SIZE), ==, sizeof(label));
     close(fd);
+    return path;
+}
 
+static void fixture_start(Fixture *f)
+{
+    f->path = backing_file();
+    f->ro_path = backing_file();
     f->qts = qtest_initf(
-        "-machine pc,nvdimm=on -m 128M,slots=2,maxmem=1G "
+        "-machine pc,nvdimm=on -m 128M,slots=3,maxmem=1G "
         "-object memory-backend-file,id=m1,share=on,mem-path=%s,size=%u "
         "-device nvdimm,id=nv1,memdev=m1,label-size=%u "
         "-object memory-backend-ram,id=m2,size=16M "
-        "-device nvdimm,id=nv2,memdev=m2",
-        f->path, (unsigned)BACKEND_SIZE, (unsigned)LABEL_SIZE);
+        "-device nvdimm,id=nv2,memdev=m2 "
+        "-object memory-backend-file,id=m3,readonly=on,mem-path=%s,size=%u "
+        "-device nvdimm,id=nv3,memdev=m3,label-size=%u,unarmed=on",
+        f->path, (unsigned)BACKEND_SIZE, (unsigned)LABEL_SIZE,
+        f->ro_path, (unsigned)BACKEND_SIZE, (unsigned)LABEL_SIZE);
 }
 
 static void fixture_stop(Fixture *f)
 {
     qtest_quit(f->qts);
     unlink(f->path);
+    unlink(f->ro_path);
     g_free(f->path);
+    g_free(f->ro_path);
 }
 
 /*
@@ -157,7 +170,7 @@ static void test_root(void)
 static void test_revision(void)
 {
     static const uint32_t handles[] = {
-        ROOT_HANDLE, 1, 2, 3, QEMU_ROOT_HANDLE
+        ROOT_HANDLE, 1, 2, 3, 4, QEMU_ROOT_HANDLE
     };
     static const uint32_t revisions[] = { 0, 2, UINT32_MAX };
     Fixture f;
@@ -208,8 +221,8 @@ static void test_read_fit(void)
 
     fixture_start(&f);
     fit = nfit_structures(&f);
-    /* Two DIMMs: an SPA range, a region mapping and a control region each. */
-    g_assert_cmpuint(fit->len, ==, 2 * (56 + 48 + 80));
+    /* Three DIMMs: an SPA range, a region mapping and a control region each. */
+    g_assert_cmpuint(fit->len, ==, 3 * (56 + 48 + 80));
 
     g_assert_cmphex(functions(&f, QEMU_ROOT_HANDLE), ==, 0x3);
 
@@ -266,10 +279,13 @@ static void test_dimm_functions(void)
         assert_status(&f, 2, 1, fn, NULL, 0, ST_UNSUPPORTED);
     }
 
-    g_assert_cmphex(functions(&f, 3), ==, 0);
+    /* Read-only labels are offered all the same. */
+    g_assert_cmphex(functions(&f, 3), ==, 0x71);
+
+    g_assert_cmphex(functions(&f, 4), ==, 0);
     g_assert_cmphex(functions(&f, UINT32_MAX), ==, 0);
     for (uint32_t fn = 1; fn < 12; fn++) {
-        assert_status(&f, 3, 1, fn, NULL, 0, ST_NO_DEVICE);
+        assert_status(&f, 4, 1, fn, NULL, 0, ST_NO_DEVICE);
     }
     assert_status(&f, UINT32_MAX, 1, UINT32_MAX, NULL, 0, ST_NO_DEVICE);
     fixture_stop(&f);
@@ -357,6 +373,19 @@ static void test_set_label_data(void)
     assert_status(&f, 2, 1, 6, arg, sizeof(arg), ST_UNSUPPORTED);
     file_read(&f, BACKEND_SIZE - LABEL_SIZE, after, sizeof(after));
     g_assert_cmpmem(after, sizeof(after), before, sizeof(before));
+
+    /*
+     * A read-only DIMM: its labels read, a write is not supported, and a
+     * write outside the label area is invalid input first.
+     */
+    label_arg(arg, 0, 16);
+    g_assert_cmpuint(dsm(&f, 3, 1, 5, arg, 8, reply), ==, 8 + 16);
+    g_assert_cmphex(ldl_le_p(reply), ==, ST_SUCCESS);
+    g_assert_cmphex(reply[4], ==, 0xa0);
+    label_arg(arg, 0, 32);
+    assert_status(&f, 3, 1, 6, arg, sizeof(arg), ST_UNSUPPORTED);
+    label_arg(arg, LABEL_SIZE - 31, 32);
+    assert_status(&f, 3, 1, 6, arg, sizeof(arg), ST_INVALID);
     fixture_stop(&f);
 }
 
