@@ -147,7 +147,8 @@ typedef struct NvdimmXenArs {
  * Serve one _DSM request.  @in is the guest's request page, already copied
  * out of guest reach; the reply goes to @out.  Every field of @in is
  * untrusted: a bad request gets a status code, never an access outside a
- * label area.  @ars keeps the scrub state between requests.  Returns the
+ * label area.  @root says what the root device offers; @ars keeps the scrub
+ * state between requests (NULL if the root offers no scrub).  Returns the
  * reply's length.
  */
 uint32_t nvdimm_xen_dsm(const uint8_t *in, const NvdimmXenDsmRoot *root,
