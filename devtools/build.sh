@@ -36,7 +36,7 @@ TARGETS=(
     tests/qtest/nvdimm-dsm-test
     tests/qtest/xen-nvdimm-test
     tests/unit/test-xen-nvdimm-layout
-    tests/unit/test-nvdimm-xen-dsm
+    tests/unit/test-nvdimm-dsm
 )
 
 if [ "${XEN_NVDIMM_CCACHE:-1}" = 1 ]; then

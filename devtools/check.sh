@@ -106,7 +106,7 @@ standin=$!
 trap 'kill $standin 2>/dev/null || true' EXIT
 
 check "unit/test-xen-nvdimm-layout" meson_tests test-xen-nvdimm-layout
-check "unit/test-nvdimm-xen-dsm" meson_tests test-nvdimm-xen-dsm
+check "unit/test-nvdimm-dsm" meson_tests test-nvdimm-dsm
 check "qtest-x86_64/nvdimm-dsm-test: the _DSM of QEMU's own NVDIMM, every reply byte for byte" meson_tests qtest-x86_64/nvdimm-dsm-test
 check "qtest-x86_64/xen-nvdimm-test" meson_tests qtest-x86_64/xen-nvdimm-test
 kill $standin

@@ -51,7 +51,7 @@ PY
 SAN="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1"
 sources() {
     case $1 in
-    dsm) echo "$SRC/hw/acpi/nvdimm-xen-dsm.c $SRC/hw/acpi/nvdimm-xen-ars.c" ;;
+    dsm) echo "$SRC/hw/acpi/nvdimm-dsm.c $SRC/hw/acpi/nvdimm-ars.c" ;;
     acpi|extents) echo "$SRC/hw/xen/xen-nvdimm-layout.c" ;;
     esac
 }

@@ -19,7 +19,7 @@ PER_TEST=${XEN_NVDIMM_MUTANT_TIMEOUT:-90}
 "$TOP/devtools/build.sh" >/dev/null || die "the build fails without mutants"
 
 TARGETS=(qemu-system-x86_64 tests/qtest/xen-nvdimm-test tests/qtest/nvdimm-dsm-test
-         tests/unit/test-xen-nvdimm-layout tests/unit/test-nvdimm-xen-dsm)
+         tests/unit/test-xen-nvdimm-layout tests/unit/test-nvdimm-dsm)
 export PATH=/usr/lib/ccache:$PATH CCACHE_DIR=$CACHE/ccache
 export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1
 
@@ -42,7 +42,7 @@ fast_tiers() {
     rm -f "$XENSTORED_PATH"
     /usr/bin/python3 "$TOP/devtools/xenstored-standin.py" "$XENSTORED_PATH" &
     standin=$!
-    for t in test-xen-nvdimm-layout test-nvdimm-xen-dsm qtest-x86_64/nvdimm-dsm-test \
+    for t in test-xen-nvdimm-layout test-nvdimm-dsm qtest-x86_64/nvdimm-dsm-test \
              qtest-x86_64/xen-nvdimm-test; do
         if ! timeout -k 5 "$PER_TEST" "$QBUILD/pyvenv/bin/meson" test -C "$QBUILD" \
                 --no-rebuild --print-errorlogs "$t" >"$work/test.log" 2>&1; then

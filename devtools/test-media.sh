@@ -52,7 +52,7 @@ boot() {
         -device xen-nvdimm-emu,id=nv0,memdev=pm0,x-emu-extent-size=16M,x-emu-badblocks="$work/badblocks0",x-emu-health="$work/health0"$persist0 \
         -device xen-nvdimm-emu,id=nv1,memdev=pm1,x-emu-health="$work/health1"$persist1 \
         -trace "enable=xen_nvdimm_place,file=$work/trace$n.log" \
-        -trace "enable=nvdimm_xen_ars_*,file=$work/trace$n.log" \
+        -trace "enable=nvdimm_ars_*,file=$work/trace$n.log" \
         -trace "enable=xen_nvdimm_event_*,file=$work/trace$n.log" \
         -kernel "$work/vmlinux" -initrd "$work/initrd.img" \
         -append "console=ttyS0 loglevel=3 panic=-1 xtboot=$n xtbad=$BAD xtnew=$NEW"
@@ -183,7 +183,7 @@ for n in (1, 2):
     for m in re.finditer(r"xen_nvdimm_place (\w+): gpa (0x[0-9a-f]+) size (0x[0-9a-f]+)", trace):
         place[m[1]] = (int(m[2], 16), int(m[3], 16))
     starts = [(int(m[1], 16), int(m[2], 16), int(m[3])) for m in
-              re.finditer(r"nvdimm_xen_ars_start handle (0x[0-9a-f]+): (0x[0-9a-f]+)\+0x[0-9a-f]+: (\d+) bad", trace)]
+              re.finditer(r"nvdimm_ars_start handle (0x[0-9a-f]+): (0x[0-9a-f]+)\+0x[0-9a-f]+: (\d+) bad", trace)]
     gpa0 = place.get("pm0", (None,))[0]
     check(any(h == 1 and a == gpa0 and k == 2 for h, a, k in starts),
           f"a scrub of nv0 at its guest address {gpa0:#x} found two ranges: {starts}")

@@ -1,6 +1,6 @@
 /*
- * libFuzzer target: the guest's _DSM requests (hw/acpi/nvdimm-xen-dsm.c
- * and nvdimm-xen-ars.c, compiled in unchanged), against two NVDIMMs with
+ * libFuzzer target: the guest's _DSM requests (hw/acpi/nvdimm-dsm.c
+ * and nvdimm-ars.c, compiled in unchanged), against two NVDIMMs with
  * label areas that abort on any access outside themselves, and a host
  * whose list of bad ranges the input chooses too (anything: unsorted,
  * overlapping, wrapping, outside the devices).
@@ -23,8 +23,8 @@
 
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
-#include "hw/acpi/nvdimm-xen-dsm.h"
-#include "../../tests/unit/nvdimm-xen-ars-check.h"
+#include "hw/acpi/nvdimm-dsm.h"
+#include "../../tests/unit/nvdimm-ars-check.h"
 
 #define LABEL_SIZE  (128 * 1024)
 #define SPA1        0x100000000ULL
@@ -60,14 +60,14 @@ static bool bad_ranges(void *opaque, GArray *ranges)
     return !host_fails;
 }
 
-static bool health(void *opaque, NvdimmXenHealth *h)
+static bool health(void *opaque, NvdimmHealth *h)
 {
-    *h = (NvdimmXenHealth) { .flags = 0xffffffff, .health = 7,
+    *h = (NvdimmHealth) { .flags = 0xffffffff, .health = 7,
                              .shutdown_count = 42 };
     return !host_fails;
 }
 
-static const NvdimmXenDsmDimm dimms[] = {
+static const NvdimmDsmDimm dimms[] = {
     { .handle = 1, .spa = SPA1, .spa_size = SPA_SIZE,
       .label_size = LABEL_SIZE, .label_writable = true, .has_health = true,
       .read_label = store_read, .write_label = store_write,
@@ -86,15 +86,15 @@ static void check_ars_status(const uint8_t *out, uint32_t len)
     uint64_t prev_end = 0;
     uint32_t n = ldl_le_p(p + 44);
 
-    if (len != 4 + NVDIMM_XEN_ARS_HEADER + n * NVDIMM_XEN_ARS_RECORD ||
-        n > NVDIMM_XEN_ARS_MAX_RECORDS ||
-        ldl_le_p(p + 4) != NVDIMM_XEN_ARS_HEADER - 4 +
-                            n * NVDIMM_XEN_ARS_RECORD) {
+    if (len != 4 + NVDIMM_ARS_HEADER + n * NVDIMM_ARS_RECORD ||
+        n > NVDIMM_ARS_MAX_RECORDS ||
+        ldl_le_p(p + 4) != NVDIMM_ARS_HEADER - 4 +
+                            n * NVDIMM_ARS_RECORD) {
         abort();
     }
     for (uint32_t i = 0; i < n; i++) {
-        const uint8_t *r = p + NVDIMM_XEN_ARS_HEADER +
-                           i * NVDIMM_XEN_ARS_RECORD;
+        const uint8_t *r = p + NVDIMM_ARS_HEADER +
+                           i * NVDIMM_ARS_RECORD;
         uint64_t ra = ldq_le_p(r + 8), rl = ldq_le_p(r + 16);
 
         if (!rl || ra < addr || ra > end || rl > end - ra ||
@@ -109,15 +109,15 @@ static void check_ars_status(const uint8_t *out, uint32_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static NvdimmXenArs ars;
+    static NvdimmArs ars;
     static GArray *fit;
-    uint8_t in[NVDIMM_XEN_DSM_PAGE], out[NVDIMM_XEN_DSM_PAGE];
-    NvdimmXenDsmRoot root;
+    uint8_t in[NVDIMM_DSM_PAGE], out[NVDIMM_DSM_PAGE];
+    NvdimmDsmRoot root;
     bool fit_dirty;
     size_t k;
 
     if (!host_bad) {
-        host_bad = g_array_new(false, false, sizeof(NvdimmXenBadRange));
+        host_bad = g_array_new(false, false, sizeof(NvdimmBadRange));
         fit = g_array_new(false, false, 1);
         for (unsigned i = 0; i < 5000; i++) {
             uint8_t b = i * 7;
@@ -126,14 +126,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     g_array_set_size(host_bad, 0);
-    nvdimm_xen_ars_reset(&ars);
+    nvdimm_ars_reset(&ars);
     if (size < 2) {
         return 0;
     }
     k = data[0] % 17;
     data++, size--;
     for (; k && size >= 16; k--, data += 16, size -= 16) {
-        NvdimmXenBadRange r = { ldq_le_p(data), ldq_le_p(data + 8) };
+        NvdimmBadRange r = { ldq_le_p(data), ldq_le_p(data + 8) };
 
         g_array_append_val(host_bad, r);
     }
@@ -141,7 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     host_fails = data[0] & 1;
-    root = (NvdimmXenDsmRoot) {
+    root = (NvdimmDsmRoot) {
         .ars = !(data[0] & 2),
         .fit = data[0] & 4 ? fit : NULL,
         .fit_dirty = &fit_dirty,
@@ -155,11 +155,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memset(in, 0, sizeof(in));
         memcpy(in, data, MIN(take, sizeof(in)));
         data += take, size -= take;
-        len = nvdimm_xen_dsm(in, &root, dimms, ARRAY_SIZE(dimms), &ars, out);
+        len = nvdimm_dsm_serve(in, &root, dimms, ARRAY_SIZE(dimms), &ars, out);
         if (len < 8 || len > sizeof(out) || ldl_le_p(out) != len) {
             abort();
         }
-        if (root.fit && ldl_le_p(in) == NVDIMM_XEN_DSM_QEMU_ROOT &&
+        if (root.fit && ldl_le_p(in) == NVDIMM_DSM_QEMU_ROOT &&
             ldl_le_p(in + 4) == 1 && ldl_le_p(in + 8) == 1 &&
             !ldl_le_p(out + 4) &&
             ((uint64_t)ldl_le_p(in + 12) + len - 8 > fit->len ||
@@ -167,10 +167,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
         if (root.ars && !ldl_le_p(in) && ldl_le_p(in + 4) == 1 &&
-            ldl_le_p(in + 8) == NVDIMM_XEN_ARS_STATUS) {
+            ldl_le_p(in + 8) == NVDIMM_ARS_STATUS) {
             check_ars_status(out, len);
-            if (!nvdimm_xen_ars_check_exact(out,
-                                            (NvdimmXenBadRange *)host_bad->data,
+            if (!nvdimm_ars_check_exact(out,
+                                            (NvdimmBadRange *)host_bad->data,
                                             host_bad->len)) {
                 abort();
             }

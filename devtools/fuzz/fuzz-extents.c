@@ -114,7 +114,7 @@ static void fuzz_bad_to_guest(GArray *e, uint64_t gpa, uint64_t size,
                               const XenNvdimmRange *bad, size_t nbad)
 {
     g_autoptr(GArray) out = g_array_new(false, false,
-                                        sizeof(NvdimmXenBadRange));
+                                        sizeof(NvdimmBadRange));
     uint64_t want = 0, got = 0, off, len;
 
     if (gpa + size < gpa) {
@@ -122,7 +122,7 @@ static void fuzz_bad_to_guest(GArray *e, uint64_t gpa, uint64_t size,
     }
     xen_nvdimm_bad_to_guest(e, bad, nbad, gpa, out);
     for (guint i = 0; i < out->len; i++) {
-        NvdimmXenBadRange *r = &g_array_index(out, NvdimmXenBadRange, i);
+        NvdimmBadRange *r = &g_array_index(out, NvdimmBadRange, i);
 
         if (!r->len || r->addr < gpa || r->addr - gpa > size ||
             r->len > size - (r->addr - gpa)) {

@@ -143,10 +143,10 @@ static bool resolve(int fd, const char *path, uint64_t size,
                                             sizeof(XenNvdimmBadSource));
     g_autoptr(GArray) bad = g_array_new(false, false, sizeof(XenNvdimmRange));
     g_autoptr(GArray) guest = g_array_new(false, false,
-                                          sizeof(NvdimmXenBadRange));
+                                          sizeof(NvdimmBadRange));
     /* Where "after" lines differ from the first resolve's. */
     const char *again = strcmp(prefix, "extent") ? "after-" : "";
-    NvdimmXenHealth h = { 0 };
+    NvdimmHealth h = { 0 };
     XenNvdimmPersistence persistence;
     int health;
     Error *err = NULL;
@@ -174,7 +174,7 @@ static bool resolve(int fd, const char *path, uint64_t size,
     xen_nvdimm_bad_to_guest(extents, (XenNvdimmRange *)bad->data, bad->len,
                             GUEST_BASE, guest);
     for (guint i = 0; i < guest->len; i++) {
-        NvdimmXenBadRange *r = &g_array_index(guest, NvdimmXenBadRange, i);
+        NvdimmBadRange *r = &g_array_index(guest, NvdimmBadRange, i);
 
         printf("%sguest 0x%" PRIx64 " 0x%" PRIx64 "\n", again, r->addr,
                r->len);

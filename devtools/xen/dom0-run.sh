@@ -244,8 +244,8 @@ $DM_OVERRIDE
 device_model_args_hvm = [
     "-object", "memory-backend-xen-pmem,id=pm0,mem-path=$BK_PATH,size=$((BK_SIZE / 1048576))M",
     "-device", "xen-nvdimm,id=nv0,memdev=pm0,label-size=$((BK_LABEL / 1024))K$DEV_EXTRA",
-    "-trace", "xen_nvdimm_*", "-trace", "nvdimm_xen_dsm",
-    "-trace", "nvdimm_xen_ars_start",
+    "-trace", "xen_nvdimm_*", "-trace", "nvdimm_dsm",
+    "-trace", "nvdimm_ars_start",
     "-monitor", "unix:/run/xtmon-$1.sock,server=on,wait=off",$DM_EXTRA
 ]
 CFG
@@ -781,8 +781,8 @@ if run_guest_retry xtguest1 1 "" "${reads1%,}" 2; then
     # guest has it: its namespace starts at the backend's byte 0.
     qtrace xen_nvdimm_badblocks | grep -qx "xen_nvdimm_badblocks pm0: backend $(hex $((BAD_SECTOR * 512)))+0x1000 is known bad media"
     verdict $? "xtguest1: QEMU found dom0's bad range and mapped it: '$(qtrace xen_nvdimm_badblocks)'"
-    qtrace nvdimm_xen_ars_start | grep -q "^nvdimm_xen_ars_start handle 0x1: $GPA+$(hex "$DATA"): 1 bad ranges$"
-    verdict $? "xtguest1: the guest's scrub of its whole NVDIMM found one bad range: '$(qtrace nvdimm_xen_ars_start | head -n 2 | tr '\n' ';')'"
+    qtrace nvdimm_ars_start | grep -q "^nvdimm_ars_start handle 0x1: $GPA+$(hex "$DATA"): 1 bad ranges$"
+    verdict $? "xtguest1: the guest's scrub of its whole NVDIMM found one bad range: '$(qtrace nvdimm_ars_start | head -n 2 | tr '\n' ';')'"
     [ "$(g GBADBLOCKS)" = "$BAD_SECTOR 8," ]
     verdict $? "xtguest1: the guest's /dev/pmem0 lists sectors $BAD_SECTOR+8 bad: '$(g GBADBLOCKS)'"
     g GMEDIA | grep -q "\"badblocks\":\[{\"offset\":$BAD_SECTOR,\"length\":8[,}]"
@@ -844,7 +844,7 @@ if run_guest_retry xtguest2 2 'acpi_firmware = "/xt/extra.aml"' "${reads2%,}" 3;
     verdict $? "xtguest2: ndctl init-labels writes the labels through _LSW: $(g GINITLABELS)"
     [ "$(g GREADLABELS1)" = "rc=0 index=2" ]
     verdict $? "xtguest2: ndctl read-labels reads back both index blocks: $(g GREADLABELS1)"
-    calls=$(qtrace nvdimm_xen_dsm | grep -c 'handle 0x1 revision 0x1 function 0x6$')
+    calls=$(qtrace nvdimm_dsm | grep -c 'handle 0x1 revision 0x1 function 0x6$')
     [ "$calls" -gt 0 ]
     verdict $? "xtguest2: the label writes were _DSM calls served by our QEMU through the IOREQ server ($calls calls of function 6 in its trace)"
     timeout 300 xl destroy "$NAME"

@@ -13,7 +13,7 @@
  *
  * The guest's _DSM calls reach the device model through a request/reply
  * page and a notify register at addresses it chooses; the protocol is in
- * nvdimm-xen-dsm.c.
+ * nvdimm-dsm.c.
  *
  * The NFIT structures are QEMU's own (hw/acpi/nvdimm.c), so a guest sees
  * the same NVDIMMs as with -device nvdimm.
@@ -26,7 +26,7 @@
 #include "qemu/osdep.h"
 #include "hw/acpi/aml-build.h"
 #include "hw/acpi/nvdimm-xen.h"
-#include "hw/acpi/nvdimm-xen-dsm.h"
+#include "hw/acpi/nvdimm-dsm.h"
 #include "trace.h"
 
 /* ACPI 6.0: 5.2.25 NVDIMM Firmware Interface Table (NFIT) */
@@ -67,21 +67,21 @@ static void nvdimm_xen_build_ncal(Aml *root, const NvdimmXenDsmConf *dsm)
     Aml *method, *ifctx, *elsectx, *unsupported, *field;
     Aml *uuid = aml_arg(0), *function = aml_arg(2), *pkg = aml_arg(3);
     Aml *handle = aml_arg(4), *expected = aml_local(0);
-    uint8_t none = 0, not_supported = NVDIMM_XEN_DSM_UNSUPPORTED;
+    uint8_t none = 0, not_supported = NVDIMM_DSM_UNSUPPORTED;
 
     aml_append(root, aml_operation_region("XDSP", AML_SYSTEM_MEMORY,
                                           aml_int(dsm->page),
-                                          NVDIMM_XEN_DSM_PAGE));
+                                          NVDIMM_DSM_PAGE));
     field = aml_field("XDSP", AML_DWORD_ACC, AML_NOLOCK, AML_PRESERVE);
     aml_append(field, aml_named_field("HDLE", 32));
     aml_append(field, aml_named_field("REVS", 32));
     aml_append(field, aml_named_field("FUNC", 32));
-    aml_append(field, aml_named_field("FARG", NVDIMM_XEN_DSM_ARG3_SIZE *
+    aml_append(field, aml_named_field("FARG", NVDIMM_DSM_ARG3_SIZE *
                                               BITS_PER_BYTE));
     aml_append(root, field);
     field = aml_field("XDSP", AML_DWORD_ACC, AML_NOLOCK, AML_PRESERVE);
     aml_append(field, aml_named_field("RLEN", 32));
-    aml_append(field, aml_named_field("ODAT", (NVDIMM_XEN_DSM_PAGE - 4) *
+    aml_append(field, aml_named_field("ODAT", (NVDIMM_DSM_PAGE - 4) *
                                               BITS_PER_BYTE));
     aml_append(root, field);
     aml_append(root, aml_operation_region("XDSN", AML_SYSTEM_MEMORY,

@@ -76,14 +76,14 @@ static void xen_nvdimm_event_reset(void *opaque)
 }
 
 /* The root offers address range scrub; the FIT is static, so no _FIT. */
-static const NvdimmXenDsmRoot xen_nvdimm_dsm_root = { .ars = true };
+static const NvdimmDsmRoot xen_nvdimm_dsm_root = { .ars = true };
 
 static void xen_nvdimm_notify_write(void *opaque, hwaddr addr, uint64_t val,
                                     unsigned size)
 {
     XenNvdimmRoot *r = opaque;
-    NvdimmXenDsmDimm dimms[XEN_NVDIMM_MAX_SLOTS];
-    uint8_t in[NVDIMM_XEN_DSM_PAGE], out[NVDIMM_XEN_DSM_PAGE];
+    NvdimmDsmDimm dimms[XEN_NVDIMM_MAX_SLOTS];
+    uint8_t in[NVDIMM_DSM_PAGE], out[NVDIMM_DSM_PAGE];
     XenNvdimmState *s;
     unsigned n = 0;
     uint32_t len;
@@ -98,7 +98,7 @@ static void xen_nvdimm_notify_write(void *opaque, hwaddr addr, uint64_t val,
     }
     /* The guest may change the page meanwhile: work on a copy. */
     memcpy(in, r->dsm_page, sizeof(in));
-    len = nvdimm_xen_dsm(in, &xen_nvdimm_dsm_root, dimms, n, &r->ars,
+    len = nvdimm_dsm_serve(in, &xen_nvdimm_dsm_root, dimms, n, &r->ars,
                          out);
     memcpy(r->dsm_page, out, len);
 }

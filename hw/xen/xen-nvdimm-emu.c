@@ -463,12 +463,12 @@ static bool emu_persistence(XenNvdimmState *s, XenNvdimmPersistence *p,
  * x-emu-health: a file in xen_nvdimm_parse_health_dimms()'s format (the
  * DIMMs behind the backend), or none.
  */
-static int emu_health(XenNvdimmState *s, NvdimmXenHealth *h, Error **errp)
+static int emu_health(XenNvdimmState *s, NvdimmHealth *h, Error **errp)
 {
     ERRP_GUARD();
     XenNvdimmEmu *emu = emu_of(s);
     g_autoptr(GArray) dimms = g_array_new(false, false,
-                                          sizeof(NvdimmXenHealth));
+                                          sizeof(NvdimmHealth));
     g_autoptr(GArray) smart = g_array_new(false, false, sizeof(bool));
     g_autofree char *text = NULL;
     g_autoptr(GError) gerr = NULL;
@@ -484,7 +484,7 @@ static int emu_health(XenNvdimmState *s, NvdimmXenHealth *h, Error **errp)
         error_prepend(errp, "x-emu-health: ");
         return -1;
     }
-    return xen_nvdimm_health_of_dimms((NvdimmXenHealth *)dimms->data,
+    return xen_nvdimm_health_of_dimms((NvdimmHealth *)dimms->data,
                                       (bool *)smart->data, dimms->len, h);
 }
 

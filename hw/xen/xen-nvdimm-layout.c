@@ -401,7 +401,7 @@ void xen_nvdimm_bad_to_guest(GArray *extents, const XenNvdimmRange *bad,
         for (size_t j = 0; j < n; j++) {
             uint64_t lo = MAX(e->spa, bad[j].start);
             uint64_t hi = MIN(e->spa + e->size, bad[j].end);
-            NvdimmXenBadRange g = {
+            NvdimmBadRange g = {
                 .addr = gpa + e->offset + (lo - e->spa),
                 .len = hi - lo,
             };
@@ -419,7 +419,7 @@ static int32_t health_temperature(uint16_t t)
     return t & 0x8000 ? -(int32_t)(t & 0x7fff) : t;
 }
 
-void xen_nvdimm_health_merge(NvdimmXenHealth *acc, const NvdimmXenHealth *h,
+void xen_nvdimm_health_merge(NvdimmHealth *acc, const NvdimmHealth *h,
                              bool first)
 {
     if (first) {
@@ -507,9 +507,9 @@ void xen_nvdimm_record_parse(const char *text, GArray *ranges)
     }
 }
 
-int xen_nvdimm_health_of_dimms(const NvdimmXenHealth *dimms,
+int xen_nvdimm_health_of_dimms(const NvdimmHealth *dimms,
                                const bool *smart, size_t n,
-                               NvdimmXenHealth *h)
+                               NvdimmHealth *h)
 {
     for (size_t i = 0; i < n; i++) {
         if (!smart[i]) {
@@ -520,14 +520,14 @@ int xen_nvdimm_health_of_dimms(const NvdimmXenHealth *dimms,
     return n ? 1 : 0;
 }
 
-bool xen_nvdimm_parse_health(const char *text, NvdimmXenHealth *h,
+bool xen_nvdimm_parse_health(const char *text, NvdimmHealth *h,
                              Error **errp)
 {
     static const char *const states[] = { "ok", "non-critical", "critical",
                                           "fatal" };
     g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
 
-    *h = (NvdimmXenHealth) { 0 };
+    *h = (NvdimmHealth) { 0 };
     for (char **l = lines; *l; l++) {
         g_auto(GStrv) kv = g_strsplit(g_strstrip(*l), " ", 2);
         const char *key, *val;
@@ -544,30 +544,30 @@ bool xen_nvdimm_parse_health(const char *text, NvdimmXenHealth *h,
             for (int i = 0; i < ARRAY_SIZE(states); i++) {
                 if (!strcmp(val, states[i])) {
                     h->health = i ? 1 << (i - 1) : 0;
-                    h->flags |= NVDIMM_XEN_SMART_HEALTH_VALID;
+                    h->flags |= NVDIMM_SMART_HEALTH_VALID;
                 }
             }
-            if (!(h->flags & NVDIMM_XEN_SMART_HEALTH_VALID)) {
+            if (!(h->flags & NVDIMM_SMART_HEALTH_VALID)) {
                 goto bad;
             }
         } else if (!strcmp(key, "spares") && num && n >= 0 && n <= 100) {
             h->spares = n;
-            h->flags |= NVDIMM_XEN_SMART_SPARES_VALID;
+            h->flags |= NVDIMM_SMART_SPARES_VALID;
         } else if (!strcmp(key, "life-used") && num && n >= 0 && n <= 100) {
             h->life_used = n;
-            h->flags |= NVDIMM_XEN_SMART_USED_VALID;
+            h->flags |= NVDIMM_SMART_USED_VALID;
         } else if (!strcmp(key, "temperature") && num && n >= -273 &&
                    n <= 2047) {
             h->temperature = n < 0 ? 0x8000 | (-n * 16) : n * 16;
-            h->flags |= NVDIMM_XEN_SMART_MTEMP_VALID;
+            h->flags |= NVDIMM_SMART_MTEMP_VALID;
         } else if (!strcmp(key, "shutdown-count") && num && n >= 0 &&
                    n <= UINT32_MAX) {
             h->shutdown_count = n;
-            h->flags |= NVDIMM_XEN_SMART_SHUTDOWN_COUNT_VALID;
+            h->flags |= NVDIMM_SMART_SHUTDOWN_COUNT_VALID;
         } else if (!strcmp(key, "shutdown-state") && val &&
                    (!strcmp(val, "clean") || !strcmp(val, "dirty"))) {
             h->shutdown_state = !strcmp(val, "dirty");
-            h->flags |= NVDIMM_XEN_SMART_SHUTDOWN_VALID;
+            h->flags |= NVDIMM_SMART_SHUTDOWN_VALID;
         } else {
             goto bad;
         }
@@ -595,7 +595,7 @@ bool xen_nvdimm_parse_health_dimms(const char *text, GArray *dimms,
                     (!line[4] || line[4] == ' ');
 
         if (!line || next) {
-            NvdimmXenHealth h = { 0 };
+            NvdimmHealth h = { 0 };
 
             if (started || section->len) {
                 if (have && !xen_nvdimm_parse_health(section->str, &h,

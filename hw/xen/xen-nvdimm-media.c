@@ -137,7 +137,7 @@ static bool media_bad_ranges(void *opaque, GArray *ranges)
     return true;
 }
 
-static bool media_health(void *opaque, NvdimmXenHealth *h)
+static bool media_health(void *opaque, NvdimmHealth *h)
 {
     XenNvdimmState *s = opaque;
     int64_t now = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
@@ -163,7 +163,7 @@ static bool media_health(void *opaque, NvdimmXenHealth *h)
 bool xen_nvdimm_media_init(XenNvdimmState *s, Error **errp)
 {
     ERRP_GUARD();
-    NvdimmXenHealth h = { 0 };
+    NvdimmHealth h = { 0 };
     int rc = s->ops->health(s, &h, errp);
 
     if (rc < 0) {
@@ -181,9 +181,9 @@ bool xen_nvdimm_media_init(XenNvdimmState *s, Error **errp)
     return true;
 }
 
-NvdimmXenDsmDimm xen_nvdimm_media_dsm_dimm(XenNvdimmState *s)
+NvdimmDsmDimm xen_nvdimm_media_dsm_dimm(XenNvdimmState *s)
 {
-    return (NvdimmXenDsmDimm) {
+    return (NvdimmDsmDimm) {
         .handle = nvdimm_slot_to_handle(s->slot),
         .spa = s->gpa,
         .spa_size = s->data_size,

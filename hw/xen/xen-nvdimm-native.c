@@ -44,7 +44,7 @@ static bool native_bad_ranges(XenNvdimmState *s, GArray *bad, Error **errp)
     return xen_nvdimm_read_badblocks(s->bad_sources, bad, errp);
 }
 
-static int native_health(XenNvdimmState *s, NvdimmXenHealth *h,
+static int native_health(XenNvdimmState *s, NvdimmHealth *h,
                          Error **errp)
 {
     return xen_nvdimm_read_health(s->bad_sources, h, errp);

@@ -40,7 +40,7 @@ bool xen_nvdimm_read_badblocks(GArray *sources, GArray *bad, Error **errp)
     return true;                /* no source without the resolver */
 }
 
-int xen_nvdimm_read_health(GArray *sources, NvdimmXenHealth *h,
+int xen_nvdimm_read_health(GArray *sources, NvdimmHealth *h,
                            Error **errp)
 {
     return 0;

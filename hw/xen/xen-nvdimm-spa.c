@@ -262,7 +262,7 @@ bool xen_nvdimm_read_badblocks(GArray *sources, GArray *bad, Error **errp)
  * One DIMM's SMART and health data, as the host's driver gives it; false
  * if it gives none.
  */
-static bool spa_dimm_health(struct ndctl_dimm *dimm, NvdimmXenHealth *h)
+static bool spa_dimm_health(struct ndctl_dimm *dimm, NvdimmHealth *h)
 {
     struct ndctl_cmd *cmd;
     bool ok = false;
@@ -285,11 +285,11 @@ static bool spa_dimm_health(struct ndctl_dimm *dimm, NvdimmXenHealth *h)
     return ok;
 }
 
-int xen_nvdimm_read_health(GArray *sources, NvdimmXenHealth *h,
+int xen_nvdimm_read_health(GArray *sources, NvdimmHealth *h,
                            Error **errp)
 {
     g_autoptr(GArray) dimms = g_array_new(false, false,
-                                          sizeof(NvdimmXenHealth));
+                                          sizeof(NvdimmHealth));
     g_autoptr(GArray) smart = g_array_new(false, false, sizeof(bool));
     struct ndctl_ctx *ctx;
     struct ndctl_bus *bus;
@@ -312,7 +312,7 @@ int xen_nvdimm_read_health(GArray *sources, NvdimmXenHealth *h,
                 continue;
             }
             ndctl_dimm_foreach_in_region(region, dimm) {
-                NvdimmXenHealth one = { 0 };
+                NvdimmHealth one = { 0 };
                 bool have = spa_dimm_health(dimm, &one);
 
                 if (!have) {
@@ -324,7 +324,7 @@ int xen_nvdimm_read_health(GArray *sources, NvdimmXenHealth *h,
             }
         }
     }
-    return xen_nvdimm_health_of_dimms((NvdimmXenHealth *)dimms->data,
+    return xen_nvdimm_health_of_dimms((NvdimmHealth *)dimms->data,
                                       (bool *)smart->data, dimms->len, h);
 }
 

@@ -19,7 +19,7 @@
 #include "qapi/visitor.h"
 #include "exec/address-spaces.h"
 #include "hw/acpi/nvdimm-xen.h"
-#include "hw/acpi/nvdimm-xen-dsm.h"
+#include "hw/acpi/nvdimm-dsm.h"
 #include "hw/boards.h"
 #include "hw/qdev-properties.h"
 #include "hw/qdev-properties-system.h"

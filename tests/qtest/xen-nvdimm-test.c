@@ -1336,7 +1336,7 @@ static void test_dsm_label_durable(void)
     unsigned syncs = 0;
 
     g_assert_cmpuint(dsm_label(qts, 1, 6, 0, 8, a), ==, 0);
-    /* NVDIMM_XEN_DSM_HW_ERROR: the host's I/O failed. */
+    /* NVDIMM_DSM_HW_ERROR: the host's I/O failed. */
     g_assert_cmpuint(dsm_label(qts, 1, 6, 4096, 8, b), ==, 4);
     g_assert_cmpuint(dsm_label(qts, 1, 6, 8192, 8, c), ==, 4);
     g_assert_cmpuint(dsm_label(qts, 1, 5, 0, 8, got), ==, 0);

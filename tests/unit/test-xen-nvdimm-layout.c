@@ -522,20 +522,20 @@ static void test_bad_to_guest(void)
         { 0x900000000ULL + 0x200000, 0x900000000ULL + 0x201000 },
         { 0x100000000ULL, 0x100001000ULL },
     };
-    const NvdimmXenBadRange want[] = {
+    const NvdimmBadRange want[] = {
         { 0x240000000ULL + 0x1000, 0x200 },
         { 0x240000000ULL + 0x200000, 0x400 },
         { 0x240000000ULL + 0x2ffe00, 0x200 },
     };
     g_autoptr(GArray) e = g_array_new(false, false, sizeof(XenNvdimmExtent));
     g_autoptr(GArray) out = g_array_new(false, false,
-                                        sizeof(NvdimmXenBadRange));
+                                        sizeof(NvdimmBadRange));
 
     g_array_append_vals(e, ext, ARRAY_SIZE(ext));
     xen_nvdimm_bad_to_guest(e, bad, ARRAY_SIZE(bad), 0x240000000ULL, out);
     g_assert_cmpuint(out->len, ==, ARRAY_SIZE(want));
     for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
-        NvdimmXenBadRange *r = &g_array_index(out, NvdimmXenBadRange, i);
+        NvdimmBadRange *r = &g_array_index(out, NvdimmBadRange, i);
 
         g_assert_cmphex(r->addr, ==, want[i].addr);
         g_assert_cmphex(r->len, ==, want[i].len);
@@ -545,23 +545,23 @@ static void test_bad_to_guest(void)
 /* Several DIMMs make one: the worst of each, the sum of unsafe shutdowns. */
 static void test_health_merge(void)
 {
-    NvdimmXenHealth a = {
+    NvdimmHealth a = {
         .flags = 0x42f, .health = 0, .spares = 90, .life_used = 3,
         .temperature = 30 * 16, .shutdown_count = 4, .shutdown_state = 0,
     };
-    NvdimmXenHealth b = {
-        .flags = 0x02f, .health = NVDIMM_XEN_HEALTH_CRITICAL, .spares = 40,
+    NvdimmHealth b = {
+        .flags = 0x02f, .health = NVDIMM_HEALTH_CRITICAL, .spares = 40,
         .life_used = 1, .temperature = 0x8000 | 10 * 16,
         .shutdown_count = 7, .shutdown_state = 1,
     };
-    NvdimmXenHealth c = { .temperature = 35 * 16,
+    NvdimmHealth c = { .temperature = 35 * 16,
                           .shutdown_count = UINT32_MAX - 5 };
-    NvdimmXenHealth acc;
+    NvdimmHealth acc;
 
     xen_nvdimm_health_merge(&acc, &a, true);
     xen_nvdimm_health_merge(&acc, &b, false);
     g_assert_cmphex(acc.flags, ==, 0x02f);
-    g_assert_cmpuint(acc.health, ==, NVDIMM_XEN_HEALTH_CRITICAL);
+    g_assert_cmpuint(acc.health, ==, NVDIMM_HEALTH_CRITICAL);
     g_assert_cmpuint(acc.spares, ==, 40);
     g_assert_cmpuint(acc.life_used, ==, 3);
     /* 30 degrees beats -10, however the sign bit compares. */
@@ -645,7 +645,7 @@ static void test_health_merge_sign(void)
     };
 
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-        NvdimmXenHealth d[2] = { 0 }, acc;
+        NvdimmHealth d[2] = { 0 }, acc;
         bool smart[2] = { true, true };
         int t[2] = { cases[i].a, cases[i].b };
         int w = cases[i].want;
@@ -706,11 +706,11 @@ static void test_persistence(void)
  */
 static void test_health_of_dimms(void)
 {
-    NvdimmXenHealth d[3] = {
-        { .flags = 0x42f, .health = NVDIMM_XEN_HEALTH_NON_CRITICAL,
+    NvdimmHealth d[3] = {
+        { .flags = 0x42f, .health = NVDIMM_HEALTH_NON_CRITICAL,
           .spares = 20, .life_used = 50, .temperature = 20 * 16,
           .shutdown_count = 2, .shutdown_state = 1 },
-        { .flags = 0x42f, .health = NVDIMM_XEN_HEALTH_FATAL, .spares = 70,
+        { .flags = 0x42f, .health = NVDIMM_HEALTH_FATAL, .spares = 70,
           .life_used = 90, .temperature = 60 * 16, .shutdown_count = 5 },
         { .flags = 0x40f, .health = 0, .spares = 100, .life_used = 0,
           .temperature = 0x8000 | 16, .shutdown_count = 1 },
@@ -719,7 +719,7 @@ static void test_health_of_dimms(void)
     bool smart[3] = { true, true, true };
 
     for (size_t o = 0; o < ARRAY_SIZE(orders); o++) {
-        NvdimmXenHealth in[3], acc;
+        NvdimmHealth in[3], acc;
 
         for (int k = 0; k < 3; k++) {
             in[k] = d[orders[o][k]];
@@ -727,8 +727,8 @@ static void test_health_of_dimms(void)
         g_assert_cmpint(xen_nvdimm_health_of_dimms(in, smart, 3, &acc), ==,
                         1);
         g_assert_cmphex(acc.flags, ==, 0x40f);
-        g_assert_cmpuint(acc.health, ==, NVDIMM_XEN_HEALTH_FATAL |
-                         NVDIMM_XEN_HEALTH_NON_CRITICAL);
+        g_assert_cmpuint(acc.health, ==, NVDIMM_HEALTH_FATAL |
+                         NVDIMM_HEALTH_NON_CRITICAL);
         g_assert_cmpuint(acc.spares, ==, 20);
         g_assert_cmpuint(acc.life_used, ==, 90);
         g_assert_cmphex(acc.temperature, ==, 60 * 16);
@@ -736,7 +736,7 @@ static void test_health_of_dimms(void)
         g_assert_cmpuint(acc.shutdown_state, ==, 1);
     }
     for (int k = 0; k < 3; k++) {
-        NvdimmXenHealth acc;
+        NvdimmHealth acc;
 
         smart[k] = false;
         g_assert_cmpint(xen_nvdimm_health_of_dimms(d, smart, 3, &acc), ==,
@@ -754,14 +754,14 @@ static void test_parse_health_dimms(void)
         "dimm maybe\n",
     };
     g_autoptr(GArray) dimms = g_array_new(false, false,
-                                          sizeof(NvdimmXenHealth));
+                                          sizeof(NvdimmHealth));
     g_autoptr(GArray) smart = g_array_new(false, false, sizeof(bool));
     Error *err = NULL;
 
     g_assert_true(xen_nvdimm_parse_health_dimms("spares 5\n", dimms, smart,
                                                 &error_abort));
     g_assert_cmpuint(dimms->len, ==, 1);
-    g_assert_cmpuint(g_array_index(dimms, NvdimmXenHealth, 0).spares, ==, 5);
+    g_assert_cmpuint(g_array_index(dimms, NvdimmHealth, 0).spares, ==, 5);
     g_array_set_size(dimms, 0);
     g_array_set_size(smart, 0);
     g_assert_true(xen_nvdimm_parse_health_dimms(
@@ -771,8 +771,8 @@ static void test_parse_health_dimms(void)
     g_assert_true(g_array_index(smart, bool, 0));
     g_assert_false(g_array_index(smart, bool, 1));
     g_assert_true(g_array_index(smart, bool, 2));
-    g_assert_cmpuint(g_array_index(dimms, NvdimmXenHealth, 0).spares, ==, 5);
-    g_assert_cmpuint(g_array_index(dimms, NvdimmXenHealth, 2).life_used, ==,
+    g_assert_cmpuint(g_array_index(dimms, NvdimmHealth, 0).spares, ==, 5);
+    g_assert_cmpuint(g_array_index(dimms, NvdimmHealth, 2).life_used, ==,
                      9);
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         g_assert_false(xen_nvdimm_parse_health_dimms(bad[i], dimms, smart,
@@ -790,7 +790,7 @@ static void test_parse_health(void)
         "temperature -274", "temperature 2048", "shutdown-count 4294967296",
         "shutdown-state unknown", "voltage 3", "health", "spares 5 6",
     };
-    NvdimmXenHealth h;
+    NvdimmHealth h;
     Error *err = NULL;
 
     g_assert_true(xen_nvdimm_parse_health("health critical\nspares 77\n"
@@ -799,7 +799,7 @@ static void test_parse_health(void)
                                           "shutdown-state dirty\n", &h,
                                           &error_abort));
     g_assert_cmphex(h.flags, ==, 0x42f);
-    g_assert_cmpuint(h.health, ==, NVDIMM_XEN_HEALTH_CRITICAL);
+    g_assert_cmpuint(h.health, ==, NVDIMM_HEALTH_CRITICAL);
     g_assert_cmpuint(h.spares, ==, 77);
     g_assert_cmpuint(h.life_used, ==, 9);
     g_assert_cmphex(h.temperature, ==, 0x8000 | 3 * 16);
@@ -810,7 +810,7 @@ static void test_parse_health(void)
                                           "life-used 100\n"
                                           "temperature -273\n", &h,
                                           &error_abort));
-    g_assert_cmpuint(h.health, ==, NVDIMM_XEN_HEALTH_FATAL);
+    g_assert_cmpuint(h.health, ==, NVDIMM_HEALTH_FATAL);
     g_assert_cmpuint(h.spares, ==, 0);
     g_assert_cmpuint(h.life_used, ==, 100);
     g_assert_cmphex(h.temperature, ==, 0x8000 | 273 * 16);
@@ -820,14 +820,14 @@ static void test_parse_health(void)
                                           "shutdown-count 0\n", &h,
                                           &error_abort));
     g_assert_cmphex(h.flags, ==, 0x02f);
-    g_assert_cmpuint(h.health, ==, NVDIMM_XEN_HEALTH_NON_CRITICAL);
+    g_assert_cmpuint(h.health, ==, NVDIMM_HEALTH_NON_CRITICAL);
     g_assert_cmpuint(h.spares, ==, 100);
     g_assert_cmpuint(h.life_used, ==, 0);
     g_assert_cmphex(h.temperature, ==, 2047 * 16);
     /* Only what is given is valid. */
     g_assert_true(xen_nvdimm_parse_health("\nhealth ok\n", &h,
                                           &error_abort));
-    g_assert_cmphex(h.flags, ==, NVDIMM_XEN_SMART_HEALTH_VALID);
+    g_assert_cmphex(h.flags, ==, NVDIMM_SMART_HEALTH_VALID);
     g_assert_cmpuint(h.health, ==, 0);
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         g_assert_false(xen_nvdimm_parse_health(bad[i], &h, &err));

@@ -12,7 +12,7 @@
 #ifndef HW_XEN_XEN_NVDIMM_LAYOUT_H
 #define HW_XEN_XEN_NVDIMM_LAYOUT_H
 
-#include "hw/acpi/nvdimm-xen-dsm.h"
+#include "hw/acpi/nvdimm-dsm.h"
 
 /* Units of the memory_mapping and iomem_permission hypercalls. */
 #define XEN_NVDIMM_PAGE_SHIFT   12
@@ -134,7 +134,7 @@ bool xen_nvdimm_extents_alias(GArray *extents, uint64_t *a, uint64_t *b);
 /*
  * The guest's view of the host ranges @bad, for a device whose backend
  * offset 0 is at guest address @gpa: the part of each extent that meets
- * one, appended to @out (of NvdimmXenBadRange), in no particular order.
+ * one, appended to @out (of NvdimmBadRange), in no particular order.
  */
 void xen_nvdimm_bad_to_guest(GArray *extents, const XenNvdimmRange *bad,
                              size_t n, uint64_t gpa, GArray *out);
@@ -145,7 +145,7 @@ void xen_nvdimm_bad_to_guest(GArray *extents, const XenNvdimmRange *bad,
  * health, spares and temperature count, and the unsafe shutdowns add up,
  * so that the count grows whenever any DIMM's does.
  */
-void xen_nvdimm_health_merge(NvdimmXenHealth *acc, const NvdimmXenHealth *h,
+void xen_nvdimm_health_merge(NvdimmHealth *acc, const NvdimmHealth *h,
                              bool first);
 
 /* A xenstore record value holds at most this many ranges (4 KiB values). */
@@ -171,23 +171,23 @@ void xen_nvdimm_record_parse(const char *text, GArray *ranges);
  * host gives no SMART data: 0 (no health at all: that DIMM may be the one
  * failing) if there is such a DIMM or none, else 1 and the merge in @h.
  */
-int xen_nvdimm_health_of_dimms(const NvdimmXenHealth *dimms,
+int xen_nvdimm_health_of_dimms(const NvdimmHealth *dimms,
                                const bool *smart, size_t n,
-                               NvdimmXenHealth *h);
+                               NvdimmHealth *h);
 
 /*
  * Parse a health description, one "KEY VALUE" per line (health, spares,
  * life-used, temperature in degrees C, shutdown-count, shutdown-state):
  * the emulated host's DIMMs, for tests.
  */
-bool xen_nvdimm_parse_health(const char *text, NvdimmXenHealth *h,
+bool xen_nvdimm_parse_health(const char *text, NvdimmHealth *h,
                              Error **errp);
 
 /*
  * Several DIMMs: sections of xen_nvdimm_parse_health()'s format, each
  * after a line "dimm" (or "dimm no-smart" and nothing else, for a DIMM
  * without SMART); text without a "dimm" line is one DIMM.  Appends to
- * @dimms (of NvdimmXenHealth) and @smart (of bool).
+ * @dimms (of NvdimmHealth) and @smart (of bool).
  */
 bool xen_nvdimm_parse_health_dimms(const char *text, GArray *dimms,
                                    GArray *smart, Error **errp);

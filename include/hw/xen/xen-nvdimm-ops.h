@@ -17,7 +17,7 @@
 
 #include "hw/xen/xen-nvdimm.h"
 #include "hw/xen/xen-nvdimm-layout.h"
-#include "hw/acpi/nvdimm-xen-dsm.h"
+#include "hw/acpi/nvdimm-dsm.h"
 #include "qemu/timer.h"
 #include "qemu/units.h"
 
@@ -45,7 +45,7 @@ typedef struct XenNvdimmBadSource {
 #define XEN_NVDIMM_ACPI_GPA     0xFE000000ULL
 #define XEN_NVDIMM_ACPI_MAX     (4 * MiB)
 #define XEN_NVDIMM_DSM_GPA      (XEN_NVDIMM_ACPI_GPA + XEN_NVDIMM_ACPI_MAX)
-#define XEN_NVDIMM_NOTIFY_GPA   (XEN_NVDIMM_DSM_GPA + NVDIMM_XEN_DSM_PAGE)
+#define XEN_NVDIMM_NOTIFY_GPA   (XEN_NVDIMM_DSM_GPA + NVDIMM_DSM_PAGE)
 /*
  * hvmloader appends at most 16 secondary tables and may build up to 9 of
  * its own (MADT, HPET, WAET, SSDTs for PM, S3, S4 and laptop, TPM, SRAT,
@@ -70,7 +70,7 @@ struct XenNvdimmRoot {
     /* The _DSM transport and the guest's events (xen-nvdimm-dsm.c) */
     uint8_t *dsm_page;          /* QEMU's view of it, once set up */
     MemoryRegion notify_mr;
-    NvdimmXenArs ars;
+    NvdimmArs ars;
     uint32_t events;            /* NVDIMM_XEN_EVENT_*, not yet read */
     bool guest_ready;           /* a _DSM call since reset */
     int64_t event_sent;         /* ms, QEMU_CLOCK_REALTIME; 0: never */
@@ -135,7 +135,7 @@ typedef struct XenNvdimmOps {
      * merged over them (xen_nvdimm_health_merge()): returns 1, or 0 if the
      * host gives no health data for one of them, or -1 with @errp set.
      */
-    int (*health)(XenNvdimmState *s, NvdimmXenHealth *h, Error **errp);
+    int (*health)(XenNvdimmState *s, NvdimmHealth *h, Error **errp);
 
     /*
      * The host's persistence domain for the backend's memory: the weakest
@@ -251,7 +251,7 @@ bool xen_nvdimm_resolve_spa(int fd, const char *path, uint64_t size,
 /* Read the media errors listed in @sources now, into @bad. */
 bool xen_nvdimm_read_badblocks(GArray *sources, GArray *bad, Error **errp);
 /* The SMART health of the DIMMs of the regions of @sources, as above. */
-int xen_nvdimm_read_health(GArray *sources, NvdimmXenHealth *h,
+int xen_nvdimm_read_health(GArray *sources, NvdimmHealth *h,
                            Error **errp);
 /*
  * Open the lists of @sources for a watch, appending the descriptors to
@@ -300,7 +300,7 @@ int xen_nvdimm_host_file(XenNvdimmState *s, const char *name, Error **errp);
  * callbacks; whether the host gives health data is found at realize.
  */
 bool xen_nvdimm_media_init(XenNvdimmState *s, Error **errp);
-NvdimmXenDsmDimm xen_nvdimm_media_dsm_dimm(XenNvdimmState *s);
+NvdimmDsmDimm xen_nvdimm_media_dsm_dimm(XenNvdimmState *s);
 /*
  * Watch @fd (the device owns it from now) for @cond: when it fires,
  * @rearm consumes the event and says whether the host's list changed.

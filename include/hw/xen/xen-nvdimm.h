@@ -11,7 +11,7 @@
 
 #include "hw/qdev-core.h"
 #include "exec/memory.h"
-#include "hw/acpi/nvdimm-xen-dsm.h"
+#include "hw/acpi/nvdimm-dsm.h"
 #include "hw/xen/xen-nvdimm-layout.h"
 #include "system/hostmem-xen-pmem.h"
 #include "qemu/notify.h"
@@ -79,7 +79,7 @@ struct XenNvdimmState {
     /* The host's last answers, and when it was asked (0: never). */
     GArray *bad_known;          /* XenNvdimmRange: host ranges known bad */
     int64_t bad_asked;
-    NvdimmXenHealth health;
+    NvdimmHealth health;
     int health_rc;              /* as XenNvdimmOps.health returned */
     int64_t health_asked;
     GPtrArray *media_watches;   /* XenNvdimmWatch: the host's lists */

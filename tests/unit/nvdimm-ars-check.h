@@ -1,7 +1,7 @@
 /*
  * An oracle for the Xen NVDIMM address range scrub: does a Query ARS
  * Status reply report exactly the host's bad bytes in the range scrubbed?
- * Written apart from nvdimm-xen-ars.c's clipping and merging: it compares
+ * Written apart from nvdimm-ars.c's clipping and merging: it compares
  * the two byte predicates ("some host range holds it", "some record holds
  * it") at every point where either can change.
  *
@@ -10,11 +10,11 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
-#ifndef NVDIMM_XEN_ARS_CHECK_H
-#define NVDIMM_XEN_ARS_CHECK_H
+#ifndef NVDIMM_ARS_CHECK_H
+#define NVDIMM_ARS_CHECK_H
 
 #include "qemu/bswap.h"
-#include "hw/acpi/nvdimm-xen-dsm.h"
+#include "hw/acpi/nvdimm-dsm.h"
 
 static inline bool ars_check_in(uint64_t x, uint64_t addr, uint64_t len)
 {
@@ -34,8 +34,8 @@ static inline gint ars_check_cmp(gconstpointer a, gconstpointer b)
  * every byte of the range scrubbed (up to where an overflow stopped it) is
  * in a record if and only if it is bad.
  */
-static inline bool nvdimm_xen_ars_check_exact(const uint8_t *out,
-                                              const NvdimmXenBadRange *bad,
+static inline bool nvdimm_ars_check_exact(const uint8_t *out,
+                                              const NvdimmBadRange *bad,
                                               size_t n)
 {
     const uint8_t *p = out + 4;
@@ -43,7 +43,7 @@ static inline bool nvdimm_xen_ars_check_exact(const uint8_t *out,
     uint32_t nrec = ldl_le_p(p + 44);
     g_autoptr(GArray) points = g_array_new(false, false, sizeof(uint64_t));
 
-    if (lduw_le_p(p + 42) & NVDIMM_XEN_ARS_OVERFLOW) {
+    if (lduw_le_p(p + 42) & NVDIMM_ARS_OVERFLOW) {
         /* Only up to where the scrub stopped. */
         len = ldq_le_p(p + 24) - addr;
     }
@@ -57,8 +57,8 @@ static inline bool nvdimm_xen_ars_check_exact(const uint8_t *out,
         }
     }
     for (uint32_t i = 0; i < nrec; i++) {
-        const uint8_t *r = p + NVDIMM_XEN_ARS_HEADER +
-                           i * NVDIMM_XEN_ARS_RECORD;
+        const uint8_t *r = p + NVDIMM_ARS_HEADER +
+                           i * NVDIMM_ARS_RECORD;
         uint64_t ra = ldq_le_p(r + 8), end = ra + ldq_le_p(r + 16);
 
         g_array_append_val(points, ra);
@@ -76,8 +76,8 @@ static inline bool nvdimm_xen_ars_check_exact(const uint8_t *out,
             is_bad |= ars_check_in(x, bad[i].addr, bad[i].len);
         }
         for (uint32_t i = 0; i < nrec; i++) {
-            const uint8_t *r = p + NVDIMM_XEN_ARS_HEADER +
-                               i * NVDIMM_XEN_ARS_RECORD;
+            const uint8_t *r = p + NVDIMM_ARS_HEADER +
+                               i * NVDIMM_ARS_RECORD;
 
             reported |= ars_check_in(x, ldq_le_p(r + 8), ldq_le_p(r + 16));
         }

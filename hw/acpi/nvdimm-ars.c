@@ -19,7 +19,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
-#include "hw/acpi/nvdimm-xen-dsm.h"
+#include "hw/acpi/nvdimm-dsm.h"
 #include "trace.h"
 
 /* Reply: a status dword and @size - 4 more bytes, zeroed. */
@@ -38,12 +38,12 @@ static uint32_t ars_status_only(uint8_t *out, uint32_t status)
 }
 
 /* The NVDIMM whose data range holds [addr, addr + len), overflow-safe. */
-static const NvdimmXenDsmDimm *ars_dimm(const NvdimmXenDsmDimm *dimms,
+static const NvdimmDsmDimm *ars_dimm(const NvdimmDsmDimm *dimms,
                                         unsigned n, uint64_t addr,
                                         uint64_t len)
 {
     for (unsigned i = 0; i < n; i++) {
-        const NvdimmXenDsmDimm *d = &dimms[i];
+        const NvdimmDsmDimm *d = &dimms[i];
 
         if (d->bad_ranges && len && addr >= d->spa &&
             addr - d->spa < d->spa_size &&
@@ -51,29 +51,29 @@ static const NvdimmXenDsmDimm *ars_dimm(const NvdimmXenDsmDimm *dimms,
             return d;
         }
     }
-    trace_nvdimm_xen_ars_bad_range(addr, len);
+    trace_nvdimm_ars_bad_range(addr, len);
     return NULL;
 }
 
-static uint32_t ars_cap(const uint8_t *arg3, const NvdimmXenDsmDimm *dimms,
+static uint32_t ars_cap(const uint8_t *arg3, const NvdimmDsmDimm *dimms,
                         unsigned n, uint8_t *out)
 {
     uint64_t addr = ldq_le_p(arg3), len = ldq_le_p(arg3 + 8);
     uint8_t *p;
 
     if (!ars_dimm(dimms, n, addr, len)) {
-        return ars_status_only(out, NVDIMM_XEN_ROOT_INVALID);
+        return ars_status_only(out, NVDIMM_ROOT_INVALID);
     }
     /* Persistent memory can be scrubbed; there is no volatile range. */
-    p = ars_reply(out, 16, NVDIMM_XEN_ARS_PERSISTENT << 16);
-    stl_le_p(p + 4, NVDIMM_XEN_ARS_MAX_OUT);
-    stl_le_p(p + 8, NVDIMM_XEN_ARS_UNIT);
+    p = ars_reply(out, 16, NVDIMM_ARS_PERSISTENT << 16);
+    stl_le_p(p + 4, NVDIMM_ARS_MAX_OUT);
+    stl_le_p(p + 8, NVDIMM_ARS_UNIT);
     return 4 + 16;
 }
 
 static gint ars_range_cmp(gconstpointer a, gconstpointer b)
 {
-    const NvdimmXenBadRange *x = a, *y = b;
+    const NvdimmBadRange *x = a, *y = b;
 
     return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
@@ -90,54 +90,54 @@ static void ars_clip(GArray *found, uint64_t addr, uint64_t len,
 
     g_array_sort(found, ars_range_cmp);
     for (guint i = 0; i < found->len; i++) {
-        NvdimmXenBadRange *r = &g_array_index(found, NvdimmXenBadRange, i);
+        NvdimmBadRange *r = &g_array_index(found, NvdimmBadRange, i);
         uint64_t lo = MAX(r->addr, addr);
         uint64_t hi = r->len > UINT64_MAX - r->addr ? UINT64_MAX :
                       r->addr + r->len;
-        NvdimmXenBadRange *last;
+        NvdimmBadRange *last;
 
         hi = MIN(hi, end);
         if (lo >= hi) {
             continue;
         }
-        last = records->len ? &g_array_index(records, NvdimmXenBadRange,
+        last = records->len ? &g_array_index(records, NvdimmBadRange,
                                              records->len - 1) : NULL;
         if (last && lo <= last->addr + last->len) {
             last->len = MAX(last->addr + last->len, hi) - last->addr;
         } else {
-            NvdimmXenBadRange c = { lo, hi - lo };
+            NvdimmBadRange c = { lo, hi - lo };
 
             g_array_append_val(records, c);
         }
     }
 }
 
-static uint32_t ars_start(const uint8_t *arg3, const NvdimmXenDsmDimm *dimms,
-                          unsigned n, NvdimmXenArs *ars, uint8_t *out)
+static uint32_t ars_start(const uint8_t *arg3, const NvdimmDsmDimm *dimms,
+                          unsigned n, NvdimmArs *ars, uint8_t *out)
 {
     uint64_t addr = ldq_le_p(arg3), len = ldq_le_p(arg3 + 8);
     uint16_t type = lduw_le_p(arg3 + 16);
-    const NvdimmXenDsmDimm *d = ars_dimm(dimms, n, addr, len);
+    const NvdimmDsmDimm *d = ars_dimm(dimms, n, addr, len);
     g_autoptr(GArray) found = NULL;
 
-    if (!d || !(type & NVDIMM_XEN_ARS_PERSISTENT)) {
-        trace_nvdimm_xen_ars_refused(addr, len, type);
-        return ars_status_only(out, NVDIMM_XEN_ROOT_INVALID);
+    if (!d || !(type & NVDIMM_ARS_PERSISTENT)) {
+        trace_nvdimm_ars_refused(addr, len, type);
+        return ars_status_only(out, NVDIMM_ROOT_INVALID);
     }
-    found = g_array_new(false, false, sizeof(NvdimmXenBadRange));
+    found = g_array_new(false, false, sizeof(NvdimmBadRange));
     if (!d->bad_ranges(d->opaque, found)) {
-        return ars_status_only(out, NVDIMM_XEN_ROOT_HW_ERROR);
+        return ars_status_only(out, NVDIMM_ROOT_HW_ERROR);
     }
-    nvdimm_xen_ars_reset(ars);
-    ars->records = g_array_new(false, false, sizeof(NvdimmXenBadRange));
+    nvdimm_ars_reset(ars);
+    ars->records = g_array_new(false, false, sizeof(NvdimmBadRange));
     ars_clip(found, addr, len, ars->records);
     ars->started = true;
     ars->handle = d->handle;
     ars->addr = addr;
     ars->len = len;
-    trace_nvdimm_xen_ars_start(d->handle, addr, len, ars->records->len);
+    trace_nvdimm_ars_start(d->handle, addr, len, ars->records->len);
     /* Done already: an estimated scrub time of 0 s. */
-    ars_reply(out, 8, NVDIMM_XEN_DSM_SUCCESS);
+    ars_reply(out, 8, NVDIMM_DSM_SUCCESS);
     return 4 + 8;
 }
 
@@ -146,67 +146,67 @@ static uint32_t ars_start(const uint8_t *arg3, const NvdimmXenDsmDimm *dimms,
  * for the guest to scrub again, from the first record left out: the scrub
  * "stopped" there, with the overflow flag set, as ACPI describes.
  */
-static uint32_t ars_status(NvdimmXenArs *ars, uint8_t *out)
+static uint32_t ars_status(NvdimmArs *ars, uint8_t *out)
 {
     unsigned n = 0, total = ars->records ? ars->records->len : 0;
-    uint32_t ext = NVDIMM_XEN_ARS_NONE;
+    uint32_t ext = NVDIMM_ARS_NONE;
     uint8_t *p;
 
     if (ars->started) {
-        n = MIN(total, NVDIMM_XEN_ARS_MAX_RECORDS);
-        ext = n < total ? NVDIMM_XEN_ARS_STOPPED : NVDIMM_XEN_ARS_DONE;
+        n = MIN(total, NVDIMM_ARS_MAX_RECORDS);
+        ext = n < total ? NVDIMM_ARS_STOPPED : NVDIMM_ARS_DONE;
     }
-    p = ars_reply(out, NVDIMM_XEN_ARS_HEADER + n * NVDIMM_XEN_ARS_RECORD,
+    p = ars_reply(out, NVDIMM_ARS_HEADER + n * NVDIMM_ARS_RECORD,
                   ext << 16);
     /* The output length counts from its own field on, as Linux reads it. */
-    stl_le_p(p + 4, NVDIMM_XEN_ARS_HEADER - 4 + n * NVDIMM_XEN_ARS_RECORD);
+    stl_le_p(p + 4, NVDIMM_ARS_HEADER - 4 + n * NVDIMM_ARS_RECORD);
     if (ars->started) {
         stq_le_p(p + 8, ars->addr);
         stq_le_p(p + 16, ars->len);
-        stw_le_p(p + 40, NVDIMM_XEN_ARS_PERSISTENT);
+        stw_le_p(p + 40, NVDIMM_ARS_PERSISTENT);
     }
     if (n < total) {
-        NvdimmXenBadRange *next = &g_array_index(ars->records,
-                                                 NvdimmXenBadRange, n);
+        NvdimmBadRange *next = &g_array_index(ars->records,
+                                                 NvdimmBadRange, n);
 
         stq_le_p(p + 24, next->addr);
         stq_le_p(p + 32, ars->addr + ars->len - next->addr);
-        stw_le_p(p + 42, NVDIMM_XEN_ARS_OVERFLOW);
+        stw_le_p(p + 42, NVDIMM_ARS_OVERFLOW);
     }
     stl_le_p(p + 44, n);
     for (unsigned i = 0; i < n; i++) {
-        NvdimmXenBadRange *r = &g_array_index(ars->records,
-                                              NvdimmXenBadRange, i);
-        uint8_t *rec = p + NVDIMM_XEN_ARS_HEADER + i * NVDIMM_XEN_ARS_RECORD;
+        NvdimmBadRange *r = &g_array_index(ars->records,
+                                              NvdimmBadRange, i);
+        uint8_t *rec = p + NVDIMM_ARS_HEADER + i * NVDIMM_ARS_RECORD;
 
         stl_le_p(rec, ars->handle);
         stq_le_p(rec + 8, r->addr);
         stq_le_p(rec + 16, r->len);
     }
-    trace_nvdimm_xen_ars_status(ext, n, total);
-    return 4 + NVDIMM_XEN_ARS_HEADER + n * NVDIMM_XEN_ARS_RECORD;
+    trace_nvdimm_ars_status(ext, n, total);
+    return 4 + NVDIMM_ARS_HEADER + n * NVDIMM_ARS_RECORD;
 }
 
-uint32_t nvdimm_xen_ars(uint32_t function, const uint8_t *arg3,
-                        const NvdimmXenDsmDimm *dimms, unsigned n,
-                        NvdimmXenArs *ars, uint8_t *out)
+uint32_t nvdimm_ars_serve(uint32_t function, const uint8_t *arg3,
+                        const NvdimmDsmDimm *dimms, unsigned n,
+                        NvdimmArs *ars, uint8_t *out)
 {
     switch (function) {
-    case NVDIMM_XEN_ARS_CAP:
+    case NVDIMM_ARS_CAP:
         return ars_cap(arg3, dimms, n, out);
-    case NVDIMM_XEN_ARS_START:
+    case NVDIMM_ARS_START:
         return ars_start(arg3, dimms, n, ars, out);
-    case NVDIMM_XEN_ARS_STATUS:
+    case NVDIMM_ARS_STATUS:
         return ars_status(ars, out);
     }
-    trace_nvdimm_xen_dsm_unsupported(0, function);
-    return ars_status_only(out, NVDIMM_XEN_DSM_UNSUPPORTED);
+    trace_nvdimm_dsm_unsupported(0, function);
+    return ars_status_only(out, NVDIMM_DSM_UNSUPPORTED);
 }
 
-void nvdimm_xen_ars_reset(NvdimmXenArs *ars)
+void nvdimm_ars_reset(NvdimmArs *ars)
 {
     if (ars->records) {
         g_array_free(ars->records, true);
     }
-    *ars = (NvdimmXenArs) { 0 };
+    *ars = (NvdimmArs) { 0 };
 }

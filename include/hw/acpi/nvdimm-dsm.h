@@ -6,8 +6,8 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
-#ifndef HW_ACPI_NVDIMM_XEN_DSM_H
-#define HW_ACPI_NVDIMM_XEN_DSM_H
+#ifndef HW_ACPI_NVDIMM_DSM_H
+#define HW_ACPI_NVDIMM_DSM_H
 
 /*
  * The request and reply pages, as QEMU's NVDIMM _DSM uses them
@@ -15,85 +15,85 @@
  * arg3[4084]}, the reply {length of the reply including this field,
  * payload}, all little-endian.
  */
-#define NVDIMM_XEN_DSM_PAGE         4096
-#define NVDIMM_XEN_DSM_ARG3         12          /* offset of arg3 */
-#define NVDIMM_XEN_DSM_ARG3_SIZE    (NVDIMM_XEN_DSM_PAGE - NVDIMM_XEN_DSM_ARG3)
+#define NVDIMM_DSM_PAGE         4096
+#define NVDIMM_DSM_ARG3_OFFSET         12          /* offset of arg3 */
+#define NVDIMM_DSM_ARG3_SIZE    (NVDIMM_DSM_PAGE - NVDIMM_DSM_ARG3_OFFSET)
 /* Largest label transfer: what a Set Label Data request can carry. */
-#define NVDIMM_XEN_DSM_MAX_XFER     (NVDIMM_XEN_DSM_ARG3_SIZE - 8)
+#define NVDIMM_DSM_MAX_XFER     (NVDIMM_DSM_ARG3_SIZE - 8)
 
 /* Status codes of the Intel DSM interface (the NVDIMMs' functions). */
-#define NVDIMM_XEN_DSM_SUCCESS      0
-#define NVDIMM_XEN_DSM_UNSUPPORTED  1
-#define NVDIMM_XEN_DSM_NOMEMDEV     2
-#define NVDIMM_XEN_DSM_INVALID      3
-#define NVDIMM_XEN_DSM_HW_ERROR     4
+#define NVDIMM_DSM_SUCCESS      0
+#define NVDIMM_DSM_UNSUPPORTED  1
+#define NVDIMM_DSM_NOMEMDEV     2
+#define NVDIMM_DSM_INVALID      3
+#define NVDIMM_DSM_HW_ERROR     4
 
 /* Status codes of the root device's functions (ACPI 6.4, 9.19.7.1). */
-#define NVDIMM_XEN_ROOT_INVALID     2
-#define NVDIMM_XEN_ROOT_HW_ERROR    3
+#define NVDIMM_ROOT_INVALID     2
+#define NVDIMM_ROOT_HW_ERROR    3
 
 /* The root device's address range scrub functions (ACPI 6.4, 9.19.7.2). */
-#define NVDIMM_XEN_ARS_CAP          1
-#define NVDIMM_XEN_ARS_START        2
-#define NVDIMM_XEN_ARS_STATUS       3
-#define NVDIMM_XEN_ARS_CLEAR_ERROR  4
+#define NVDIMM_ARS_CAP          1
+#define NVDIMM_ARS_START        2
+#define NVDIMM_ARS_STATUS       3
+#define NVDIMM_ARS_CLEAR_ERROR  4
 /* Scrub types, and the extended status of Query ARS Status. */
-#define NVDIMM_XEN_ARS_VOLATILE     1
-#define NVDIMM_XEN_ARS_PERSISTENT   2
-#define NVDIMM_XEN_ARS_DONE         0
-#define NVDIMM_XEN_ARS_NONE         2
-#define NVDIMM_XEN_ARS_STOPPED      3
-#define NVDIMM_XEN_ARS_OVERFLOW     1   /* Query ARS Status flag */
+#define NVDIMM_ARS_VOLATILE     1
+#define NVDIMM_ARS_PERSISTENT   2
+#define NVDIMM_ARS_DONE         0
+#define NVDIMM_ARS_NONE         2
+#define NVDIMM_ARS_STOPPED      3
+#define NVDIMM_ARS_OVERFLOW     1   /* Query ARS Status flag */
 /* Query ARS Status: a header, then 24-byte records, in one reply. */
-#define NVDIMM_XEN_ARS_HEADER       48
-#define NVDIMM_XEN_ARS_RECORD       24
-#define NVDIMM_XEN_ARS_MAX_RECORDS  \
-    ((NVDIMM_XEN_DSM_PAGE - 4 - NVDIMM_XEN_ARS_HEADER) / NVDIMM_XEN_ARS_RECORD)
-#define NVDIMM_XEN_ARS_MAX_OUT      \
-    (NVDIMM_XEN_ARS_HEADER + NVDIMM_XEN_ARS_MAX_RECORDS * NVDIMM_XEN_ARS_RECORD)
+#define NVDIMM_ARS_HEADER       48
+#define NVDIMM_ARS_RECORD       24
+#define NVDIMM_ARS_MAX_RECORDS  \
+    ((NVDIMM_DSM_PAGE - 4 - NVDIMM_ARS_HEADER) / NVDIMM_ARS_RECORD)
+#define NVDIMM_ARS_MAX_OUT      \
+    (NVDIMM_ARS_HEADER + NVDIMM_ARS_MAX_RECORDS * NVDIMM_ARS_RECORD)
 /* Media errors are known, and reported, in 512-byte sectors. */
-#define NVDIMM_XEN_ARS_UNIT         512
+#define NVDIMM_ARS_UNIT         512
 
 /* The Intel family's Get SMART and Health Info (function 1) payload. */
-#define NVDIMM_XEN_DSM_SMART        1
-#define NVDIMM_XEN_SMART_SIZE       128
+#define NVDIMM_DSM_SMART        1
+#define NVDIMM_SMART_SIZE       128
 /* Which of its fields are valid. */
-#define NVDIMM_XEN_SMART_HEALTH_VALID           (1 << 0)
-#define NVDIMM_XEN_SMART_SPARES_VALID           (1 << 1)
-#define NVDIMM_XEN_SMART_USED_VALID             (1 << 2)
-#define NVDIMM_XEN_SMART_MTEMP_VALID            (1 << 3)
-#define NVDIMM_XEN_SMART_SHUTDOWN_COUNT_VALID   (1 << 5)
-#define NVDIMM_XEN_SMART_SHUTDOWN_VALID         (1 << 10)
+#define NVDIMM_SMART_HEALTH_VALID           (1 << 0)
+#define NVDIMM_SMART_SPARES_VALID           (1 << 1)
+#define NVDIMM_SMART_USED_VALID             (1 << 2)
+#define NVDIMM_SMART_MTEMP_VALID            (1 << 3)
+#define NVDIMM_SMART_SHUTDOWN_COUNT_VALID   (1 << 5)
+#define NVDIMM_SMART_SHUTDOWN_VALID         (1 << 10)
 /* Health status bits; none set: healthy. */
-#define NVDIMM_XEN_HEALTH_NON_CRITICAL          (1 << 0)
-#define NVDIMM_XEN_HEALTH_CRITICAL              (1 << 1)
-#define NVDIMM_XEN_HEALTH_FATAL                 (1 << 2)
+#define NVDIMM_HEALTH_NON_CRITICAL          (1 << 0)
+#define NVDIMM_HEALTH_CRITICAL              (1 << 1)
+#define NVDIMM_HEALTH_FATAL                 (1 << 2)
 
 /*
  * What the host knows of the media behind an NVDIMM, in the SMART
  * payload's units; @flags says which fields are known.
  */
-typedef struct NvdimmXenHealth {
-    uint32_t flags;                 /* NVDIMM_XEN_SMART_*_VALID */
-    uint8_t health;                 /* NVDIMM_XEN_HEALTH_* */
+typedef struct NvdimmHealth {
+    uint32_t flags;                 /* NVDIMM_SMART_*_VALID */
+    uint8_t health;                 /* NVDIMM_HEALTH_* */
     uint8_t spares;                 /* percent of spare capacity left */
     uint8_t life_used;              /* percent */
     uint16_t temperature;           /* 1/16 degree C; bit 15: below 0 */
     uint32_t shutdown_count;        /* unsafe shutdowns */
     uint8_t shutdown_state;         /* 1: the last shutdown was unsafe */
-} NvdimmXenHealth;
+} NvdimmHealth;
 
 /* A guest-physical range with media errors. */
-typedef struct NvdimmXenBadRange {
+typedef struct NvdimmBadRange {
     uint64_t addr;
     uint64_t len;
-} NvdimmXenBadRange;
+} NvdimmBadRange;
 
 /*
  * One NVDIMM as the _DSM sees it: its handle, its data range, its label
  * area and what the host knows of its media.
  */
-typedef struct NvdimmXenDsmDimm {
+typedef struct NvdimmDsmDimm {
     uint32_t handle;                /* NFIT device handle, never 0 */
     uint64_t spa;                   /* guest-physical data range (NFIT SPA) */
     uint64_t spa_size;
@@ -107,41 +107,41 @@ typedef struct NvdimmXenDsmDimm {
                         uint32_t len);
     /*
      * Append the guest ranges the host knows to be bad now to @ranges (of
-     * NvdimmXenBadRange); false: the host cannot tell.
+     * NvdimmBadRange); false: the host cannot tell.
      */
     bool (*bad_ranges)(void *opaque, GArray *ranges);
     /* The host's health of the media now; false: the host cannot tell. */
-    bool (*health)(void *opaque, NvdimmXenHealth *health);
-} NvdimmXenDsmDimm;
+    bool (*health)(void *opaque, NvdimmHealth *health);
+} NvdimmDsmDimm;
 
 /*
  * QEMU's own root methods (docs/specs/acpi_nvdimm.rst): function 1 of this
  * handle reads the FIT, for the root device's _FIT.
  */
-#define NVDIMM_XEN_DSM_QEMU_ROOT    0x10000
-#define NVDIMM_XEN_DSM_READ_FIT     1
-#define NVDIMM_XEN_DSM_FIT_CHANGED  0x100
+#define NVDIMM_DSM_QEMU_ROOT    0x10000
+#define NVDIMM_DSM_READ_FIT     1
+#define NVDIMM_DSM_FIT_CHANGED  0x100
 
 /*
  * The root device as the _DSM sees it: whether it offers address range
  * scrub, and the FIT that Read FIT returns (none: no QEMU root methods).
  */
-typedef struct NvdimmXenDsmRoot {
+typedef struct NvdimmDsmRoot {
     bool ars;
     const GArray *fit;              /* the NFIT's structures, or NULL */
     bool *fit_dirty;                /* it changed: a read must start over */
-} NvdimmXenDsmRoot;
+} NvdimmDsmRoot;
 
 /*
  * The address range scrub the guest started last.  A scrub is over by the
  * time Start ARS returns: the host's list of media errors is read then.
  */
-typedef struct NvdimmXenArs {
+typedef struct NvdimmArs {
     bool started;
     uint32_t handle;                /* of the NVDIMM scrubbed */
     uint64_t addr, len;             /* the range scrubbed */
-    GArray *records;                /* NvdimmXenBadRange, sorted, merged */
-} NvdimmXenArs;
+    GArray *records;                /* NvdimmBadRange, sorted, merged */
+} NvdimmArs;
 
 /*
  * Serve one _DSM request.  @in is the guest's request page, already copied
@@ -151,15 +151,15 @@ typedef struct NvdimmXenArs {
  * state between requests (NULL if the root offers no scrub).  Returns the
  * reply's length.
  */
-uint32_t nvdimm_xen_dsm(const uint8_t *in, const NvdimmXenDsmRoot *root,
-                        const NvdimmXenDsmDimm *dimms, unsigned n,
-                        NvdimmXenArs *ars, uint8_t *out);
+uint32_t nvdimm_dsm_serve(const uint8_t *in, const NvdimmDsmRoot *root,
+                        const NvdimmDsmDimm *dimms, unsigned n,
+                        NvdimmArs *ars, uint8_t *out);
 
-/* The root device's scrub functions (nvdimm-xen-ars.c), for the above. */
-uint32_t nvdimm_xen_ars(uint32_t function, const uint8_t *arg3,
-                        const NvdimmXenDsmDimm *dimms, unsigned n,
-                        NvdimmXenArs *ars, uint8_t *out);
+/* The root device's scrub functions (nvdimm-ars.c), for the above. */
+uint32_t nvdimm_ars_serve(uint32_t function, const uint8_t *arg3,
+                        const NvdimmDsmDimm *dimms, unsigned n,
+                        NvdimmArs *ars, uint8_t *out);
 /* Forget the last scrub, and free its records. */
-void nvdimm_xen_ars_reset(NvdimmXenArs *ars);
+void nvdimm_ars_reset(NvdimmArs *ars);
 
-#endif /* HW_ACPI_NVDIMM_XEN_DSM_H */
+#endif /* HW_ACPI_NVDIMM_DSM_H */
