@@ -331,7 +331,17 @@ TRIPLE_FAULT_TRIES=3
 # gone 11 s after xl create, before QEMU's claim record was read, was seen
 # in CI): the checks of an attempt that ends so, from attempt_begin on, do
 # not count.
-attempt_begin() { ATTEMPT_PASSED=$passed ATTEMPT_FAILED=$failed; }
+# Its teardown checks read Xen's console since it began (a domain that died
+# early was torn down before later steps took the console).
+attempt_begin() {
+    ATTEMPT_PASSED=$passed ATTEMPT_FAILED=$failed
+    xen_console_take >"/tmp/xen-before-$NAME.log"
+    ATTEMPT_CONSOLE=$(wc -l <"$XEN_CONSOLE_ALL")
+}
+xen_console_since_attempt() {
+    xen_console_take >/dev/null
+    tail -n +"$((ATTEMPT_CONSOLE + 1))" "$XEN_CONSOLE_ALL"
+}
 # Xen's console since boot, without clearing what later steps will read.
 xen_console_all() { cat "$XEN_CONSOLE_ALL" 2>/dev/null; xl dmesg; }
 triple_faulted() {
@@ -354,7 +364,6 @@ run_guest() {
     ts "=== scenario $SCEN: guest $NAME"
     guest_cfg "$@" >"/tmp/$NAME.cfg"
     cat "/tmp/$NAME.cfg"
-    xen_console_take >"/tmp/xen-before-$NAME.log"
     t0=$(cut -d' ' -f1 /proc/uptime)
     timeout 600 xl create "/tmp/$NAME.cfg" >"/tmp/xl-create-$NAME.log" 2>&1
     rc=$?
@@ -630,7 +639,7 @@ wb_refusals() {
 after_guest() {
     wait_gone
     verdict $? "$NAME: domain $DOMID is gone"
-    xen_console_take >"/tmp/xen-after-$NAME.log"
+    xen_console_since_attempt >"/tmp/xen-after-$NAME.log"
     grep -E "memory_map:(remove|fail)|memory_map: error" "/tmp/xen-after-$NAME.log" | head -n 5
     ts "$NAME: QEMU's log (libxl's qemu-dm-$NAME.log):"
     sed 's/^/  qemu-dm: /' "/var/log/xen/qemu-dm-$NAME.log"
@@ -1144,7 +1153,7 @@ backend_guest_once() {
 after_guest_light() {
     wait_gone
     verdict $? "$NAME: domain $DOMID is gone"
-    xen_console_take >"/tmp/xen-after-$NAME.log"
+    xen_console_since_attempt >"/tmp/xen-after-$NAME.log"
     grep -q -E "memory_map:remove: d(om)?$DOMID " "/tmp/xen-after-$NAME.log" &&
         ! grep -q -E "memory_map: error|memory_map:fail" "/tmp/xen-after-$NAME.log"
     verdict $? "$NAME: Xen logged the removal of the mappings, no error"
