@@ -42,8 +42,12 @@ static uint32_t dsm_functions(uint8_t *out, uint32_t mask)
 static bool dsm_label_range_ok(const NvdimmDsmDimm *d, uint32_t off,
                                uint32_t len)
 {
-    return len <= NVDIMM_DSM_MAX_XFER && off <= d->label_size &&
-           len <= d->label_size - off;
+    if (len <= NVDIMM_DSM_MAX_XFER && off <= d->label_size &&
+        len <= d->label_size - off) {
+        return true;
+    }
+    trace_nvdimm_dsm_bad_range(d->handle, off, len, d->label_size);
+    return false;
 }
 
 static uint32_t dsm_get_label_data(const NvdimmDsmDimm *d,
@@ -52,7 +56,6 @@ static uint32_t dsm_get_label_data(const NvdimmDsmDimm *d,
     uint32_t off = ldl_le_p(arg3), len = ldl_le_p(arg3 + 4);
 
     if (!dsm_label_range_ok(d, off, len)) {
-        trace_nvdimm_dsm_bad_range(d->handle, off, len, d->label_size);
         return dsm_status(out, NVDIMM_DSM_INVALID);
     }
     if (!d->read_label(d->opaque, off, out + 8, len)) {
@@ -70,7 +73,6 @@ static uint32_t dsm_set_label_data(const NvdimmDsmDimm *d,
 
     /* The range first: QEMU's NVDIMM has always answered in this order. */
     if (!dsm_label_range_ok(d, off, len)) {
-        trace_nvdimm_dsm_bad_range(d->handle, off, len, d->label_size);
         return dsm_status(out, NVDIMM_DSM_INVALID);
     }
     if (!d->label_writable) {
