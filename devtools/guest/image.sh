@@ -5,10 +5,13 @@
 # PVH-style from its uncompressed vmlinux (no decompression under TCG),
 # and a busybox initramfs with the NVDIMM tools.
 #
-#   image.sh OUTDIR [FILE...]
+#   [GUEST_FS=no] image.sh OUTDIR [FILE...]
 #
 # writes OUTDIR/vmlinux, OUTDIR/vmlinuz (the bzImage) and OUTDIR/initrd.img; the FILEs go to /test in the
-# guest, and /test/run.sh (one of them) is what the guest runs.
+# guest, and /test/run.sh (one of them) is what the guest runs.  GUEST_FS=no:
+# a guest that makes and mounts no filesystem (the nested Xen guests), without
+# the filesystem modules and mkfs tools: loading ext4 and xfs takes about a
+# third of a guest's way to its test.
 set -euo pipefail
 . "$(dirname "$0")/../common.sh"
 
@@ -21,9 +24,29 @@ kpkg=$(apt-cache depends linux-image-amd64 |
        sed -n 's/.*Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)
 kver=${kpkg#linux-image-}
 [ -n "$kver" ] || die "cannot find the kernel package of linux-image-amd64"
-MODULES="nfit nd_pmem nd_btt nd_e820 dax_pmem device_dax ext4 xfs crc32c_generic
-         vfat nls_cp437 nls_utf8 nls_ascii xen-blkfront xen-netfront"
+FS_MODULES="ext4 xfs vfat nls_cp437 nls_utf8 nls_ascii"
+MODULES="nfit nd_pmem nd_btt nd_e820 dax_pmem device_dax crc32c_generic $FS_MODULES
+         xen-blkfront xen-netfront"
 kdir=$CACHE/guest/kernel-$kver-$(echo "$MODULES" | md5sum | cut -c1-8)
+
+# copy_modules FROM TO MODULE...: the modules and what they depend on, from
+# one module tree (FROM/lib/modules/$kver with its modules.dep) to another,
+# with its own modules.dep.
+copy_modules() {
+    local from=$1/lib/modules/$kver dest=$2 to=$2/lib/modules/$kver m line f
+    shift 2
+    mkdir -p "$to"
+    for m in "$@"; do
+        line=$(grep -E "/$m\.ko(\.xz)?:" "$from/modules.dep") ||
+            die "module $m is not in kernel $kver"
+        for f in ${line%%:*} ${line#*:}; do
+            mkdir -p "$to/$(dirname "$f")"
+            cp "$from/$f" "$to/$f"
+        done
+    done
+    cp "$from"/modules.order "$from"/modules.builtin "$from"/modules.builtin.modinfo "$to/"
+    depmod -b "$dest" "$kver"
+}
 
 if [ ! -f "$kdir/vmlinux" ] || [ ! -f "$kdir/vmlinuz" ]; then
     log "fetching Debian kernel $kver"
@@ -40,20 +63,9 @@ if at < 0:
     sys.exit("no xz payload in " + sys.argv[1])
 open(sys.argv[2], "wb").write(lzma.LZMADecompressor().decompress(data[at:]))
 PY
-    md=$tmp/x/lib/modules/$kver
     depmod -b "$tmp/x" "$kver"      # the package leaves modules.dep to its postinst
-    mkdir -p "$tmp/mods/lib/modules/$kver"
-    for m in $MODULES; do
-        line=$(grep -E "/$m\.ko(\.xz)?:" "$md/modules.dep") ||
-            die "module $m is not in kernel $kver"
-        for f in ${line%%:*} ${line#*:}; do
-            mkdir -p "$tmp/mods/lib/modules/$kver/$(dirname "$f")"
-            cp "$md/$f" "$tmp/mods/lib/modules/$kver/$f"
-        done
-    done
-    cp "$md"/modules.order "$md"/modules.builtin "$md"/modules.builtin.modinfo \
-        "$tmp/mods/lib/modules/$kver/"
-    depmod -b "$tmp/mods" "$kver"
+    # shellcheck disable=SC2086
+    copy_modules "$tmp/x" "$tmp/mods" $MODULES
     rm -rf "$kdir"
     mkdir -p "$kdir"
     mv "$tmp/vmlinux" "$tmp/mods" "$kdir/"
@@ -68,20 +80,30 @@ cp "$kdir/vmlinuz" "$out/vmlinuz"
 # The initramfs is rebuilt every time (about a second): tests change.
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,mnt,test,lib64}
-cp -a "$kdir/mods/lib" "$root/"
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,mnt,test,lib64} "$root/usr/bin" "$root/etc"
 cp /usr/bin/busybox "$root/bin/"
-tools="ndctl daxctl mke2fs mkfs.xfs sfdisk kmod"
+tools="ndctl daxctl sfdisk kmod"
+if [ "${GUEST_FS:-yes}" = no ]; then
+    load=$(for m in $MODULES; do [[ " $FS_MODULES " == *" $m "* ]] || echo "$m"; done)
+    # shellcheck disable=SC2086
+    copy_modules "$kdir/mods" "$root" $load
+else
+    load=$MODULES
+    cp -a "$kdir/mods/lib" "$root/"
+    tools="$tools mke2fs mkfs.xfs"
+    # Tools that busybox also has, at their own paths: the real ones are meant.
+    for t in fallocate e4defrag xfs_fsr; do
+        cp "$(command -v "$t")" "$root/usr/bin/"
+    done
+    ln -s mke2fs "$root/bin/mkfs.ext4"
+fi
+# What the guest's init loads (a Xen guest's test loads the PV drivers).
+# shellcheck disable=SC2086
+echo $load | tr ' ' '\n' | grep -v -x -E 'xen-(blk|net)front' | tr '\n' ' ' >"$root/etc/modules"
 for t in $tools; do
     cp "$(command -v "$t")" "$root/bin/"
 done
-# Tools that busybox also has, at their own paths: the real ones are meant.
-mkdir -p "$root/usr/bin" "$root/etc"
-for t in fallocate e4defrag xfs_fsr; do
-    cp "$(command -v "$t")" "$root/usr/bin/"
-done
 ln -s /proc/mounts "$root/etc/mtab"
-ln -s mke2fs "$root/bin/mkfs.ext4"
 for m in modprobe insmod depmod; do
     ln -s kmod "$root/bin/$m"
 done
