@@ -117,7 +117,7 @@ check "SPA resolver on Linux's NVDIMM driver (TCG guest)" "$TOP/devtools/test-re
 check "a Linux guest uses two xen-nvdimms (TCG, emulated mode)" "$TOP/devtools/test-guest.sh"
 check "the host's bad blocks, health and persistence domain reach a Linux guest: ndctl, reads, scrub, errors pushed while it runs, PMDK (TCG, emulated mode)" "$TOP/devtools/test-media.sh"
 check "labels, fsdax and DAX writes across reboot and restart (TCG guest)" "$TOP/devtools/test-labels.sh"
-check "QEMU's own NFIT unchanged (expected NFIT.dimmpxm, TCG guest)" "$TOP/devtools/test-nfit-golden.sh"
+check "QEMU's own NFIT and NVDIMM SSDT unchanged (expected NFIT.dimmpxm and SSDT.dimmpxm, TCG guest)" "$TOP/devtools/test-nfit-golden.sh"
 check "xenstore stand-in with libxenstore clients" "$TOP/devtools/test-xenstore-standin.sh"
 check "Debian's Xen 4.17 hypervisor with xen/patches builds in a bookworm chroot, lintian clean" "$TOP/devtools/xen-deb/build.sh"
 check "real Xen 4.17, the xen-nvdimm build, nested under TCG: xl-created HVM guests with xen-nvdimm, pmem write-back in the nested p2m" "$TOP/devtools/xen/run.sh" bookworm

@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# QEMU's own NVDIMM NFIT, unchanged by the refactor xen-nvdimm shares it
-# through: boot a guest with bios-tables-test's "dimmpxm" configuration and
-# compare the NFIT the guest receives with QEMU's expected table,
-# tests/data/acpi/x86/pc/NFIT.dimmpxm, byte for byte.
+# QEMU's own NVDIMM NFIT and SSDT, unchanged by the refactors xen-nvdimm
+# shares them through: boot a guest with bios-tables-test's "dimmpxm"
+# configuration and compare the NFIT and the NVDIMM SSDT the guest receives
+# with QEMU's expected tables, tests/data/acpi/x86/pc/NFIT.dimmpxm and
+# SSDT.dimmpxm, byte for byte (but for what firmware patches in the SSDT).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -32,16 +33,30 @@ mkdir -p "$work"
     -device nvdimm,id=dimm1,memdev=nvm0,node=2 \
     -kernel "$work/vmlinux" -initrd "$work/initrd.img" \
     -append "console=ttyS0 loglevel=3 panic=-1"
-/usr/bin/python3 - "$work/serial.log" "$SRC/tests/data/acpi/x86/pc/NFIT.dimmpxm" <<'PY'
+/usr/bin/python3 - "$work/serial.log" "$SRC/tests/data/acpi/x86/pc" <<'PY'
 import binascii, sys
-got = next((binascii.unhexlify(l.split()[2]) for l in open(sys.argv[1], errors="replace")
-            if l.startswith("TABLE NFIT ")), b"")
-want = open(sys.argv[2], "rb").read()
-if got == want:
-    print(f"ok   the guest's NFIT is QEMU's expected NFIT.dimmpxm ({len(want)} bytes)")
-    sys.exit(0)
-print(f"FAIL the guest's NFIT ({len(got)} bytes) differs from {sys.argv[2]} ({len(want)} bytes)")
-print("got:     ", got.hex())
-print("expected:", want.hex())
-sys.exit(1)
+tables = {l.split()[1]: binascii.unhexlify(l.split()[2])
+          for l in open(sys.argv[1], errors="replace") if l.startswith("TABLE ")}
+bad = 0
+def compare(what, got, want, name):
+    global bad
+    if got == want:
+        print(f"ok   the guest's {what} is QEMU's expected {name} ({len(want)} bytes)")
+        return
+    bad = 1
+    print(f"FAIL the guest's {what} ({len(got)} bytes) differs from {name} ({len(want)} bytes)")
+    print("got:     ", got.hex())
+    print("expected:", want.hex())
+compare("NFIT", tables.get("NFIT", b""),
+        open(f"{sys.argv[2]}/NFIT.dimmpxm", "rb").read(), "NFIT.dimmpxm")
+# The NVDIMM SSDT (the _DSM, label and _FIT AML), but for what firmware
+# patches: the checksum, and the page's address in MEMA, the table's last
+# dword (this guest's RAM size places the page elsewhere).
+def unpatched(t):
+    return t[:9] + b"\0" + t[10:-4] + b"\0" * 4
+ssdt = [t for n, t in tables.items() if n.startswith("SSDT") and t[16:22] == b"NVDIMM"]
+compare("NVDIMM SSDT (its checksum and MEMA's value aside)",
+        unpatched(ssdt[0]) if len(ssdt) == 1 else b"",
+        unpatched(open(f"{sys.argv[2]}/SSDT.dimmpxm", "rb").read()), "SSDT.dimmpxm")
+sys.exit(bad)
 PY
