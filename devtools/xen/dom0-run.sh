@@ -39,6 +39,11 @@ XEN_CONSOLE_ALL=/tmp/xen-console-all.log
 xen_console_take() { xl dmesg -c | tee -p -a "$XEN_CONSOLE_ALL"; }
 # g KEY: what the guest reported on its serial console $SERIAL as "KEY ...".
 g() { tr -d '\r' <"$SERIAL" | sed -n "s/^$1 //p"; }
+# gtable NAME-RE: the hex of each copy of the guest's ACPI tables named
+# NAME-RE.  What follows the hex on its line is not the table's: on a busy
+# host, text was seen appended to a whole copy's line ("[" and an empty
+# line, in every copy of two tables).  Lengths and sums are checked below.
+gtable() { tr -d '\r' <"$SERIAL" | sed -n "s/^GTABLE $1 \([0-9a-f]*\).*/\1/p"; }
 # gone_cause: one line on why domain $DOMID ended before its report (the
 # CI's excerpt keeps PASS/FAIL lines, not the evidence below them).
 gone_cause() {
@@ -473,22 +478,26 @@ PARTS
     q_nfit=$(awk '$3 == "NFIT" { print $6 }' "/tmp/qtables-$NAME.txt")
     q_ssdt=$(awk '$3 == "SSDT" { s = $6 } END { print s }' "/tmp/qtables-$NAME.txt")
     # Every table the guest got sums to zero, as its firmware requires.
-    # The guest sends each twice; a copy that arrived damaged (its length
-    # is not its header's) is shown, and the other copy counts.
+    # The guest sends each twice; a copy that arrived damaged (its hex is
+    # not as long as its header says) is shown, and the other copy counts.
+    # Text after a whole copy's hex is shown too (cat -v).
     tr -d '\r' <"$SERIAL" | sed -n 's/^GTABLE //p' | awk '
         function hexval(c) { return index("0123456789abcdef", c) - 1 }
         function byte(h, i) { return 16 * hexval(substr(h, 2 * i + 1, 1)) + hexval(substr(h, 2 * i + 2, 1)) }
         {
-            name = $1; h = $2; n = length(h) / 2
+            name = $1; rest = substr($0, length(name) + 2)
+            match(rest, /^[0-9a-f]*/)
+            h = substr(rest, 1, RLENGTH); after = substr(rest, RLENGTH + 1); n = length(h) / 2
             hl = byte(h, 4) + 256 * byte(h, 5) + 65536 * byte(h, 6) + 16777216 * byte(h, 7)
             s = 0
             for (i = 0; i < n; i++) s += byte(h, i)
             seen[name] = 1
-            if (length(h) % 2 || n != hl || h !~ /^[0-9a-f]*$/) {
-                printf "DAMAGED %s: %d hex digits, its header says %d bytes; starts %s, ends %s\n",
-                       name, length(h), hl, substr(h, 1, 48), substr(h, length(h) - 47)
+            if (length(h) % 2 || n != hl) {
+                printf "DAMAGED %s: %d hex digits, its header says %d bytes; starts %s, ends %s, then %s\n",
+                       name, length(h), hl, substr(h, 1, 48), substr(h, length(h) - 47), substr(after, 1, 80)
                 next
             }
+            if (after != "") printf "TRAILED %s: a whole copy, then %s\n", name, substr(after, 1, 80)
             if (s % 256 == 0) good[name] = 1
             else if (!(name in badsum)) badsum[name] = s % 256
         }
@@ -498,14 +507,14 @@ PARTS
                 else print "BAD", name, (name in badsum ? "sum " badsum[name] : "no whole copy")
             }
         }' >"/tmp/gtables-$NAME.txt"
-    grep '^DAMAGED' "/tmp/gtables-$NAME.txt" | sed 's/^/  guest table copy /'
+    grep -E '^(DAMAGED|TRAILED)' "/tmp/gtables-$NAME.txt" | cat -v | sed 's/^/  guest table copy /'
     badsum=$(sed -n 's/^BAD //p' "/tmp/gtables-$NAME.txt" | tr '\n' ';')
     ntab=$(grep -c -E '^(GOOD|BAD) ' "/tmp/gtables-$NAME.txt")
     [ "$ntab" -gt 0 ] && [ -z "$badsum" ]
     verdict $? "$NAME: each of the guest's $ntab ACPI tables sums to zero${badsum:+ (not: $badsum)}"
-    [ -n "$q_nfit" ] && g 'GTABLE NFIT' | grep -qx "$q_nfit"
+    [ -n "$q_nfit" ] && gtable NFIT | grep -qx "$q_nfit"
     verdict $? "$NAME: the guest's /sys/firmware/acpi/tables/NFIT is byte for byte the NFIT QEMU built"
-    [ -n "$q_ssdt" ] && g 'GTABLE SSDT[0-9]*' | grep -qx "$q_ssdt"
+    [ -n "$q_ssdt" ] && gtable 'SSDT[0-9]*' | grep -qx "$q_ssdt"
     verdict $? "$NAME: one of the guest's SSDTs is byte for byte the SSDT QEMU built"
     g GNFITDRV | grep -q 'ACPI0012:00'
     verdict $? "$NAME: the guest's nfit driver bound the NVDIMM root device: $(g GNFITDRV)"
@@ -842,7 +851,7 @@ if run_guest_retry xtguest2 2 'acpi_firmware = "/xt/extra.aml"' "${reads2%,}" 3;
     extra=$(od -An -v -tx1 /xt/extra.aml | tr -d ' \n')
     [ "$(awk '$2 == 0 { print $6 }' "/tmp/qtables-xtguest2.txt")" = "$extra" ]
     verdict $? "xtguest2: QEMU kept the admin's acpi_firmware table first in its blob"
-    g 'GTABLE SSDT[0-9]*' | grep -qx "$extra"
+    gtable 'SSDT[0-9]*' | grep -qx "$extra"
     verdict $? "xtguest2: the admin's table reached the guest byte for byte"
     g GACPIDEVS | grep -q 'XTST0001:00'
     verdict $? "xtguest2: the guest's ACPI scan found the admin's \\_SB.XTST: $(g GACPIDEVS)"
