@@ -15,29 +15,6 @@ set -euo pipefail
 devices=$SRC/configs/devices/x86_64-softmmu/xen-nvdimm-test.mak
 cmp -s "$TOP/devtools/devices.mak" "$devices" || cp "$TOP/devtools/devices.mak" "$devices"
 
-CONFIGURE_ARGS=(
-    --target-list=x86_64-softmmu
-    --without-default-features
-    --without-default-devices
-    --with-devices-x86_64=xen-nvdimm-test
-    --enable-xen --enable-tcg --disable-kvm
-    --enable-vnc --enable-pixman
-    --enable-libdaxctl --enable-libndctl
-    --disable-docs --disable-tools --audio-drv-list=
-    --python=/usr/bin/python3 --disable-download --disable-install-blobs
-    --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
-    # As Debian's package build: a missing prototype must not build (an
-    # implicit int truncates a pointer, seen as a segfault on Xen only).
-    --extra-cflags=-Werror=implicit-function-declaration
-)
-# What the test suite runs, built explicitly: a bare `ninja` builds far more.
-TARGETS=(
-    qemu-system-x86_64
-    tests/qtest/nvdimm-dsm-test
-    tests/qtest/xen-nvdimm-test
-    tests/unit/test-xen-nvdimm-layout
-    tests/unit/test-nvdimm-dsm
-)
 
 if [ "${XEN_NVDIMM_CCACHE:-1}" = 1 ]; then
     export PATH=/usr/lib/ccache:$PATH
@@ -49,34 +26,27 @@ else
     export CCACHE_DISABLE=1
 fi
 
-want="${CONFIGURE_ARGS[*]} ccache=${XEN_NVDIMM_CCACHE:-1}"
+want="${QEMU_CONFIGURE_ARGS[*]} ccache=${XEN_NVDIMM_CCACHE:-1}"
 if [ ! -f "$QBUILD/build.ninja" ] || [ ! -f "$QBUILD/pc-bios/optionrom/config.mak" ] ||
    [ "$(cat "$QBUILD/configure.stamp" 2>/dev/null)" != "$want" ]; then
     log "configuring QEMU in $QBUILD"
     rm -rf "$QBUILD"
     mkdir -p "$QBUILD"
-    (cd "$QBUILD" && "$SRC/configure" "${CONFIGURE_ARGS[@]}" >configure.log 2>&1) ||
+    (cd "$QBUILD" && "$SRC/configure" "${QEMU_CONFIGURE_ARGS[@]}" >configure.log 2>&1) ||
         { tail -n 40 "$QBUILD/configure.log"; die "configure failed (log: $QBUILD/configure.log)"; }
     [ -f "$QBUILD/pc-bios/optionrom/config.mak" ] ||
         die "configure found no compiler for the x86 option ROMs (lib32gcc-12-dev)"
     echo "$want" >"$QBUILD/configure.stamp"
 fi
 
-log "building ${TARGETS[*]}"
-ninja -C "$QBUILD" "${TARGETS[@]}"
+log "building ${QEMU_TEST_TARGETS[*]}"
+ninja -C "$QBUILD" "${QEMU_TEST_TARGETS[@]}"
 # The option ROMs -kernel needs (pvh.bin, linuxboot_dma.bin, ...), built
 # from this source since the Debian tarball ships no blobs.
 make -s -C "$QBUILD/pc-bios/optionrom"
 
 # Run from the build tree, QEMU looks for its firmware inside qemu-bundle/:
 # give it the option ROMs and Debian's seabios and ipxe-qemu.
-bundle=$QBUILD/qemu-bundle
-mkdir -p "$bundle/usr/local/share/qemu"
-ln -sfn "$QBUILD"/pc-bios/optionrom/*.bin "$bundle/usr/local/share/qemu/"
-for dir in /usr/share/seabios /usr/lib/ipxe/qemu; do
-    mkdir -p "$(dirname "$bundle$dir")"
-    ln -sfn "$dir" "$bundle$dir"
-done
-# VNC loads a keymap even for libxl's "-vnc none".
-ln -sfn "$SRC/pc-bios/keymaps" "$bundle/usr/local/share/qemu/keymaps"
+link_firmware
+ln -sfn "$QBUILD"/pc-bios/optionrom/*.bin "$QBUILD/qemu-bundle/usr/local/share/qemu/"
 log "built QEMU $(qemu_source_version) in $QBUILD"

@@ -28,23 +28,6 @@ check() {
     fi
 }
 
-# One check per test program, through QEMU's own harness.  A skipped
-# subtest fails the check: nothing here may pass by not running.
-meson_tests() {
-    local out rc skipped
-    out=$("$QBUILD/pyvenv/bin/meson" test -C "$QBUILD" --no-rebuild \
-              --print-errorlogs --verbose "$@" 2>&1)
-    rc=$?
-    echo "$out" | grep -E '^(Ok|Fail|Skipped|Timeout):|subtests passed|^not ok'
-    skipped=$(echo "$out" | grep -E '^ *▶ .* SKIP *$|^ok .*# SKIP' || true)
-    if [ -n "$skipped" ]; then
-        echo "skipped, which counts as failed:"
-        echo "$skipped"
-        return 1
-    fi
-    [ $rc = 0 ] || echo "$out" | tail -n 40
-    return $rc
-}
 
 # Every file of this tree at a QEMU path must belong to a commit of the series.
 series_lists_all_files() {
@@ -119,6 +102,7 @@ check "the host's bad blocks, health and persistence domain reach a Linux guest:
 check "labels, fsdax and DAX writes across reboot and restart (TCG guest)" "$TOP/devtools/test-labels.sh"
 check "QEMU's own NFIT and NVDIMM SSDT unchanged (expected NFIT.dimmpxm and SSDT.dimmpxm, TCG guest)" "$TOP/devtools/test-nfit-golden.sh"
 check "xenstore stand-in with libxenstore clients" "$TOP/devtools/test-xenstore-standin.sh"
+check "the series on the newest QEMU in Debian (unstable): it applies, builds, and its unit tests and qtests pass" "$TOP/devtools/test-newest-qemu.sh"
 check "Debian's Xen 4.17 hypervisor with xen/patches builds in a bookworm chroot, lintian clean" "$TOP/devtools/xen-deb/build.sh"
 check "real Xen 4.17, the xen-nvdimm build, nested under TCG: xl-created HVM guests with xen-nvdimm, pmem write-back in the nested p2m" "$TOP/devtools/xen/run.sh" bookworm
 check "Debian's qemu-system-xen with the series builds in a trixie chroot, lintian clean" "$TOP/devtools/deb/build.sh"
