@@ -15,7 +15,6 @@ set -euo pipefail
 devices=$SRC/configs/devices/x86_64-softmmu/xen-nvdimm-test.mak
 cmp -s "$TOP/devtools/devices.mak" "$devices" || cp "$TOP/devtools/devices.mak" "$devices"
 
-
 if [ "${XEN_NVDIMM_CCACHE:-1}" = 1 ]; then
     export PATH=/usr/lib/ccache:$PATH
     export CCACHE_DIR=$CACHE/ccache

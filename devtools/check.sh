@@ -28,7 +28,6 @@ check() {
     fi
 }
 
-
 # Every file of this tree at a QEMU path must belong to a commit of the series.
 series_lists_all_files() {
     local missing
