@@ -37,49 +37,6 @@ series_lists_all_files() {
     [ -z "$missing" ] || { echo "not in patches/series: $missing"; return 1; }
 }
 
-# Is file $1 in an F: pattern of the series' one MAINTAINERS section?
-maintained() {
-    local pat
-    while read -r pat; do
-        # shellcheck disable=SC2053  # the pattern is a glob
-        [[ $1 == $pat ]] && return 0
-    done < <(awk '/^Xen virtual NVDIMM$/ { on = 1; next }
-                  on && /^$/ { exit }
-                  on && /^F: / { print $2 }' "$SRC/MAINTAINERS")
-    return 1
-}
-
-# QEMU's checkpatch.pl over the exported series; a warning fails it too,
-# but for "does MAINTAINERS need updating?" on a patch whose new files the
-# MAINTAINERS section of the first patch already covers (one section, one
-# hunk, for the whole series).
-checkpatch() {
-    local patch out rc=0 f uncovered
-    "$TOP/devtools/export-series.sh" "$BUILD/series" >/dev/null || return 1
-    for patch in "$BUILD"/series/*.patch; do
-        [ "${patch##*/}" != 0000-cover-letter.patch ] || continue
-        out=$(cd "$SRC" && ./scripts/checkpatch.pl "$patch" 2>&1)
-        if grep -q '^total: 0 errors, 1 warnings' <<<"$out" &&
-           grep -q '^WARNING: added, moved or deleted file(s), does MAINTAINERS need updating?' <<<"$out"; then
-            uncovered=
-            while read -r f; do
-                maintained "$f" || uncovered="$uncovered $f"
-            done < <(sed -n 's/^ create mode [0-7]* //p' "$patch")
-            if [ -z "$uncovered" ]; then
-                echo "$(basename "$patch"): 0 errors, 0 warnings but for MAINTAINERS, whose section covers its new files"
-                continue
-            fi
-            echo "$(basename "$patch"): new files in no F: line of the MAINTAINERS section:$uncovered"
-        fi
-        if ! grep -q '^total: 0 errors, 0 warnings' <<<"$out"; then
-            echo "$out"
-            rc=1
-        fi
-        echo "$(basename "$patch"): $(grep '^total:' <<<"$out")"
-    done
-    return $rc
-}
-
 # The qtest publishes tables to a xenstore stand-in, as QEMU does on Xen.
 XENSTORED_PATH=$(mktemp -u /tmp/xen-nvdimm-xs.XXXXXX)
 export XENSTORED_PATH

@@ -4,7 +4,8 @@
 # The series on the newest QEMU that Debian's archive serves (unstable), so
 # that a port is never a surprise: fetch its source, apply the series, build
 # the test build's targets with the same configuration (less TCG: the tests
-# here need only qtest), and run the unit tests and both qtests.
+# here need only qtest), run the unit tests and both qtests, and its
+# checkpatch.pl over the series.
 #
 # A patch whose context differs in that QEMU is carried over by a three-way
 # merge of its own change (trixie's file before and after it) into the newer
@@ -179,4 +180,6 @@ if ! meson_tests test-xen-nvdimm-layout test-nvdimm-dsm \
         qtest-x86_64/nvdimm-dsm-test qtest-x86_64/xen-nvdimm-test; then
     die "the series' tests fail on QEMU $upstream"
 fi
-log "the series builds on QEMU $upstream ($version), and its unit tests and qtests pass there"
+log "QEMU $upstream's checkpatch.pl over the exported series"
+checkpatch || die "QEMU $upstream's checkpatch.pl finds fault with the series"
+log "the series builds on QEMU $upstream ($version), its unit tests and qtests pass there, and its checkpatch.pl is content"
