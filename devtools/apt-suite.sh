@@ -7,15 +7,22 @@
 #   suite_sources SUITE     deb822 entries: SUITE, its updates and security
 #   suite_apt SUITE         read SUITE's package lists into a private apt
 #                           configuration; sets SUITE_APT (apt-get options)
+#   suite_src_apt SUITE     the same for SUITE's source packages alone (for
+#                           unstable, which has no updates or security suite)
 #   suite_plan ARGS...      "package version" of everything apt-get ARGS
 #                           (install PKGS, or build-dep DSC) would put into an
 #                           empty system, without recommends
 
+# The Debian archive of this machine, as devtools/deps.sh found it.
+debian_archive() {
+    sed -n 's/^URIs: //p' /etc/apt/sources.list.d/xen-nvdimm.sources 2>/dev/null | head -n 1 | grep . ||
+        die "no Debian archive entry from devtools/deps.sh"
+}
+
 # The archive URIs of this machine (main and security), for any suite.
 suite_sources() {
     local suite=$1 mirror secmirror keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-    mirror=$(sed -n 's/^URIs: //p' /etc/apt/sources.list.d/xen-nvdimm.sources 2>/dev/null | head -n 1)
-    [ -n "$mirror" ] || die "no Debian archive entry from devtools/deps.sh"
+    mirror=$(debian_archive) || exit 1
     secmirror=$(awk '/^URIs:/ { u = $2 }
                      /^Suites:/ { for (i = 2; i <= NF; i++) if ($i ~ /-security$/) { print u; exit } }' \
                     /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
@@ -36,9 +43,24 @@ SRC
 }
 
 suite_apt() {
-    local suite=$1 dir=$CACHE/apt-$1
+    local sources
+    sources=$(suite_sources "$1") || exit 1
+    private_apt "$CACHE/apt-$1" "$1" "$sources"
+}
+
+suite_src_apt() {
+    local mirror
+    mirror=$(debian_archive) || exit 1
+    private_apt "$CACHE/apt-$1-src" "$1" "$(printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: %s\n' \
+        "$mirror" "$1" /usr/share/keyrings/debian-archive-keyring.gpg)"
+}
+
+# private_apt DIR SUITE SOURCES: an apt configuration in DIR with the deb822
+# entries SOURCES; read its lists, set SUITE_APT.
+private_apt() {
+    local dir=$1 suite=$2
     mkdir -p "$dir/sources.list.d" "$dir/lists/partial" "$dir/cache/archives/partial"
-    suite_sources "$suite" >"$dir/sources.list.d/$suite.sources"
+    printf '%s\n' "$3" >"$dir/sources.list.d/$suite.sources"
     : >"$dir/status"
     SUITE_APT=(-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$dir/sources.list.d"
                -o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null

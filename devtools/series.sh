@@ -6,6 +6,7 @@
 #   series.sh apply DIR    apply the patches to DIR (fails on any reject)
 #   series.sh link DIR     symlink the series' new files into DIR
 #   series.sh files        list the new files, one per line
+#   series.sh patches      list the patch files, in order
 #   series.sh export BASE_GIT OUTDIR
 #                          commit the series on top of BASE_GIT's HEAD (no
 #                          checkout needed) and write it with format-patch,
@@ -47,6 +48,10 @@ cmd_link() {
 
 cmd_files() {
     records | awk '$1 == "file" { print $2 }'
+}
+
+cmd_patches() {
+    records | awk '$1 == "patch" { print $2 }'
 }
 
 cmd_export() {
@@ -107,6 +112,7 @@ case "${1:-}" in
     apply) cmd_apply "$2" ;;
     link) cmd_link "$2" ;;
     files) cmd_files ;;
+    patches) cmd_patches ;;
     export) cmd_export "$2" "$3" ;;
-    *) die "usage: $0 apply DIR | link DIR | files | export BASE_GIT OUTDIR" ;;
+    *) die "usage: $0 apply DIR | link DIR | files | patches | export BASE_GIT OUTDIR" ;;
 esac

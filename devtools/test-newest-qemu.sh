@@ -21,27 +21,14 @@ set -euo pipefail
 
 work=$BUILD/newest
 dl=$CACHE/qemu-newest
-apt_dir=$dl/apt
-mkdir -p "$work" "$apt_dir/lists/partial" "$apt_dir/cache" "$apt_dir/sources"
+mkdir -p "$work" "$dl"
 
 # --- The source: sid's newest version that the archive really serves (its
 # index can list versions whose files are not there yet).
-mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/xen-nvdimm.sources 2>/dev/null)
-[ -n "$mirror" ] || die "no Debian archive in /etc/apt/sources.list.d/xen-nvdimm.sources (devtools/deps.sh writes it)"
-cat >"$apt_dir/sources/sid.sources" <<EOF
-Types: deb-src
-URIs: $mirror
-Suites: sid
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-: >"$apt_dir/status"
-APT=(-o Dir::Etc::sourcelist=/dev/null -o "Dir::Etc::sourceparts=$apt_dir/sources"
-     -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
-     -o "Dir::State::status=$apt_dir/status" -o APT::Sandbox::User=root -q)
-log "fetching the index of Debian unstable's sources (cached in $dl)"
-apt-get "${APT[@]}" update >"$dl/update.log" 2>&1 ||
-    { cat "$dl/update.log"; die "apt-get update for sid's sources failed"; }
+. "$TOP/devtools/apt-suite.sh"
+log "reading Debian unstable's source index"
+suite_src_apt sid
+APT=("${SUITE_APT[@]}" -o APT::Sandbox::User=root -q)
 listed=$(apt-cache "${APT[@]}" showsrc qemu | sed -n 's/^Version: //p' | sort -u -V -r)
 [ -n "$listed" ] || die "Debian unstable lists no qemu source"
 version=
@@ -68,7 +55,6 @@ for f in "$dl"/qemu_*; do
 done
 
 # --- The series, applied.
-patches() { awk '/^[ \t]*(#|$)/ || /^[ \t]/ { next } { print $1 }' "$TOP/patches/series"; }
 apply() { patch -d "$1" -p1 --batch --forward --fuzz=0 --no-backup-if-mismatch --quiet "${@:2}"; }
 # apply_series DIR: the series on DIR, with trixie's QEMU (unpacked beside
 # it, patched in step) as the base of each three-way merge.
@@ -78,7 +64,7 @@ apply_series() {
     rm -rf "$old"
     dpkg-source --no-copy --no-check -x "$(ls "$CACHE"/qemu-source/qemu_*.dsc | head -n 1)" "$old" \
         >"$work/unpack-trixie.log" 2>&1 || { cat "$work/unpack-trixie.log"; die "cannot unpack trixie's qemu"; }
-    for name in $(patches); do
+    for name in $("$TOP/devtools/series.sh" patches); do
         p=$TOP/patches/$name
         if apply "$new" --dry-run <"$p" >/dev/null 2>&1; then
             apply "$new" <"$p"
