@@ -63,6 +63,7 @@ check "Debian's Xen 4.17 hypervisor with xen/patches builds in a bookworm chroot
 check "real Xen 4.17, the xen-nvdimm build, nested under TCG: xl-created HVM guests with xen-nvdimm, pmem write-back in the nested p2m" "$TOP/devtools/xen/run.sh" bookworm
 check "Debian's qemu-system-xen with the series builds in a trixie chroot, lintian clean" "$TOP/devtools/deb/build.sh"
 check "real Xen 4.20 nested under TCG: the package installed by apt, an ordinary guest with xen-nvdimm" "$TOP/devtools/xen/run.sh" trixie
+check "every commit of the series builds, with the unit tests and qtests it has (git am, one commit at a time)" "$TOP/devtools/test-series-builds.sh"
 check "series lists every new file" series_lists_all_files
 check "checkpatch on the exported series" checkpatch
 

@@ -50,7 +50,7 @@
 #include "qapi/error.h"
 #include "qemu/cutils.h"
 #include "qemu/units.h"
-#include "hw/xen/xen-nvdimm-ops.h"
+#include "hw/xen/xen-nvdimm-spa.h"
 
 /*
  * Xen's machine memory map, as well as a guest without Xen can know it:

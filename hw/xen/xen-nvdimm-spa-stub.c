@@ -8,7 +8,7 @@
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
-#include "hw/xen/xen-nvdimm-ops.h"
+#include "hw/xen/xen-nvdimm-spa.h"
 
 bool xen_nvdimm_resolve_spa(int fd, const char *path, uint64_t size,
                             GArray *extents, GArray *bad, bool *pinned,

@@ -31,7 +31,7 @@
 #include "qapi/error.h"
 #include "qemu/cutils.h"
 #include "qemu/error-report.h"
-#include "hw/xen/xen-nvdimm-ops.h"
+#include "hw/xen/xen-nvdimm-spa.h"
 #include "trace.h"
 
 /* Where a pmem block device's byte 0 is in host memory, and how much. */

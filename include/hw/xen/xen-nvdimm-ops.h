@@ -17,19 +17,10 @@
 
 #include "hw/xen/xen-nvdimm.h"
 #include "hw/xen/xen-nvdimm-layout.h"
+#include "hw/xen/xen-nvdimm-spa.h"
 #include "hw/acpi/nvdimm-dsm.h"
 #include "qemu/timer.h"
 #include "qemu/units.h"
-
-/*
- * A list of media errors the host keeps: a sysfs badblocks file whose
- * sector 0 is at host address @base, for memory of NVDIMM region @region.
- */
-typedef struct XenNvdimmBadSource {
-    char path[96];
-    uint64_t base;
-    char region[32];
-} XenNvdimmBadSource;
 
 /* The data area is mapped in whole 2 MiB pages so Xen can use superpages. */
 #define XEN_NVDIMM_DATA_ALIGN   (2 * MiB)
@@ -222,8 +213,8 @@ typedef struct XenNvdimmOps {
 } XenNvdimmOps;
 
 /*
- * The domain's xenstore, through QEMU's Xen backend ops in both modes (the
- * emulated host's reach a stand-in at XENSTORED_PATH).
+ * The domain's xenstore (xen-nvdimm-xs.c), through QEMU's Xen backend ops
+ * in both modes (the emulated host's reach a stand-in at XENSTORED_PATH).
  * xen_nvdimm_xs_read() returns NULL, without error, for a missing key.
  */
 char *xen_nvdimm_xs_read(const char *path, Error **errp);
@@ -240,43 +231,6 @@ char **xen_nvdimm_xs_directory(const char *path, Error **errp);
 bool xen_nvdimm_xs_rm(const char *path, Error **errp);
 
 extern const XenNvdimmOps xen_nvdimm_native_ops;
-
-/*
- * The dom0 NVDIMM driver's view (libndctl, libdaxctl, FIEMAP), used by the
- * native ops; no Xen involved.
- */
-bool xen_nvdimm_resolve_spa(int fd, const char *path, uint64_t size,
-                            GArray *extents, GArray *sources, bool *pinned,
-                            Error **errp);
-/* Read the media errors listed in @sources now, into @bad. */
-bool xen_nvdimm_read_badblocks(GArray *sources, GArray *bad, Error **errp);
-/* The SMART health of the DIMMs of the regions of @sources, as above. */
-int xen_nvdimm_read_health(GArray *sources, NvdimmHealth *h,
-                           Error **errp);
-/*
- * Open the lists of @sources for a watch, appending the descriptors to
- * @fds (of int): the kernel flags each for poll() with POLLPRI | POLLERR
- * when its driver adds ranges (sysfs_notify() after a scrub or a machine
- * check; not when the admin writes the file).  A list that cannot be
- * opened is left out (traced): it is still read at each scrub.
- */
-void xen_nvdimm_badblocks_watch(GArray *sources, GArray *fds);
-/* Take a watched list's change, so that poll() waits for the next. */
-void xen_nvdimm_badblocks_rearm(int fd);
-/* The weakest persistence domain of the regions of @sources. */
-bool xen_nvdimm_read_persistence(GArray *sources, XenNvdimmPersistence *p,
-                                 Error **errp);
-
-/*
- * A file backend is pinned before its extents are read (*@pinned in
- * xen_nvdimm_resolve_spa() says so): nobody can move or free its blocks,
- * nor unlink it, until xen_nvdimm_file_unpin().  Only a filesystem that
- * writes to a pinned file through an open descriptor can hold its labels
- * (xen_nvdimm_file_labels_ok()).
- */
-bool xen_nvdimm_file_pin(int fd, const char *path, Error **errp);
-bool xen_nvdimm_file_unpin(int fd, const char *path, Error **errp);
-bool xen_nvdimm_file_labels_ok(int fd, const char *path, Error **errp);
 
 /*
  * The host's guards (xen-nvdimm-host.c): before any permission is granted,
