@@ -133,14 +133,15 @@ done
 # --- Build and test.
 QBUILD=$work/build
 # QEMU 10.2's x86 ACPI always builds the CXL tables, which then need the CXL
-# host code (its stub lacks cxl_fmws_get_all_sorted()).
+# host code (its stub lacks cxl_fmws_get_all_sorted()), and its Xen PVH
+# machine needs TPM (unused variables without it, an error under -Werror).
 devices=$SRC/configs/devices/x86_64-softmmu/xen-nvdimm-test.mak
 {
     cat "$TOP/devtools/devices.mak"
     printf 'CONFIG_%s=y\n' PCI_EXPRESS PCIE_PORT PXB CXL CXL_MEM_DEVICE
 } >"$work/devices.mak"
 cmp -s "$work/devices.mak" "$devices" || cp "$work/devices.mak" "$devices"
-args=("${QEMU_CONFIGURE_ARGS[@]/--enable-tcg/--disable-tcg}")
+args=("${QEMU_CONFIGURE_ARGS[@]/--enable-tcg/--disable-tcg}" --enable-tpm)
 export PATH=/usr/lib/ccache:$PATH CCACHE_DIR=$CACHE/ccache CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1
 if [ "$(cat "$QBUILD/configure.stamp" 2>/dev/null)" != "${args[*]}" ]; then
     log "configuring QEMU $upstream in $QBUILD"
