@@ -21,13 +21,20 @@ base=$CACHE/qemu-git/${version//:/_}.git
 patches=("$work"/series/0*.patch)
 patches=("${patches[@]/*0000-cover-letter.patch/}")
 
+# The source tree has no .git (its repository is beside it): in a git tree,
+# QEMU's configure makes -Werror the default, which --disable-werror does
+# not undo once meson regenerates.
 src=$work/src
-if [ "$(git -C "$src" config --get remote.origin.url 2>/dev/null)" != "$base" ]; then
-    rm -rf "$src"
-    git clone -q --shared "$base" "$src"
+repo=$work/repo.git
+g() { git --git-dir="$repo" --work-tree="$src" "$@"; }
+if [ "$(git --git-dir="$repo" config --get remote.origin.url 2>/dev/null)" != "$base" ]; then
+    rm -rf "$src" "$repo"
+    git clone -q --shared --bare "$base" "$repo"
+    git --git-dir="$repo" config core.bare false
 fi
-git -C "$src" am --abort >/dev/null 2>&1 || true
-git -C "$src" checkout -q -f --detach "$(git --git-dir="$base" rev-parse HEAD)"
+mkdir -p "$src"
+g am --abort >/dev/null 2>&1 || true
+g checkout -q -f --detach "$(git --git-dir="$base" rev-parse HEAD)"
 rm -rf "$work/build"
 
 if [ "${XEN_NVDIMM_CCACHE:-1}" = 1 ]; then
@@ -90,8 +97,8 @@ has_options() {
     done
 }
 am() {
-    git -C "$src" -c user.name=series -c user.email=series@localhost am -q "$1" && return 0
-    git -C "$src" am --abort || true
+    g -c user.name=series -c user.email=series@localhost am -q "$1" && return 0
+    g am --abort || true
     die "${1##*/} does not apply with git am"
 }
 
@@ -107,9 +114,7 @@ for p in "${patches[@]}"; do
         log "configuring QEMU in $work/build at ${p##*/}"
         rm -rf "$work/build"
         mkdir -p "$work/build"
-        # (Not the -Werror a git tree gets by default: see above.)
-        (cd "$work/build" &&
-         "$src/configure" "${QEMU_CONFIGURE_ARGS[@]}" --disable-werror >configure.log 2>&1) ||
+        (cd "$work/build" && "$src/configure" "${QEMU_CONFIGURE_ARGS[@]}" >configure.log 2>&1) ||
             { tail -n 40 "$work/build/configure.log"; die "configure failed"; }
         what=${p##*/}
         [ "$first" = "$what" ] || what="$first to $what"
