@@ -17,6 +17,7 @@
 #include <xen/sys/privcmd.h>
 #include "qapi/error.h"
 #include "system/xen.h"
+#include "hw/xen/xen_backend_ops.h"
 #include "hw/xen/xen-nvdimm-ops.h"
 
 static bool native_usable(Error **errp)

@@ -31,6 +31,7 @@
 #include "qapi/error.h"
 #include "qemu/cutils.h"
 #include "qemu/error-report.h"
+#include "system/hostmem-xen-pmem.h"
 #include "hw/xen/xen-nvdimm-spa.h"
 #include "trace.h"
 
