@@ -56,6 +56,7 @@ check "SPA resolver on Linux's NVDIMM driver (TCG guest)" "$TOP/devtools/test-re
 check "a Linux guest uses two xen-nvdimms (TCG, emulated mode)" "$TOP/devtools/test-guest.sh"
 check "the host's bad blocks, health and persistence domain reach a Linux guest: ndctl, reads, scrub, errors pushed while it runs, PMDK (TCG, emulated mode)" "$TOP/devtools/test-media.sh"
 check "labels, fsdax and DAX writes across reboot and restart (TCG guest)" "$TOP/devtools/test-labels.sh"
+check "NVDIMM hotplug into a running Linux guest through QMP: found by itself, used, and the refusals (TCG, emulated mode)" "$TOP/devtools/test-hotplug.sh"
 check "QEMU's own NFIT and NVDIMM SSDT unchanged (expected NFIT.dimmpxm and SSDT.dimmpxm, TCG guest)" "$TOP/devtools/test-nfit-golden.sh"
 check "xenstore stand-in with libxenstore clients" "$TOP/devtools/test-xenstore-standin.sh"
 check "the series on the newest QEMU in Debian (unstable): it applies, builds, and its unit tests and qtests pass" "$TOP/devtools/test-newest-qemu.sh"

@@ -24,6 +24,7 @@ truncate -s 256M "$work/pmem1.img"
     -device xen-nvdimm-emu,id=nv0,memdev=pm0,label-size=128K \
     -device xen-nvdimm-emu,id=nv1,memdev=pm1,x-emu-extent-size=32M \
     -trace "enable=xen_nvdimm_place,file=$work/trace.log" \
+    -trace "enable=nvdimm_dsm_read_fit,file=$work/trace.log" \
     -kernel "$work/vmlinux" -initrd "$work/initrd.img" \
     -append "console=ttyS0 loglevel=3 panic=-1"
 
@@ -34,10 +35,14 @@ import binascii, glob, re, struct, subprocess, sys
 work, xen_acpi = sys.argv[1], sys.argv[2]
 log = [l.rstrip("\r\n") for l in open(f"{work}/serial.log", errors="replace")]
 placed = {}
+fit_reads = []
 for l in open(f"{work}/trace.log"):
     m = re.search(r"xen_nvdimm_place (\w+): gpa (0x[0-9a-f]+) size (0x[0-9a-f]+)", l)
     if m:
         placed[m[1]] = (int(m[2], 16), int(m[3], 16))
+    m = re.search(r"nvdimm_dsm_read_fit offset (0x[0-9a-f]+) of (0x[0-9a-f]+)", l)
+    if m:
+        fit_reads.append((int(m[1], 16), int(m[2], 16)))
 bad = 0
 def check(ok, what):
     global bad
@@ -45,6 +50,9 @@ def check(ok, what):
     print(("ok   " if ok else "FAIL ") + what)
 tables = next((l.split()[1:] for l in log if l.startswith("TABLES")), [])
 check("NFIT" in tables, f"the guest has an NFIT (tables: {' '.join(tables)})")
+# Linux takes _FIT over the NFIT: it read the FIT from 0 to its end.
+check(fit_reads[:1] == [(0, 408 - 40)] and fit_reads[-1:] == [(368, 368)],
+      f"the guest read the FIT through _FIT, 0 to its end: {fit_reads}")
 check(any(l.startswith("NFIT-DRIVER ACPI0012") for l in log),
       "the nfit driver bound the NVDIMM root device (ACPI0012)")
 regions = {}

@@ -1675,6 +1675,111 @@ lv_end() {
     D2=xtguest5 D2_TOOL=xl D2_LOG=
 }
 
+# --- scenario 7 (the package on Xen 4.20): hotplug.  A guest starts with
+# one xen-nvdimm (the fsdax namespace) under a root with two slots; once it
+# is up, a second one on a file of the ext4-DAX filesystem goes in through
+# the domain's QMP socket (libxl's, as any QMP client may use it), and the
+# guest's Linux must find it by itself and write to it.  Unplugging it
+# through xl is refused, with the reason; xl destroy leaves nothing of
+# either device behind.
+hp_run() {
+    NAME=xtguest7 NONCE=${BASE_NONCE}hp
+    HP_COLD=/dev/$(js "$NS_FSDAX" blockdev) HP_FILE=/mnt/xtdax/hotplug.img
+    for try in $(seq "$TRIPLE_FAULT_TRIES"); do
+        TAG=
+        [ "$try" = 1 ] || TAG="[retry $try] "
+        hp_attempt
+        rc=$?
+        [ $rc = 2 ] || break
+    done
+    TAG=
+    [ $rc != 2 ] || fail "$NAME: the guest triple-faulted in all $TRIPLE_FAULT_TRIES attempts"
+}
+# hp_attempt: one go of scenario 7; 2 if the guest triple-faulted.
+hp_attempt() {
+    SERIAL=/tmp/$NAME-serial.log
+    attempt_begin
+    rm -f "$SERIAL"
+    ts "=== scenario 7: hotplug ($NAME: $HP_COLD at start, $HP_FILE plugged in through QMP)"
+    # (16 MiB: the day-two guest's file fills most of the filesystem.)
+    rm -f "$HP_FILE"
+    dd if=/dev/zero of="$HP_FILE" bs=1M count=16 conv=fsync 2>&1
+    verdict $? "$NAME: dom0 writes a 16 MiB file for the second device: $(ls -l "$HP_FILE" 2>&1)"
+    BK_PATH=$HP_COLD BK_SIZE=$((128 << 20)) BK_LABEL=0 \
+        DM_EXTRA=' "-object", "xen-nvdimm-root,id=nvr,slots=2",' \
+        guest_cfg "$NAME" hotplug "" "" >"/tmp/$NAME.cfg"
+    cat "/tmp/$NAME.cfg"
+    timeout 600 xl create "/tmp/$NAME.cfg" >"/tmp/xl-create-$NAME.log" 2>&1
+    rc=$?
+    cat "/tmp/xl-create-$NAME.log"
+    verdict $rc "$NAME: xl create with one xen-nvdimm and a root of two slots (rc $rc)"
+    [ $rc = 0 ] || { evidence "xl create failed"; xl destroy "$NAME" 2>/dev/null; return; }
+    DOMID=$(xl domid "$NAME")
+    i=0
+    while ! grep -q '^GHOTPLUG-READY' "$SERIAL" 2>/dev/null && [ $i -lt "$GUEST_TIMEOUT" ] &&
+          xl domid "$NAME" >/dev/null 2>&1; do
+        sleep 2; i=$((i + 2))
+        [ $((i % 60)) = 0 ] && ts "waiting for $NAME to boot: $(wc -l <"$SERIAL" 2>/dev/null) serial lines"
+    done
+    triple_faulted && return 2
+    grep -q '^GHOTPLUG-READY' "$SERIAL" 2>/dev/null
+    verdict $? "$NAME: the guest is up and waits for a second NVDIMM ($i s)$(
+        grep -q '^GHOTPLUG-READY' "$SERIAL" 2>/dev/null || echo ": $(gone_cause)")"
+    grep -q '^GHOTPLUG-READY' "$SERIAL" 2>/dev/null ||
+        { evidence "no GHOTPLUG-READY"; xl destroy "$NAME" 2>/dev/null; wait_gone; return; }
+    xen_console_take >/dev/null
+    /xt/xtest-qmp "/var/run/xen/qmp-libxl-$DOMID" \
+        '{"execute": "object-add", "arguments": {"qom-type": "memory-backend-xen-pmem", "id": "pm1", "mem-path": "'"$HP_FILE"'", "size": 16777216}}' \
+        '{"execute": "device_add", "arguments": {"driver": "xen-nvdimm", "id": "nv1", "memdev": "pm1"}}' \
+        >/tmp/hp-qmp.txt 2>&1
+    rc=$?
+    cat /tmp/hp-qmp.txt
+    [ $rc = 0 ] && [ "$(grep -c '^{"return": {}' /tmp/hp-qmp.txt)" = 2 ]
+    verdict $? "$NAME: object-add and device_add of a second xen-nvdimm on the domain's QMP socket succeed"
+    qtrace 'xen_nvdimm_[a-z_]*' | grep -E 'pm1|hotplug|event' | sed 's/^/  qemu: /'
+    qtrace xen_nvdimm_hotplug | grep -q '^xen_nvdimm_hotplug pm1: slot 1 at 0x'
+    verdict $? "$NAME: QEMU plugged it into slot 1: $(qtrace xen_nvdimm_hotplug)"
+    xen_console_take >"/tmp/xen-hotplug-$NAME.log"
+    xen_logged_map "$DOMID" "/tmp/xen-hotplug-$NAME.log"
+    verdict $? "$NAME: Xen logged the mapping of the file's host memory for dom$DOMID"
+    immutable "$HP_FILE"
+    verdict $? "$NAME: the file is pinned while the guest has it: $(lsattr "$HP_FILE" 2>&1)"
+    xl qemu-monitor-command "$NAME" "device_del nv1" >/tmp/hp-del.txt 2>&1
+    cat /tmp/hp-del.txt
+    grep -q "xen-nvdimm 'pm1' cannot be unplugged: Linux rejects a FIT that loses an NVDIMM" /tmp/hp-del.txt
+    verdict $? "$NAME: xl qemu-monitor-command device_del is refused, with the reason: $(head -c 200 /tmp/hp-del.txt)"
+    i=0
+    while ! grep -q '^GUEST-DONE' "$SERIAL" 2>/dev/null && [ $i -lt "$GUEST_TIMEOUT" ] &&
+          xl domid "$NAME" >/dev/null 2>&1; do
+        sleep 2; i=$((i + 2))
+        [ $((i % 60)) = 0 ] && ts "waiting for $NAME to find the new NVDIMM: $(wc -l <"$SERIAL" 2>/dev/null) serial lines"
+    done
+    triple_faulted && return 2
+    ts "$NAME serial:"
+    tr -d '\r' <"$SERIAL" | grep -E '^(G[A-Z]|@@@)' | grep -v '^GTABLE ' | sed 's/^/  guest: /'
+    g GHOTPLUG | grep -q -E '^handle=0x2 dev=pmem[0-9]+ after [0-9]+ s$'
+    verdict $? "$NAME: the guest's Linux found the NVDIMM by itself, with a block device: $(g GHOTPLUG)"
+    [ "$(g GHPWROTE)" = "XTEST-HOTPLUG-$NONCE" ]
+    verdict $? "$NAME: the guest wrote to it: $(g GHPWROTE)"
+    got=$(bk_read fsdax "$HP_FILE" 4096 64)
+    [ "$got" = "XTEST-HOTPLUG-$NONCE" ]
+    verdict $? "$NAME: dom0 reads the guest's write in the file: '$got'"
+    [ "$(g GHPNDCTL | grep -o '"handle":[0-9]*' | sort | tr '\n' ' ')" = '"handle":1 "handle":2 ' ]
+    verdict $? "$NAME: ndctl in the guest lists the DIMMs of handles 1 and 2: $(g GHPNDCTL | grep -o '"handle":[0-9]*' | tr '\n' ' ')"
+    ! g GHPDMESG | grep -q -i -E 'delete|unsupported|fail'
+    verdict $? "$NAME: the guest's nfit driver took the new FIT without complaint"
+    timeout 300 xl destroy "$NAME"
+    wait_gone
+    verdict $? "$NAME: xl destroy"
+    sleep 2
+    xen_console_take >>"/tmp/xen-hotplug-$NAME.log"
+    ! immutable "$HP_FILE"
+    verdict $? "$NAME: the file is unpinned after its guest: $(lsattr "$HP_FILE" 2>&1)"
+    [ "$(grep -c -E "memory_map:remove: d(om)?$DOMID " "/tmp/xen-hotplug-$NAME.log")" -ge 2 ] &&
+        ! grep -q -E "memory_map: error|memory_map:fail" "/tmp/xen-hotplug-$NAME.log"
+    verdict $? "$NAME: Xen logged the removal of both devices' mappings, no error"
+}
+
 if [ "$DM_MODE" = package ]; then
     D2_RAW=/dev/$(js "$spacer" blockdev)
     d2_run
@@ -1682,6 +1787,7 @@ if [ "$DM_MODE" = package ]; then
     d2_recreate fsdax "/dev/$(js "$NS_FSDAX" blockdev)"
     d2_recreate devdax "/dev/$(js "$NS_DEVDAX" chardev)"
     lv_run
+    hp_run
     NONCE=$BASE_NONCE
 fi
 

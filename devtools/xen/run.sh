@@ -116,6 +116,7 @@ cp "$TOP/devtools/xen/dom0-run.sh" "$work/xt/run.sh"
 cp "$work/guest/initrd.img" "$work/xt/guest-initrd.img"
 gcc -O2 -Wall -Werror -o "$work/xt/xtest-acpi" "$TOP/devtools/xen/xtest-acpi.c" -lxenforeignmemory
 gcc -O2 -Wall -Werror -o "$work/xt/xtest-hmp" "$TOP/devtools/xen/xtest-hmp.c"
+gcc -O2 -Wall -Werror -o "$work/xt/xtest-qmp" "$TOP/devtools/xen/xtest-qmp.c"
 gcc -O2 -Wall -Werror -o "$work/xt/xtest-mmap" "$TOP/devtools/xen/xtest-mmap.c"
 gcc -O2 -Wall -Werror -o "$work/xt/xtest-mapwb" "$TOP/devtools/xen/xtest-mapwb.c"
 iasl -p "$work/xt/extra" "$TOP/devtools/xen/extra.asl" >"$work/iasl.log" 2>&1 ||

@@ -29,6 +29,20 @@
 #include "hw/acpi/nvdimm-xen.h"
 #include "trace.h"
 
+/* NV00..NV1F: the label mask of NvdimmXenDsmConf has 32 bits. */
+#define XEN_NVDIMM_SSDT_SLOTS   32
+
+void nvdimm_xen_build_fit(GArray *out, const NvdimmNfitDesc *dimms,
+                          unsigned n, uint32_t capabilities)
+{
+    for (unsigned i = 0; i < n; i++) {
+        nvdimm_build_nfit_dimm(out, &dimms[i]);
+    }
+    if (capabilities) {
+        nvdimm_build_nfit_caps(out, capabilities);
+    }
+}
+
 /* ACPI 6.0: 5.2.25 NVDIMM Firmware Interface Table (NFIT) */
 void nvdimm_xen_build_nfit(GArray *out, const NvdimmNfitDesc *dimms,
                            unsigned n, uint32_t capabilities)
@@ -39,12 +53,7 @@ void nvdimm_xen_build_nfit(GArray *out, const NvdimmNfitDesc *dimms,
 
     acpi_table_begin(&table, out);
     build_append_int_noprefix(out, 0, 4);       /* Reserved */
-    for (unsigned i = 0; i < n; i++) {
-        nvdimm_build_nfit_dimm(out, &dimms[i]);
-    }
-    if (capabilities) {
-        nvdimm_build_nfit_caps(out, capabilities);
-    }
+    nvdimm_xen_build_fit(out, dimms, n, capabilities);
     acpi_table_end(NULL, &table);
     trace_nvdimm_xen_build_nfit(n, capabilities, out->len - start);
 }
@@ -77,6 +86,10 @@ static Aml *nvdimm_xen_build_gpe(void)
 
     aml_append(method, aml_store(aml_name(NVDIMM_XEN_ROOT_PATH ".NEVT"),
                                  events));
+    ifctx = aml_if(aml_and(events, aml_int(NVDIMM_XEN_EVENT_HOTPLUG), NULL));
+    aml_append(ifctx, aml_notify(aml_name(NVDIMM_XEN_ROOT_PATH),
+                                 aml_int(0x80)));
+    aml_append(method, ifctx);
     ifctx = aml_if(aml_and(events, aml_int(NVDIMM_XEN_EVENT_MEDIA), NULL));
     aml_append(ifctx, aml_notify(aml_name(NVDIMM_XEN_ROOT_PATH),
                                  aml_int(0x81)));
@@ -86,8 +99,9 @@ static Aml *nvdimm_xen_build_gpe(void)
 }
 
 /*
- * The NVDIMM root device (_HID ACPI0012) with the _DSM machinery, and one
- * child per NVDIMM, whose _ADR is its NFIT device handle.
+ * The NVDIMM root device (_HID ACPI0012) with the _DSM machinery and _FIT
+ * (Linux prefers it to the NFIT, and re-reads it when notified 0x80), and
+ * one child per NVDIMM, whose _ADR is its NFIT device handle.
  */
 void nvdimm_xen_build_ssdt(GArray *out, const NvdimmNfitDesc *dimms,
                            unsigned n, const NvdimmXenDsmConf *dsm)
@@ -112,13 +126,26 @@ void nvdimm_xen_build_ssdt(GArray *out, const NvdimmNfitDesc *dimms,
     aml_append(root, aml_name_decl("_HID", aml_string("ACPI0012")));
     nvdimm_build_ncal(root, &transport);
     nvdimm_build_device_dsm(root, 0);
+    nvdimm_build_fit(root, &transport);
     nvdimm_xen_build_events(root, dsm);
-    for (unsigned i = 0; i < n; i++) {
-        uint32_t handle = nvdimm_slot_to_handle(dimms[i].slot);
-        Aml *dimm = aml_device("NV%02X", dimms[i].slot);
+    /*
+     * One child per slot, also the free ones a device may be hot-plugged
+     * into (the guest sees them at boot only); those have no labels.
+     */
+    for (unsigned slot = 0; slot < XEN_NVDIMM_SSDT_SLOTS; slot++) {
+        uint32_t handle = nvdimm_slot_to_handle(slot);
+        bool used = false;
+        Aml *dimm;
 
+        for (unsigned i = 0; i < n; i++) {
+            used |= dimms[i].slot == slot;
+        }
+        if (!used && slot >= dsm->slots) {
+            continue;
+        }
+        dimm = aml_device("NV%02X", slot);
         aml_append(dimm, aml_name_decl("_ADR", aml_int(handle)));
-        if (dsm->labelled & (1u << dimms[i].slot)) {
+        if (used && (dsm->labelled & (1u << slot))) {
             nvdimm_build_label_methods(dimm, handle, &transport);
         }
         nvdimm_build_device_dsm(dimm, handle);

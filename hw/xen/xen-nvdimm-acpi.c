@@ -53,6 +53,7 @@ static NvdimmXenDsmConf xen_nvdimm_dsm_conf(XenNvdimmRoot *r)
     NvdimmXenDsmConf conf = {
         .page = XEN_NVDIMM_DSM_GPA,
         .notify = XEN_NVDIMM_NOTIFY_GPA,
+        .slots = r->slots,
     };
     XenNvdimmState *s;
 
@@ -68,7 +69,7 @@ static NvdimmXenDsmConf xen_nvdimm_dsm_conf(XenNvdimmRoot *r)
  * The guest's NFIT has one persistence domain for all its NVDIMMs: the
  * weakest of the host's over every device's memory.
  */
-static uint32_t xen_nvdimm_nfit_caps(XenNvdimmRoot *r)
+XenNvdimmPersistence xen_nvdimm_acpi_persistence(XenNvdimmRoot *r)
 {
     XenNvdimmPersistence p = XEN_NVDIMM_PERSIST_CPU_CACHE;
     XenNvdimmState *s;
@@ -76,7 +77,31 @@ static uint32_t xen_nvdimm_nfit_caps(XenNvdimmRoot *r)
     QTAILQ_FOREACH(s, &r->devices, next) {
         p = MIN(p, s->persistence);
     }
-    return xen_nvdimm_persistence_caps(p);
+    return p;
+}
+
+static uint32_t xen_nvdimm_nfit_caps(XenNvdimmRoot *r)
+{
+    return xen_nvdimm_persistence_caps(xen_nvdimm_acpi_persistence(r));
+}
+
+/* What the root's _FIT returns from now on (xen-nvdimm-dsm.c serves it). */
+static void xen_nvdimm_fit_update(XenNvdimmRoot *r, const GArray *descs)
+{
+    if (!r->fit) {
+        r->fit = g_array_new(false, true, 1);
+    }
+    g_array_set_size(r->fit, 0);
+    nvdimm_xen_build_fit(r->fit, (NvdimmNfitDesc *)descs->data, descs->len,
+                         xen_nvdimm_nfit_caps(r));
+    r->fit_dirty = true;
+}
+
+void xen_nvdimm_acpi_fit_rebuild(XenNvdimmRoot *r)
+{
+    g_autoptr(GArray) descs = xen_nvdimm_nfit_descs(r);
+
+    xen_nvdimm_fit_update(r, descs);
 }
 
 void xen_nvdimm_build_acpi(GArray *table_offsets, GArray *table_data)
@@ -90,6 +115,7 @@ void xen_nvdimm_build_acpi(GArray *table_offsets, GArray *table_data)
     }
     descs = xen_nvdimm_nfit_descs(r);
     dsm = xen_nvdimm_dsm_conf(r);
+    xen_nvdimm_fit_update(r, descs);
     acpi_add_table(table_offsets, table_data);
     nvdimm_xen_build_nfit(table_data, (NvdimmNfitDesc *)descs->data,
                           descs->len, xen_nvdimm_nfit_caps(r));
@@ -176,6 +202,7 @@ bool xen_nvdimm_publish_acpi(XenNvdimmState *s, Error **errp)
     blob = g_array_new(false, true, 1);
     g_array_append_vals(blob, r->admin_acpi->data, r->admin_acpi->len);
     descs = xen_nvdimm_nfit_descs(r);
+    xen_nvdimm_fit_update(r, descs);
     nvdimm_xen_build_nfit(blob, (NvdimmNfitDesc *)descs->data, descs->len,
                           xen_nvdimm_nfit_caps(r));
     nvdimm_xen_build_ssdt(blob, (NvdimmNfitDesc *)descs->data, descs->len,

@@ -75,13 +75,14 @@ static void xen_nvdimm_event_reset(void *opaque)
     timer_del(r->event_timer);
 }
 
-/* The root offers address range scrub; the FIT is static, so no _FIT. */
-static const NvdimmDsmRoot xen_nvdimm_dsm_root = { .ars = true };
-
 static void xen_nvdimm_notify_write(void *opaque, hwaddr addr, uint64_t val,
                                     unsigned size)
 {
     XenNvdimmRoot *r = opaque;
+    /* The root offers address range scrub, and the FIT for _FIT. */
+    NvdimmDsmRoot root = {
+        .ars = true, .fit = r->fit, .fit_dirty = &r->fit_dirty,
+    };
     NvdimmDsmDimm dimms[XEN_NVDIMM_MAX_SLOTS];
     uint8_t in[NVDIMM_DSM_PAGE], out[NVDIMM_DSM_PAGE];
     XenNvdimmState *s;
@@ -98,8 +99,7 @@ static void xen_nvdimm_notify_write(void *opaque, hwaddr addr, uint64_t val,
     }
     /* The guest may change the page meanwhile: work on a copy. */
     memcpy(in, r->dsm_page, sizeof(in));
-    len = nvdimm_dsm_serve(in, &xen_nvdimm_dsm_root, dimms, n, &r->ars,
-                         out);
+    len = nvdimm_dsm_serve(in, &root, dimms, n, &r->ars, out);
     memcpy(r->dsm_page, out, len);
 }
 

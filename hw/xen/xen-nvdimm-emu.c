@@ -233,6 +233,7 @@ static bool emu_attach(XenNvdimmState *s, int fd, bool readonly,
     g_autofree char *name = g_strdup_printf("xen-nvdimm.%s", s->name);
     struct stat st;
     uint64_t slot;
+    int ram_fd;
 
     if (emu->host_dir) {
         s->host_dir = s->secret_dir = emu->host_dir;
@@ -270,8 +271,19 @@ static bool emu_attach(XenNvdimmState *s, int fd, bool readonly,
     if (readonly) {
         flags |= RAM_READONLY | RAM_READONLY_FD;
     }
+    /*
+     * The RAM block closes its fd when it goes: give it its own, so the
+     * backend outlives a device that is refused or unplugged.
+     */
+    ram_fd = dup(fd);
+    if (ram_fd < 0) {
+        error_setg_errno(errp, errno, "cannot duplicate the backend's fd");
+        return false;
+    }
     if (!memory_region_init_ram_from_fd(&emu->ram, OBJECT(s), name,
-                                        s->data_size, flags, fd, 0, errp)) {
+                                        s->data_size, flags, ram_fd, 0,
+                                        errp)) {
+        close(ram_fd);
         return false;
     }
     if (!emu_hosts) {

@@ -88,6 +88,11 @@ bool xen_nvdimm_place_data(XenNvdimmState *s, Error **errp)
                    s->name, XEN_NVDIMM_MAX_SLOTS);
         return false;
     }
+    if (root->slots && ctz32(~used_slots) >= root->slots) {
+        error_setg(errp, "xen-nvdimm '%s': all %u slots of xen-nvdimm-root "
+                   "are used", s->name, root->slots);
+        return false;
+    }
     if (!xen_nvdimm_floor(&floor, errp)) {
         error_prepend(errp, "xen-nvdimm '%s': ", s->name);
         return false;

@@ -12,3 +12,8 @@
 void xen_nvdimm_build_acpi(GArray *table_offsets, GArray *table_data)
 {
 }
+
+HotplugHandler *xen_nvdimm_hotplug_handler(DeviceState *dev)
+{
+    return NULL;
+}

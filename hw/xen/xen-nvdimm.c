@@ -509,6 +509,7 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
     }
 
     if (!xen_nvdimm_serial(s, errp) || !xen_nvdimm_media_init(s, errp) ||
+        (dev->hotplugged && !xen_nvdimm_root_admit(s, errp)) ||
         !xen_nvdimm_place_data(s, errp)) {
         goto fail;
     }
@@ -528,7 +529,12 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
         memory_region_add_subregion(get_system_memory(), s->gpa, &s->dma_mr);
         s->dma_mapped = true;
     }
-    if (!xen_nvdimm_dsm_init(s, errp) || !xen_nvdimm_publish_acpi(s, errp)) {
+    /*
+     * hvmloader read the tables at boot: a hot-plugged device reaches the
+     * guest through the root's _FIT (xen-nvdimm-root.c).
+     */
+    if (!xen_nvdimm_dsm_init(s, errp) ||
+        (!dev->hotplugged && !xen_nvdimm_publish_acpi(s, errp))) {
         error_prepend(errp, "xen-nvdimm '%s': ", s->name);
         goto fail;
     }
@@ -644,8 +650,11 @@ static void xen_nvdimm_class_init(ObjectClass *oc, void *data)
     dc->realize = xen_nvdimm_realize;
     dc->unrealize = xen_nvdimm_unrealize;
     dc->vmsd = &vmstate_xen_nvdimm;
-    /* The guest learns about it from boot-time ACPI tables only. */
-    dc->hotpluggable = false;
+    /*
+     * Into a free slot of the NVDIMM root, whose hotplug handler
+     * (xen-nvdimm-root.c) refuses the unplug.
+     */
+    dc->hotpluggable = true;
     device_class_set_props(dc, xen_nvdimm_properties);
     set_bit(DEVICE_CATEGORY_STORAGE, dc->categories);
     xc->ops = &xen_nvdimm_native_ops;
@@ -661,41 +670,9 @@ static const TypeInfo xen_nvdimm_info = {
     .class_init    = xen_nvdimm_class_init,
 };
 
-XenNvdimmRoot *xen_nvdimm_root_find(void)
-{
-    return XEN_NVDIMM_ROOT(object_resolve_path_component(qdev_get_machine(),
-                                                         TYPE_XEN_NVDIMM_ROOT));
-}
-
-XenNvdimmRoot *xen_nvdimm_root(void)
-{
-    XenNvdimmRoot *r = xen_nvdimm_root_find();
-
-    if (!r) {
-        r = XEN_NVDIMM_ROOT(object_new(TYPE_XEN_NVDIMM_ROOT));
-        object_property_add_child(qdev_get_machine(), TYPE_XEN_NVDIMM_ROOT,
-                                  OBJECT(r));
-        object_unref(OBJECT(r));
-    }
-    return r;
-}
-
-static void xen_nvdimm_root_instance_init(Object *obj)
-{
-    QTAILQ_INIT(&XEN_NVDIMM_ROOT(obj)->devices);
-}
-
-static const TypeInfo xen_nvdimm_root_info = {
-    .name          = TYPE_XEN_NVDIMM_ROOT,
-    .parent        = TYPE_OBJECT,
-    .instance_size = sizeof(XenNvdimmRoot),
-    .instance_init = xen_nvdimm_root_instance_init,
-};
-
 static void xen_nvdimm_register_types(void)
 {
     type_register_static(&xen_nvdimm_info);
-    type_register_static(&xen_nvdimm_root_info);
 }
 
 type_init(xen_nvdimm_register_types)

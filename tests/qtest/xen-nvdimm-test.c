@@ -691,8 +691,9 @@ static void test_no_migration(void)
     qobject_unref(resp);
     resp = qtest_qmp(qts, "{ 'execute': 'device_add', 'arguments':"
                      " { 'driver': 'xen-nvdimm', 'memdev': 'pm0' } }");
-    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(resp, "error"),
-                                          "desc"), "hotplug"));
+    g_assert_cmpstr(qdict_get_str(qdict_get_qdict(resp, "error"), "desc"),
+                    ==, "xen-nvdimm 'pm0': all 1 NVDIMM slots the guest has "
+                    "are used");
     qobject_unref(resp);
     /* The refusals harmed nothing: the device still reaches its pmem. */
     qtest_writeq(qts, qom_get_uint(qts, "/machine/peripheral/nv0",
@@ -1169,6 +1170,129 @@ static uint32_t dsm_label(QTestState *qts, uint32_t handle, uint32_t function,
     return ldl_le_p(out);
 }
 
+/*
+ * The root's _FIT reads the FIT with QEMU's reserved root _DSM (handle
+ * 0x10000, function 1) in chunks: it must be the published NFIT's
+ * structures exactly, since Linux takes _FIT over the NFIT.
+ */
+static void test_dsm_read_fit(void)
+{
+    g_autofree char *args = NULL;
+    g_autofree uint8_t *blob = NULL;
+    g_autoptr(GByteArray) fit = g_byte_array_new();
+    uint8_t arg[4], out[4096];
+    uint32_t nfit_len, rlen;
+    QTestState *qts;
+    Fixture *f;
+    uint64_t len;
+
+    if (!have_xenstore()) {
+        return;
+    }
+    f = fixture_new();
+    args = g_strdup_printf("-xen-domid 44 "
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-object memory-backend-xen-pmem,id=pm1,size=64M,mem-path=%s "
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0,x-emu-persistence=cpu_cache "
+        "-device xen-nvdimm-emu,id=nv1,memdev=pm1,x-emu-persistence=cpu_cache",
+        f->img[0], f->img[1]);
+    qts = start(f, args);
+    len = xs_read_u64(44, "length");
+    blob = g_malloc(len);
+    qtest_memread(qts, ACPI_GPA, blob, len);
+    g_assert_cmpmem(blob, 4, "NFIT", 4);
+    nfit_len = ldl_le_p(blob + 4);
+    g_assert_true(memmem(blob + nfit_len, len - nfit_len, "_FIT", 4));
+
+    /* In steps of 100 bytes: a read may start anywhere. */
+    for (uint32_t off = 0;; off += rlen - 8) {
+        stl_le_p(arg, off);
+        rlen = dsm_call(qts, 0x10000, 1, arg, sizeof(arg), out);
+        g_assert_cmphex(ldl_le_p(out), ==, 0);
+        if (rlen == 8) {
+            break;
+        }
+        g_byte_array_append(fit, out + 4, MIN(rlen - 8, 100));
+        rlen = 8 + MIN(rlen - 8, 100);
+    }
+    g_assert_cmpuint(fit->len, ==, nfit_len - 40);
+    g_assert_cmpmem(fit->data, fit->len, blob + 40, nfit_len - 40);
+    /* Past its end: invalid input, nothing read. */
+    stl_le_p(arg, fit->len + 1);
+    dsm_call(qts, 0x10000, 1, arg, sizeof(arg), out);
+    g_assert_cmphex(ldl_le_p(out), ==, 3);
+    qtest_quit(qts);
+    g_unsetenv("XENSTORED_PATH");
+    fixture_free(f);
+}
+
+/* How often @needle occurs in @len bytes at @hay. */
+static unsigned count_mem(const uint8_t *hay, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    unsigned count = 0;
+
+    for (size_t i = 0; i + n <= len; i++) {
+        count += !memcmp(hay + i, needle, n);
+    }
+    return count;
+}
+
+/*
+ * The admin's xen-nvdimm-root sets the slots: the SSDT has a child for
+ * each (label methods only where a device with labels is), a device
+ * beyond them is refused, and so are a count over 32 and a second root.
+ */
+static void test_root_slots(void)
+{
+    g_autofree char *args = NULL;
+    g_autofree char *two = NULL;
+    g_autofree uint8_t *blob = NULL;
+    uint32_t nfit_len;
+    QTestState *qts;
+    Fixture *f;
+    CallLog log;
+    uint64_t len;
+
+    if (!have_xenstore()) {
+        return;
+    }
+    f = fixture_new();
+    args = g_strdup_printf("-xen-domid 45 "
+        "-object xen-nvdimm-root,id=nvr,slots=3 "
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0,label-size=128K",
+        f->img[0]);
+    qts = start(f, args);
+    len = xs_read_u64(45, "length");
+    blob = g_malloc(len);
+    qtest_memread(qts, ACPI_GPA, blob, len);
+    qtest_quit(qts);
+    nfit_len = ldl_le_p(blob + 4);
+    g_assert_cmpuint(count_mem(blob + nfit_len, len - nfit_len, "NV00"), ==, 1);
+    g_assert_cmpuint(count_mem(blob + nfit_len, len - nfit_len, "NV01"), ==, 1);
+    g_assert_cmpuint(count_mem(blob + nfit_len, len - nfit_len, "NV02"), ==, 1);
+    g_assert_cmpuint(count_mem(blob + nfit_len, len - nfit_len, "NV03"), ==, 0);
+    g_assert_cmpuint(count_mem(blob + nfit_len, len - nfit_len, "_LSI"), ==, 1);
+
+    two = g_strdup_printf("-xen-domid 46 "
+        "-object xen-nvdimm-root,id=nvr,slots=1 "
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-object memory-backend-xen-pmem,id=pm1,size=64M,mem-path=%s "
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0 "
+        "-device xen-nvdimm-emu,id=nv1,memdev=pm1", f->img[0], f->img[1]);
+    log = assert_startup_error(f, two, "xen-nvdimm 'pm1': all 1 slots of "
+                               "xen-nvdimm-root are used");
+    assert_balanced(&log);
+    assert_startup_error(f, "-object xen-nvdimm-root,id=nvr,slots=33",
+                         "xen-nvdimm-root: 'slots' must be at most 32");
+    assert_startup_error(f, "-object xen-nvdimm-root,id=a "
+                         "-object xen-nvdimm-root,id=b",
+                         "a machine has one xen-nvdimm-root");
+    g_unsetenv("XENSTORED_PATH");
+    fixture_free(f);
+}
+
 static void file_read(const char *path, uint64_t off, void *buf, size_t len)
 {
     int fd = open(path, O_RDONLY);
@@ -1567,6 +1691,217 @@ static void test_media_event(void)
         g_usleep(10 * 1000);
         g_assert_cmphex(qtest_inb(qts, GPE0_STS) & GPE4, ==, 0);
     }
+    qtest_quit(qts);
+    fixture_free(f);
+}
+
+/*
+ * The FIT as the root's _FIT reads it: Read FIT (function 1 of the
+ * reserved root _DSM) from offset 0 until an empty reply.
+ */
+static GByteArray *read_fit(QTestState *qts)
+{
+    GByteArray *fit = g_byte_array_new();
+    uint8_t arg[4], out[4096];
+    uint32_t rlen;
+
+    do {
+        stl_le_p(arg, fit->len);
+        rlen = dsm_call(qts, 0x10000, 1, arg, sizeof(arg), out);
+        g_assert_cmphex(ldl_le_p(out), ==, 0);
+        g_byte_array_append(fit, out + 4, rlen - 8);
+    } while (rlen > 8);
+    return fit;
+}
+
+/*
+ * Are all of @old's structures (type, length, bytes) in @new, each once,
+ * as Linux requires of a FIT update?  Returns how many @new has besides.
+ */
+static unsigned fit_added(const GByteArray *old, const GByteArray *new)
+{
+    g_autofree bool *used = g_new0(bool, new->len);
+    unsigned added = 0;
+
+    for (uint32_t o = 0; o < old->len; o += lduw_le_p(old->data + o + 2)) {
+        uint16_t len = lduw_le_p(old->data + o + 2);
+        bool found = false;
+
+        g_assert_cmpuint(len, >=, 4);
+        for (uint32_t n = 0; n < new->len && !found;
+             n += lduw_le_p(new->data + n + 2)) {
+            found = !used[n] && lduw_le_p(new->data + n + 2) == len &&
+                    !memcmp(old->data + o, new->data + n, len);
+            used[n] |= found;
+        }
+        g_assert_true(found);
+    }
+    for (uint32_t n = 0; n < new->len; n += lduw_le_p(new->data + n + 2)) {
+        added += !used[n];
+    }
+    return added;
+}
+
+/* device_add of a xen-nvdimm-emu, with the properties in @props if any. */
+static QDict *device_add_nvdimm(QTestState *qts, const char *id,
+                                const char *memdev, QDict *props)
+{
+    QDict *args = props ?: qdict_new();
+
+    qdict_put_str(args, "driver", "xen-nvdimm-emu");
+    qdict_put_str(args, "id", id);
+    qdict_put_str(args, "memdev", memdev);
+    return qtest_qmp(qts, "{ 'execute': 'device_add', 'arguments': %p }",
+                     args);
+}
+
+static QDict *persistence(const char *domain)
+{
+    QDict *props = qdict_new();
+
+    qdict_put_str(props, "x-emu-persistence", domain);
+    return props;
+}
+
+static void object_add_backend(QTestState *qts, const char *id,
+                               const char *path)
+{
+    qtest_qmp_assert_success(qts, "{ 'execute': 'object-add', 'arguments': {"
+                             " 'qom-type': 'memory-backend-xen-pmem',"
+                             " 'id': %s, 'size': 67108864, 'mem-path': %s"
+                             " } }", id, path);
+}
+
+/* A QMP response @resp: it must be a success (else show the error). */
+static void assert_qmp_ok(QDict *resp)
+{
+    if (qdict_haskey(resp, "error")) {
+        g_assert_cmpstr(qdict_get_str(qdict_get_qdict(resp, "error"),
+                                      "desc"), ==, "");
+    }
+    qobject_unref(resp);
+}
+
+/*
+ * A running guest gets NVDIMMs in the root's free slots: each plug keeps
+ * the FIT's old structures byte for byte (Linux rejects an update that
+ * changes one) and adds the new device's, tells
+ * a reader in the middle that the FIT changed, raises GPE 4 with the
+ * hotplug event (the SSDT's _E04 notifies the root with 0x80), and maps
+ * the backend like a device at start.  Refused, with nothing left behind:
+ * a plug past the slots, a device with labels or weaker persistence than
+ * the guest's NVDIMMs, an unplug, and a change of the slots.
+ */
+static void test_hotplug(void)
+{
+    Fixture *f = fixture_new();
+    g_autofree char *args = g_strdup_printf(
+        "-object xen-nvdimm-root,id=nvr,slots=3 "
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0,label-size=128K,"
+        "x-emu-persistence=memory_controller", f->img[0]);
+    g_autofree char *img2 = make_backing(f, 2, BACKEND_SIZE);
+    g_autofree char *img3 = make_backing(f, 3, BACKEND_SIZE);
+    g_autoptr(GByteArray) fit0 = NULL;
+    g_autoptr(GByteArray) fit1 = NULL;
+    g_autoptr(GByteArray) fit2 = NULL;
+    g_autoptr(GByteArray) fit_end = NULL;
+    QTestState *qts = start(f, args);
+    uint8_t arg[4] = { 0 }, out[4096];
+    uint64_t gpa0, gpa1;
+    QDict *props;
+    CallLog log;
+
+    fit0 = read_fit(qts);
+    /* The guest's driver is there (it read the FIT through the _DSM). */
+    object_add_backend(qts, "pm1", f->img[1]);
+    object_add_backend(qts, "pm2", img2);
+    object_add_backend(qts, "pm3", img3);
+
+    /* Labels: the guest decided at boot which slots have them. */
+    props = persistence("cpu_cache");
+    qdict_put_int(props, "label-size", 128 * KiB);
+    assert_qmp_fails(device_add_nvdimm(qts, "nvl", "pm1", props),
+                     "xen-nvdimm 'pm1': a hot-plugged NVDIMM has no label "
+                     "area: the guest learnt at boot which slots have one");
+    /* Weaker than what the guest's NVDIMMs are: refused after the guards. */
+    assert_qmp_fails(device_add_nvdimm(qts, "nvw", "pm1", NULL),
+                     "xen-nvdimm 'pm1': the host's persistence domain of "
+                     "this memory is 'none', but the guest's NVDIMMs are "
+                     "'memory_controller': it cannot join them");
+
+    /* A reader in the middle of the FIT learns that it changed. */
+    stl_le_p(arg, 0);
+    dsm_call(qts, 0x10000, 1, arg, sizeof(arg), out);
+    assert_qmp_ok(device_add_nvdimm(qts, "nv1", "pm1",
+                                    persistence("cpu_cache")));
+    wait_gpe4(qts);
+    g_assert_cmphex(qtest_readl(qts, NOTIFY_GPA), ==, 1);
+    stl_le_p(arg, 16);
+    dsm_call(qts, 0x10000, 1, arg, sizeof(arg), out);
+    g_assert_cmphex(ldl_le_p(out), ==, 0x100);
+
+    /* SPA range, memory device to SPA map, control region: a DIMM's 3. */
+    fit1 = read_fit(qts);
+    g_assert_cmpuint(fit_added(fit0, fit1), ==, 3);
+
+    /* It maps the backend like a device at start. */
+    gpa0 = qom_get_uint(qts, "/machine/peripheral/nv0", "guest-address");
+    gpa1 = qom_get_uint(qts, "/machine/peripheral/nv1", "guest-address");
+    g_assert_cmphex(gpa1, >=, gpa0 + DATA_SIZE);
+    qtest_writeq(qts, gpa1 + 4096, 0x5eed0f1u);
+    g_assert_cmphex(file_read64(f->img[1], 4096), ==, 0x5eed0f1u);
+
+    /* The third slot, then none. */
+    assert_qmp_ok(device_add_nvdimm(qts, "nv2", "pm2",
+                                    persistence("memory_controller")));
+    wait_gpe4(qts);
+    g_assert_cmphex(qtest_readl(qts, NOTIFY_GPA), ==, 1);
+    fit2 = read_fit(qts);
+    g_assert_cmpuint(fit_added(fit1, fit2), ==, 3);
+    assert_qmp_fails(device_add_nvdimm(qts, "nv3", "pm3",
+                                       persistence("cpu_cache")),
+                     "xen-nvdimm 'pm3': all 3 NVDIMM slots the guest has "
+                     "are used");
+
+    assert_qmp_fails(qtest_qmp(qts, "{ 'execute': 'device_del', "
+                               "'arguments': { 'id': 'nv1' } }"),
+                     "xen-nvdimm 'pm1' cannot be unplugged: Linux rejects "
+                     "a FIT that loses an NVDIMM, and the guest may be "
+                     "using it");
+    assert_qmp_fails(qtest_qmp(qts, "{ 'execute': 'qom-set', 'arguments': {"
+                               " 'path': '/objects/nvr', 'property': 'slots',"
+                               " 'value': 4 } }"),
+                     "'slots' is fixed at start: the guest has read its "
+                     "tables");
+
+    /* The refusals changed nothing the guest sees. */
+    fit_end = read_fit(qts);
+    g_assert_cmpuint(fit_end->len, ==, fit2->len);
+    g_assert_cmpmem(fit_end->data, fit_end->len, fit2->data, fit2->len);
+    qtest_quit(qts);
+    /* Nothing of the refused devices stayed mapped or permitted. */
+    log = read_call_log(f);
+    assert_balanced(&log);
+    fixture_free(f);
+}
+
+/*
+ * Without the admin's root, the guest has the slots of its devices at
+ * start, and a plug says how to have more.
+ */
+static void test_hotplug_no_slot(void)
+{
+    Fixture *f = fixture_new();
+    g_autofree char *args = g_strdup_printf(
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0", f->img[0]);
+    QTestState *qts = start(f, args);
+
+    object_add_backend(qts, "pm1", f->img[1]);
+    assert_qmp_fails(device_add_nvdimm(qts, "nv1", "pm1", NULL),
+                     "xen-nvdimm 'pm1': all 1 NVDIMM slots the guest has "
+                     "are used");
     qtest_quit(qts);
     fixture_free(f);
 }
@@ -3143,6 +3478,10 @@ int main(int argc, char **argv)
                    test_publish_acpi_refused);
     qtest_add_func("/xen-nvdimm/dsm-labels", test_dsm_labels);
     qtest_add_func("/xen-nvdimm/dsm-unarmed", test_dsm_unarmed);
+    qtest_add_func("/xen-nvdimm/dsm-read-fit", test_dsm_read_fit);
+    qtest_add_func("/xen-nvdimm/root-slots", test_root_slots);
+    qtest_add_func("/xen-nvdimm/hotplug", test_hotplug);
+    qtest_add_func("/xen-nvdimm/hotplug-no-slot", test_hotplug_no_slot);
     if (root) {
         /* Seen through strace: syncs, EINTR retries, a slow fdatasync. */
         qtest_add_func("/xen-nvdimm/dsm-label-durable",

@@ -12,6 +12,9 @@
 #                     next one to all, then beat once a second at 12 KiB of
 #                     each and reboot itself when dom0 asks at 16 KiB of
 #                     one of them (see "daytwo" below)
+#   xtest_scenario=hotplug  say GHOTPLUG-READY, wait for the NVDIMM dom0
+#                     plugs in (handle 2) and write XTEST-HOTPLUG-<nonce>
+#                     at 4 KiB of it
 #   xtest_scenario=bench  make bench's label I/O through the IOREQ server:
 #                     xtest_repeat loops of ndctl read-, init- and
 #                     write-labels, "GLABELS op count seconds"
@@ -192,6 +195,31 @@ if [ "$scenario" = daytwo ]; then
         done
         sleep 1
     done
+fi
+if [ "$scenario" = hotplug ]; then
+    # dom0 plugs a second NVDIMM in (QMP); Linux must find it by itself.
+    echo "GHOTPLUG-READY"
+    dev= i=0
+    while [ -z "$dev" ] && [ $i -lt 900 ]; do
+        for d in /sys/bus/nd/devices/nmem*; do
+            [ "$(cat "$d/nfit/handle" 2>/dev/null)" = 0x2 ] || continue
+            for b in /sys/block/pmem*; do
+                r=$(basename "$(readlink -f "$b/device/..")")
+                grep -qs "^${d##*/}," "/sys/bus/nd/devices/$r/mapping0" && dev=${b##*/}
+            done
+        done
+        [ -n "$dev" ] || { sleep 1; i=$((i + 1)); }
+    done
+    echo "GHOTPLUG handle=0x2 dev=$dev after $i s"
+    if [ -n "$dev" ]; then
+        pat="XTEST-HOTPLUG-$nonce"
+        { printf '%s' "$pat"; head -c $((4096 - ${#pat})) /dev/zero; } |
+            dd of="/dev/$dev" bs=4096 seek=1 count=1 conv=fsync 2>/dev/null
+        echo "GHPWROTE $(dd if="/dev/$dev" bs=4096 skip=1 count=1 2>/dev/null | head -c ${#pat})"
+    fi
+    echo "GHPNDCTL $(ndctl list -DR | tr -d ' \n')"
+    echo "GHPPERSIST $(cat /sys/bus/nd/devices/region*/persistence_domain 2>&1 | tr '\n' ',')"
+    dmesg | grep -i -E 'nfit' | tail -n 6 | sed 's/^/GHPDMESG /'
 fi
 echo "GUEST-DONE"
 if [ "$scenario" = 2 ]; then

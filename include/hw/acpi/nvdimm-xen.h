@@ -22,9 +22,13 @@
 /*
  * GPE 4 (QEMU's NVDIMM hotplug GPE) says the device model has events for
  * the guest; reading the notify register returns them (and clears them).
+ * NVDIMM_XEN_EVENT_HOTPLUG: an NVDIMM was plugged into a free slot, the
+ * SSDT's \_GPE._E04 notifies the root device with 0x80 and the guest
+ * reads _FIT again.
  * NVDIMM_XEN_EVENT_MEDIA: the host found new media errors, the SSDT's
  * \_GPE._E04 notifies the root device with 0x81 and the guest scrubs.
  */
+#define NVDIMM_XEN_EVENT_HOTPLUG (1u << 0)
 #define NVDIMM_XEN_EVENT_MEDIA  (1u << 1)
 
 /*
@@ -35,8 +39,15 @@ typedef struct NvdimmXenDsmConf {
     uint64_t page;          /* guest-physical request/reply page */
     uint64_t notify;        /* guest-physical notify register (32-bit) */
     uint32_t labelled;      /* bit n: slot n has a label area */
+    unsigned slots;         /* a child for each of slots [0, slots) too */
 } NvdimmXenDsmConf;
 
+/*
+ * The NFIT's structures for @dimms (and the platform capabilities, unless
+ * 0), without its header: what the root device's _FIT returns.
+ */
+void nvdimm_xen_build_fit(GArray *out, const NvdimmNfitDesc *dimms,
+                          unsigned n, uint32_t capabilities);
 /*
  * Append to @out an NFIT, then an SSDT, for @n NVDIMMs, each complete and
  * checksummed: what firmware copies verbatim needs nothing patched.  The

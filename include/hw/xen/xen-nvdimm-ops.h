@@ -46,8 +46,9 @@
 
 /*
  * What the machine's xen-nvdimm devices share, as the guest's one NVDIMM
- * root device (\_SB.XNVR) does: a child of the machine, made with the
- * first device (xen-nvdimm.c).
+ * root device (\_SB.XNVR) does, and its slots: the admin's
+ * -object xen-nvdimm-root, or a child of the machine made with the first
+ * device (xen-nvdimm-root.c).  It is the devices' hotplug handler.
  */
 #define TYPE_XEN_NVDIMM_ROOT "xen-nvdimm-root"
 OBJECT_DECLARE_SIMPLE_TYPE(XenNvdimmRoot, XEN_NVDIMM_ROOT)
@@ -56,8 +57,12 @@ struct XenNvdimmRoot {
     Object parent_obj;
 
     QTAILQ_HEAD(, XenNvdimmState) devices;  /* placed, in realize order */
+    uint32_t slots;             /* the admin's; 0: as many as devices */
     /* The tables the admin gave hvmloader, once read (xen-nvdimm-acpi.c) */
     GByteArray *admin_acpi;
+    /* What _FIT reads: the NFIT's structures, rebuilt with the tables */
+    GArray *fit;
+    bool fit_dirty;             /* rebuilt since a read started */
     /* The _DSM transport and the guest's events (xen-nvdimm-dsm.c) */
     uint8_t *dsm_page;          /* QEMU's view of it, once set up */
     MemoryRegion notify_mr;
@@ -71,6 +76,11 @@ struct XenNvdimmRoot {
 /* The machine's root, made on first use; or NULL if there is none yet. */
 XenNvdimmRoot *xen_nvdimm_root(void);
 XenNvdimmRoot *xen_nvdimm_root_find(void);
+/*
+ * May hot-plugged device @s join the running guest's NVDIMMs, now that its
+ * host memory is known (xen-nvdimm-root.c)?
+ */
+bool xen_nvdimm_root_admit(XenNvdimmState *s, Error **errp);
 
 /*
  * The guest side's homes: the data area's guest-physical address and slot
@@ -79,6 +89,10 @@ XenNvdimmRoot *xen_nvdimm_root_find(void);
  */
 bool xen_nvdimm_place_data(XenNvdimmState *s, Error **errp);
 bool xen_nvdimm_publish_acpi(XenNvdimmState *s, Error **errp);
+/* The weakest persistence domain of the devices' host memory. */
+XenNvdimmPersistence xen_nvdimm_acpi_persistence(XenNvdimmRoot *r);
+/* Rebuild what _FIT returns from the devices, for a device plugged in. */
+void xen_nvdimm_acpi_fit_rebuild(XenNvdimmRoot *r);
 bool xen_nvdimm_dsm_init(XenNvdimmState *s, Error **errp);
 
 /* Host-wide state (claims), and the host secret, kept across reboots. */

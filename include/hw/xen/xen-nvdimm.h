@@ -119,4 +119,10 @@ struct XenNvdimmClass {
  */
 void xen_nvdimm_build_acpi(GArray *table_offsets, GArray *table_data);
 
+/*
+ * The hotplug handler of a bus-less xen-nvdimm for the pc machine (the
+ * NVDIMM root), or NULL for any other device.
+ */
+HotplugHandler *xen_nvdimm_hotplug_handler(DeviceState *dev);
+
 #endif /* HW_XEN_XEN_NVDIMM_H */
