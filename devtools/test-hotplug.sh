@@ -15,7 +15,8 @@ set -euo pipefail
 work=$BUILD/test-hotplug
 rm -rf "$work"
 mkdir -p "$work"
-GUEST_FS=no "$TOP/devtools/guest/image.sh" "$work" "$TOP/devtools/guest/hotplug/run.sh"
+GUEST_FS=no "$TOP/devtools/guest/image.sh" "$work" "$TOP/devtools/guest/hotplug/run.sh" \
+    "$TOP/devtools/guest/nd-lib.sh"
 for i in 0 1 2 3; do
     truncate -s 64M "$work/pmem$i.img"
 done
@@ -91,6 +92,8 @@ with open(f"{work}/pmem1.img", "r+b") as f:
     f.write(f"XNV-HOST-DONE-{nonce}".encode())
 PY
 driver=$!
+# A failed boot must not leave the driver to act on the next run's guest.
+trap 'kill "$driver" 2>/dev/null || true' EXIT
 
 "$TOP/devtools/guest/boot.sh" "$work/serial.log" 900 \
     -M pc -m 1G \

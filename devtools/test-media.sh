@@ -28,6 +28,7 @@ NEW_DOM0=16384      # ... and while the resolver's dom0 watches
 
 cc -Wall -O2 -o "$work/pmem2-usc" "$TOP/devtools/guest/pmem2-usc.c" -lpmem2
 "$TOP/devtools/guest/image.sh" "$work" "$TOP/devtools/guest/media/run.sh" \
+    "$TOP/devtools/guest/nd-lib.sh" \
     "$work/pmem2-usc"
 truncate -s 64M "$work/pmem0.img"
 truncate -s 256M "$work/pmem1.img"

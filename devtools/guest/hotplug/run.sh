@@ -9,22 +9,7 @@
 arg() { sed -n "s/.* $1=\([0-9a-z]*\).*/\1/p" /proc/cmdline; }
 NONCE=$(arg xtnonce)
 
-# The block device of the region whose DIMM has NFIT handle $1.
-dev_of_handle() {
-    for r in /sys/bus/nd/devices/region*; do
-        [ -e "$r/mapping0" ] || continue
-        nmem=$(cut -d, -f1 "$r/mapping0")
-        [ "$(cat /sys/bus/nd/devices/$nmem/nfit/handle)" = "$1" ] || continue
-        for b in /sys/block/pmem*; do
-            [ -e "$b" ] || continue
-            [ "$(basename "$(readlink -f "$b/device/..")")" = "${r##*/}" ] ||
-                [ "$(basename "$(readlink -f "$b/device/../..")")" = "${r##*/}" ] ||
-                continue
-            echo "${b##*/}"
-            return
-        done
-    done
-}
+. /test/nd-lib.sh
 
 # Wait (300 s at most: a busy host) for a block device on handle $1.
 wait_handle() {

@@ -13,20 +13,7 @@ BAD_SECTOR=$(arg xtbad)
 NEW_SECTOR=$(arg xtnew)
 GOOD_SECTOR=$((BAD_SECTOR + 20000))
 
-# The block device of the region whose DIMM has NFIT handle $1.
-dev_of_handle() {
-    for r in /sys/bus/nd/devices/region*; do
-        nmem=$(cut -d, -f1 "$r/mapping0")
-        [ "$(cat /sys/bus/nd/devices/$nmem/nfit/handle)" = "$1" ] || continue
-        for b in /sys/block/pmem*; do
-            [ "$(basename "$(readlink -f "$b/device/..")")" = "${r##*/}" ] ||
-                [ "$(basename "$(readlink -f "$b/device/../..")")" = "${r##*/}" ] ||
-                continue
-            echo "${b##*/}"
-            return
-        done
-    done
-}
+. /test/nd-lib.sh
 
 echo "--- ndctl list -DH"
 ndctl list -DH
