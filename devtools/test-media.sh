@@ -25,6 +25,7 @@ mkdir -p "$work"
 BAD=40960           # backend sectors of nv0 the host knows bad at boot
 NEW=8192            # ... and the one it finds while the guest runs
 NEW_DOM0=16384      # ... and while the resolver's dom0 watches
+ADMIN_DOM0=24576    # ... and that dom0's admin marks bad through sysfs
 
 cc -Wall -O2 -o "$work/pmem2-usc" "$TOP/devtools/guest/pmem2-usc.c" -lpmem2
 "$TOP/devtools/guest/image.sh" "$work" "$TOP/devtools/guest/media/run.sh" \
@@ -89,14 +90,14 @@ watcher=$!
     -object memory-backend-xen-pmem,id=pm0,size=64M,mem-path="$work/pmem0.img" \
     -device xen-nvdimm-emu,id=nv0,memdev=pm0,x-emu-badblocks="$work/badblocks0",x-emu-health="$work/health0",x-emu-persistence=memory_controller \
     -kernel "$work/dom0/vmlinux" -initrd "$work/dom0/initrd.img" \
-    -append "console=ttyS0 loglevel=3 panic=-1"
+    -append "console=ttyS0 loglevel=3 panic=-1 xtadmin=$ADMIN_DOM0"
 kill "$watcher" 2>/dev/null || true
 wait "$watcher" 2>/dev/null || true
 
-/usr/bin/python3 - "$work" "$BAD" "$NEW" "$NEW_DOM0" <<'PY'
+/usr/bin/python3 - "$work" "$BAD" "$NEW" "$NEW_DOM0" "$ADMIN_DOM0" <<'PY'
 import json, re, sys
 work, bad_sector, new_sector = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-new_dom0 = int(sys.argv[4])
+new_dom0, admin_dom0 = int(sys.argv[4]), int(sys.argv[5])
 fails = 0
 def check(ok, what):
     global fails
@@ -219,10 +220,19 @@ check(pl == ["persistence memory_controller"],
 watch = field(log, "WATCH")
 wbad = {tuple(int(x, 16) for x in w.split()[1:]) for w in watch if w.startswith("after-bad ")}
 want = {(region + s * 512, region + (s + 8) * 512) for s in (bad_sector, new_dom0)} if region else None
-check(watch[:1] == ["watching 2"] and any(w.startswith("changed after") for w in watch)
+check(watch[:1] == ["watching 2 lists"]
+      and any(re.match(r"changed after \d+ s$", w) for w in watch)
       and "quiet after rearm" in watch and wbad == want,
       f"xen-nvdimm's watch of the disk's and region's lists saw the range the host "
       f"found while it watched, with nothing asked in dom0: {watch}")
+watch2 = field(log, "WATCH2")
+wbad2 = {tuple(int(x, 16) for x in w.split()[1:]) for w in watch2 if w.startswith("after-bad ")}
+want2 = want | {(region + admin_dom0 * 512, region + (admin_dom0 + 8) * 512)} if region else None
+check(watch2[:1] == ["watching 2 lists"]
+      and any(re.match(r"changed after \d+ s$", w) for w in watch2)
+      and "quiet after rearm" in watch2 and wbad2 == want2,
+      f"and the range dom0's admin wrote to the disk's list, which the kernel does not "
+      f"flag for poll(): {watch2}")
 
 check(globals().get("pmem2_id_1") is not None and
       globals().get("pmem2_id_1") == globals().get("pmem2_id_2"),

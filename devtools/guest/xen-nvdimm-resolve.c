@@ -17,10 +17,11 @@
  *       the bad ranges and health read again, as "after-bad ..." etc.
  *   xen-nvdimm-resolve watch PATH SIZE SECONDS
  *       resolve PATH (no lines printed), watch the host's lists of its media
- *       errors as xen-nvdimm does, print "watching N" (the lists) and wait
- *       for the kernel to flag a change: print "changed after S s", whether
- *       the lists stay quiet once rearmed ("quiet after rearm") and the bad
- *       ranges then, as "after-bad ...", or "unchanged after S s"
+ *       errors as xen-nvdimm does, print "watching N lists" and wait for a
+ *       change (the driver's, or a write to a list): print "changed after
+ *       S s", whether the watch stays quiet once rearmed ("quiet after
+ *       rearm") and the bad ranges then, as "after-bad ...", or "unchanged
+ *       after S s"
  *   xen-nvdimm-resolve write PATH OFFSET STRING
  *       writes STRING at OFFSET (mmap for a device-dax) and makes it durable
  *   xen-nvdimm-resolve pinwrite PATH SIZE OFFSET STRING
@@ -260,13 +261,12 @@ static int do_watch(const char *path, uint64_t size, unsigned secs)
     g_autoptr(GArray) sources = g_array_new(false, false,
                                             sizeof(XenNvdimmBadSource));
     g_autoptr(GArray) bad = g_array_new(false, false, sizeof(XenNvdimmRange));
-    g_autoptr(GArray) fds = g_array_new(false, false, sizeof(int));
-    g_autofree struct pollfd *pfds = NULL;
+    struct pollfd pfd = { .events = POLLIN };
     int64_t start;
     bool pinned = false;
     Error *err = NULL;
     int fd = open(path, O_RDWR | O_EXCL | O_CLOEXEC);
-    int n;
+    int n = 0;
 
     if (fd < 0) {
         printf("error: cannot open %s: %s\n", path, strerror(errno));
@@ -278,33 +278,25 @@ static int do_watch(const char *path, uint64_t size, unsigned secs)
         error_free(err);
         return 1;
     }
-    xen_nvdimm_badblocks_watch(sources, fds);
-    pfds = g_new0(struct pollfd, fds->len);
-    for (guint i = 0; i < fds->len; i++) {
-        pfds[i].fd = g_array_index(fds, int, i);
-        pfds[i].events = POLLPRI;
-    }
-    printf("watching %u\n", fds->len);
+    pfd.fd = xen_nvdimm_badblocks_watch(sources);
+    printf("watching %u lists%s\n", sources->len,
+           pfd.fd < 0 ? ": cannot" : "");
     fflush(stdout);
     start = g_get_monotonic_time();
-    n = poll(pfds, fds->len, secs * 1000);
+    if (pfd.fd >= 0) {
+        n = poll(&pfd, 1, secs * 1000);
+    }
     if (n <= 0) {
         printf("unchanged after %" PRId64 " s\n",
                (g_get_monotonic_time() - start) / G_USEC_PER_SEC);
     } else {
         printf("changed after %" PRId64 " s\n",
                (g_get_monotonic_time() - start) / G_USEC_PER_SEC);
-        /* The driver flags the region's list and the disk's in turn. */
+        /* The driver changes the region's list and the disk's in turn. */
         g_usleep(G_USEC_PER_SEC);
-        poll(pfds, fds->len, 0);
-        for (guint i = 0; i < fds->len; i++) {
-            if (pfds[i].revents) {
-                xen_nvdimm_badblocks_rearm(pfds[i].fd);
-            }
-        }
+        xen_nvdimm_badblocks_rearm(pfd.fd);
         /* Taken, the change must not wake QEMU's loop again. */
-        printf("%s after rearm\n",
-               poll(pfds, fds->len, 2000) ? "fired again" : "quiet");
+        printf("%s after rearm\n", poll(&pfd, 1, 2000) ? "fired again" : "quiet");
         if (!xen_nvdimm_read_badblocks(sources, bad, &err)) {
             printf("error: %s\n", error_get_pretty(err));
             error_free(err);
@@ -316,8 +308,8 @@ static int do_watch(const char *path, uint64_t size, unsigned secs)
                    r->end);
         }
     }
-    for (guint i = 0; i < fds->len; i++) {
-        close(g_array_index(fds, int, i));
+    if (pfd.fd >= 0) {
+        close(pfd.fd);
     }
     if (pinned) {
         unpin(fd, path);

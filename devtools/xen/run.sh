@@ -84,7 +84,8 @@ fi
 
 # The guest: Debian's kernel and the test initramfs with our report script
 # (the same for every dom0: the guest brings its own kernel).
-GUEST_FS=no "$TOP/devtools/guest/image.sh" "$work/guest" "$TOP/devtools/xen/guest/run.sh" >/dev/null
+GUEST_FS=no "$TOP/devtools/guest/image.sh" "$work/guest" "$TOP/devtools/xen/guest/run.sh" \
+    "$TOP/devtools/guest/nd-lib.sh" >/dev/null
 cp "$work/guest/vmlinuz" "$work/xt/guest-vmlinuz"
 
 # The test tar: the device model (our QEMU with its data files, the option

@@ -32,9 +32,8 @@
 #include "trace.h"
 
 /*
- * A watch on one of the host's lists: a sysfs badblocks file, which the
- * kernel flags for poll() (POLLPRI) when it changes, or in emulated mode
- * an inotify descriptor on the test's file.
+ * A watch on the host's lists: an inotify descriptor on the sysfs
+ * badblocks files, or in emulated mode on the test's file.
  */
 typedef struct XenNvdimmWatch {
     XenNvdimmState *s;

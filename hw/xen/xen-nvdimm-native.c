@@ -59,22 +59,15 @@ static bool native_persistence(XenNvdimmState *s, XenNvdimmPersistence *p,
 
 static bool native_badblocks_rearm(XenNvdimmState *s, int fd)
 {
-    xen_nvdimm_badblocks_rearm(fd);
-    return true;
+    return xen_nvdimm_badblocks_rearm(fd);
 }
 
-/*
- * A sysfs attribute always polls readable: the watch asks for the
- * kernel's change flags alone.
- */
 static void native_watch_media(XenNvdimmState *s)
 {
-    g_autoptr(GArray) fds = g_array_new(false, false, sizeof(int));
+    int fd = xen_nvdimm_badblocks_watch(s->bad_sources);
 
-    xen_nvdimm_badblocks_watch(s->bad_sources, fds);
-    for (guint i = 0; i < fds->len; i++) {
-        xen_nvdimm_media_watch(s, g_array_index(fds, int, i),
-                               G_IO_PRI | G_IO_ERR, native_badblocks_rearm);
+    if (fd >= 0) {
+        xen_nvdimm_media_watch(s, fd, G_IO_IN, native_badblocks_rearm);
     }
 }
 

@@ -53,10 +53,12 @@ bool xen_nvdimm_read_persistence(GArray *sources, XenNvdimmPersistence *p,
     return true;
 }
 
-void xen_nvdimm_badblocks_watch(GArray *sources, GArray *fds)
+int xen_nvdimm_badblocks_watch(GArray *sources)
 {
+    return -1;
 }
 
-void xen_nvdimm_badblocks_rearm(int fd)
+bool xen_nvdimm_badblocks_rearm(int fd)
 {
+    return false;
 }

@@ -23,6 +23,7 @@
 #include <sys/xattr.h>
 #include <sys/ioctl.h>
 #include <sys/vfs.h>
+#include <sys/inotify.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <ndctl/libndctl.h>
@@ -329,31 +330,40 @@ int xen_nvdimm_read_health(GArray *sources, NvdimmHealth *h,
                                       (bool *)smart->data, dimms->len, h);
 }
 
-void xen_nvdimm_badblocks_rearm(int fd)
+int xen_nvdimm_badblocks_watch(GArray *sources)
 {
-    char buf[4096];
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    int watched = 0;
 
-    /* kernfs clears the flag when the attribute is read from the start. */
-    if (lseek(fd, 0, SEEK_SET) == 0) {
-        while (read(fd, buf, sizeof(buf)) > 0) {
-            /* only the read matters */
-        }
+    if (fd < 0) {
+        trace_xen_nvdimm_media_unwatched("inotify", errno);
+        return -1;
     }
-}
-
-void xen_nvdimm_badblocks_watch(GArray *sources, GArray *fds)
-{
     for (guint i = 0; i < sources->len; i++) {
         const char *path = g_array_index(sources, XenNvdimmBadSource, i).path;
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-        if (fd < 0) {
+        if (inotify_add_watch(fd, path, IN_MODIFY) < 0) {
             trace_xen_nvdimm_media_unwatched(path, errno);
             continue;
         }
-        xen_nvdimm_badblocks_rearm(fd);
-        g_array_append_val(fds, fd);
+        watched++;
     }
+    if (!watched) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+bool xen_nvdimm_badblocks_rearm(int fd)
+{
+    char buf[4096] QEMU_ALIGNED(__alignof__(struct inotify_event));
+    bool changed = false;
+
+    while (read(fd, buf, sizeof(buf)) > 0) {
+        changed = true;
+    }
+    return changed;
 }
 
 bool xen_nvdimm_read_persistence(GArray *sources, XenNvdimmPersistence *p,

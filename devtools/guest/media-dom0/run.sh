@@ -13,7 +13,7 @@ echo "DEV $DEV"
 echo "PERSIST $(cat /sys/bus/nd/devices/region*/persistence_domain | head -n 1)"
 /test/xen-nvdimm-resolve resolve "$DEV" 64M | sed 's/^/RESOLVE /'
 # The host finds a new bad range while this dom0 runs: its device tells
-# this Linux (GPE 4), which scrubs and flags the lists for poll(), and
+# this Linux (GPE 4), which scrubs and changes its lists, and
 # xen-nvdimm's watch sees that, with nothing asked here.
 /test/xen-nvdimm-resolve watch "$DEV" 64M 300 >/tmp/watch &
 watcher=$!
@@ -25,3 +25,16 @@ done
 echo "WATCH-READY $(head -n 1 /tmp/watch)"
 wait $watcher
 sed 's/^/WATCH /' /tmp/watch
+# An admin of this dom0 marks a range bad through sysfs: the driver flags
+# nothing for poll(), the write itself is what the watch must see.
+admin=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^xtadmin=//p')
+/test/xen-nvdimm-resolve watch "$DEV" 64M 60 >/tmp/watch2 &
+watcher=$!
+waited=0
+while ! grep -q '^watching' /tmp/watch2 && [ $waited -lt 60 ]; do
+    sleep 1
+    waited=$((waited + 1))
+done
+echo "$admin 8" >"/sys/block/${DEV#/dev/}/badblocks"
+wait $watcher
+sed 's/^/WATCH2 /' /tmp/watch2

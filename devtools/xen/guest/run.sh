@@ -14,13 +14,16 @@
 #                     one of them (see "daytwo" below)
 #   xtest_scenario=hotplug  say GHOTPLUG-READY, wait for the NVDIMM dom0
 #                     plugs in (handle 2) and write XTEST-HOTPLUG-<nonce>
-#                     at 4 KiB of it
+#                     at 4 KiB of it; then say GPUSH-READY and wait for a
+#                     bad range on the first one (handle 1), which dom0
+#                     marks bad in its own list
 #   xtest_scenario=bench  make bench's label I/O through the IOREQ server:
 #                     xtest_repeat loops of ndctl read-, init- and
 #                     write-labels, "GLABELS op count seconds"
 #   xtest_ordinary=IP,DOM0_IP,PORT  also an admin's devices: read dom0's
 #                     pattern from the PV disk, write ours; ping dom0 over
 #                     the PV network and send it one line over TCP
+. /test/nd-lib.sh
 arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p"; }
 scenario=$(arg xtest_scenario)
 nonce=$(arg xtest_nonce)
@@ -201,13 +204,7 @@ if [ "$scenario" = hotplug ]; then
     echo "GHOTPLUG-READY"
     dev= i=0
     while [ -z "$dev" ] && [ $i -lt 900 ]; do
-        for d in /sys/bus/nd/devices/nmem*; do
-            [ "$(cat "$d/nfit/handle" 2>/dev/null)" = 0x2 ] || continue
-            for b in /sys/block/pmem*; do
-                r=$(basename "$(readlink -f "$b/device/..")")
-                grep -qs "^${d##*/}," "/sys/bus/nd/devices/$r/mapping0" && dev=${b##*/}
-            done
-        done
+        dev=$(dev_of_handle 0x2)
         [ -n "$dev" ] || { sleep 1; i=$((i + 1)); }
     done
     echo "GHOTPLUG handle=0x2 dev=$dev after $i s"
@@ -220,6 +217,19 @@ if [ "$scenario" = hotplug ]; then
     echo "GHPNDCTL $(ndctl list -DR | tr -d ' \n')"
     echo "GHPPERSIST $(cat /sys/bus/nd/devices/region*/persistence_domain 2>&1 | tr '\n' ',')"
     dmesg | grep -i -E 'nfit' | tail -n 6 | sed 's/^/GHPDMESG /'
+    # dom0 now marks a range of the first NVDIMM's backend bad; QEMU must
+    # tell this Linux, which scrubs by itself: nothing is asked here.
+    first=$(dev_of_handle 0x1)
+    known=$(cat "/sys/block/$first/badblocks" 2>&1)
+    echo "GPUSH-READY dev=$first known=$(echo "$known" | tr '\n' ',')"
+    i=0
+    while [ -n "$first" ] && [ "$(cat "/sys/block/$first/badblocks")" = "$known" ] &&
+          [ $i -lt 900 ]; do
+        sleep 1
+        i=$((i + 1))
+    done
+    echo "GPUSHED after $i s: $(tr '\n' ',' <"/sys/block/$first/badblocks" 2>&1)"
+    echo "GPUSHMEDIA $(ndctl list -NM | tr -d ' \n')"
 fi
 echo "GUEST-DONE"
 if [ "$scenario" = 2 ]; then

@@ -36,15 +36,16 @@ bool xen_nvdimm_read_badblocks(GArray *sources, GArray *bad, Error **errp);
 int xen_nvdimm_read_health(GArray *sources, NvdimmHealth *h,
                            Error **errp);
 /*
- * Open the lists of @sources for a watch, appending the descriptors to
- * @fds (of int): the kernel flags each for poll() with POLLPRI | POLLERR
- * when its driver adds ranges (sysfs_notify() after a scrub or a machine
- * check; not when the admin writes the file).  A list that cannot be
- * opened is left out (traced): it is still read at each scrub.
+ * Watch the lists of @sources: one inotify descriptor with IN_MODIFY on
+ * each, or -1 (traced) if none can be watched; a list left out is still
+ * read at each scrub.  kernfs reports as IN_MODIFY both a change its
+ * driver flags (sysfs_notify() after a scrub or a machine check) and a
+ * write through sysfs (an admin's echo "SECTOR COUNT" > badblocks, which
+ * flags nothing for poll()).
  */
-void xen_nvdimm_badblocks_watch(GArray *sources, GArray *fds);
-/* Take a watched list's change, so that poll() waits for the next. */
-void xen_nvdimm_badblocks_rearm(int fd);
+int xen_nvdimm_badblocks_watch(GArray *sources);
+/* Take the watch's events, so that it waits for the next; true if any. */
+bool xen_nvdimm_badblocks_rearm(int fd);
 /* The weakest persistence domain of the regions of @sources. */
 bool xen_nvdimm_read_persistence(GArray *sources, XenNvdimmPersistence *p,
                                  Error **errp);
