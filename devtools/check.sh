@@ -8,6 +8,32 @@ set -uo pipefail
 
 "$TOP/devtools/build.sh" || die "build failed"
 
+# The dom0 images and the package's build chroot are mostly downloads and
+# dpkg, while the tiers up to the newest QEMU's build leave a core idle:
+# they are made beside those tiers (a cached one takes seconds) and waited
+# for before the first tier that boots or builds in a chroot.  A failure
+# here is only logged: the tier that needs the cache makes it again, and
+# fails in its own words.
+prepare_caches() {
+    local version
+    version=$(qemu_source_version)
+    nice "$TOP/devtools/xen/image.sh" bookworm >/dev/null &&
+        nice "$TOP/devtools/xen/image.sh" trixie >/dev/null &&
+        nice "$TOP/devtools/deb/chroot.sh" \
+            "$CACHE/qemu-source/qemu_${version#*:}.dsc" >/dev/null
+}
+prepare_caches >"$BUILD/prepare-caches.log" 2>&1 &
+preparing=$!
+caches_ready() {
+    local t0=$SECONDS
+    if wait "$preparing"; then
+        log "dom0 images and build chroot ready (waited $((SECONDS - t0)) s)"
+    else
+        log "preparing the dom0 images and build chroot failed; their tiers try again:"
+        tail -n 20 "$BUILD/prepare-caches.log"
+    fi
+}
+
 passed=0
 failed=0
 failures=()
@@ -60,6 +86,7 @@ check "NVDIMM hotplug into a running Linux guest through QMP: found by itself, u
 check "QEMU's own NFIT and NVDIMM SSDT unchanged (expected NFIT.dimmpxm and SSDT.dimmpxm, TCG guest)" "$TOP/devtools/test-nfit-golden.sh"
 check "xenstore stand-in with libxenstore clients" "$TOP/devtools/test-xenstore-standin.sh"
 check "the series on the newest QEMU in Debian (unstable): it applies, builds, and its unit tests and qtests pass" "$TOP/devtools/test-newest-qemu.sh"
+caches_ready
 check "Debian's Xen 4.17 hypervisor with xen/patches builds in a bookworm chroot, lintian clean" "$TOP/devtools/xen-deb/build.sh"
 check "real Xen 4.17, the xen-nvdimm build, nested under TCG: xl-created HVM guests with xen-nvdimm, pmem write-back in the nested p2m" "$TOP/devtools/xen/run.sh" bookworm
 check "Debian's qemu-system-xen with the series builds in a trixie chroot, lintian clean" "$TOP/devtools/deb/build.sh"
