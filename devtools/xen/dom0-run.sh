@@ -1695,14 +1695,15 @@ hp_run() {
     TAG=
     [ $rc != 2 ] || fail "$NAME: the guest triple-faulted in all $TRIPLE_FAULT_TRIES attempts"
 }
-# hp_wait MARK WHAT: wait for the guest's MARK line: 0 when it came, 1 if
-# not (the verdicts say why), 2 if the guest triple-faulted.
+# hp_wait MARK WHAT: wait for the guest's MARK line: 0 when it came (after
+# HP_WAITED s), 1 if not (the verdicts say why), 2 if the guest
+# triple-faulted.
 hp_wait() {
-    local i=0
-    while ! grep -q "^$1" "$SERIAL" 2>/dev/null && [ $i -lt "$GUEST_TIMEOUT" ] &&
+    HP_WAITED=0
+    while ! grep -q "^$1" "$SERIAL" 2>/dev/null && [ $HP_WAITED -lt "$GUEST_TIMEOUT" ] &&
           xl domid "$NAME" >/dev/null 2>&1; do
-        sleep 2; i=$((i + 2))
-        [ $((i % 60)) = 0 ] && ts "waiting for $NAME $2: $(wc -l <"$SERIAL" 2>/dev/null) serial lines"
+        sleep 2; HP_WAITED=$((HP_WAITED + 2))
+        [ $((HP_WAITED % 60)) = 0 ] && ts "waiting for $NAME $2: $(wc -l <"$SERIAL" 2>/dev/null) serial lines"
     done
     triple_faulted && return 2
     grep -q "^$1" "$SERIAL" 2>/dev/null
@@ -1727,17 +1728,12 @@ hp_attempt() {
     verdict $rc "$NAME: xl create with one xen-nvdimm and a root of two slots (rc $rc)"
     [ $rc = 0 ] || { evidence "xl create failed"; xl destroy "$NAME" 2>/dev/null; return; }
     DOMID=$(xl domid "$NAME")
-    i=0
-    while ! grep -q '^GHOTPLUG-READY' "$SERIAL" 2>/dev/null && [ $i -lt "$GUEST_TIMEOUT" ] &&
-          xl domid "$NAME" >/dev/null 2>&1; do
-        sleep 2; i=$((i + 2))
-        [ $((i % 60)) = 0 ] && ts "waiting for $NAME to boot: $(wc -l <"$SERIAL" 2>/dev/null) serial lines"
-    done
-    triple_faulted && return 2
-    grep -q '^GHOTPLUG-READY' "$SERIAL" 2>/dev/null
-    verdict $? "$NAME: the guest is up and waits for a second NVDIMM ($i s)$(
-        grep -q '^GHOTPLUG-READY' "$SERIAL" 2>/dev/null || echo ": $(gone_cause)")"
-    grep -q '^GHOTPLUG-READY' "$SERIAL" 2>/dev/null ||
+    hp_wait GHOTPLUG-READY "to boot"
+    rc=$?
+    [ $rc = 2 ] && return 2
+    verdict $rc "$NAME: the guest is up and waits for a second NVDIMM ($HP_WAITED s)$(
+        [ $rc = 0 ] || echo ": $(gone_cause)")"
+    [ $rc = 0 ] ||
         { evidence "no GHOTPLUG-READY"; xl destroy "$NAME" 2>/dev/null; wait_gone; return; }
     xen_console_take >/dev/null
     /xt/xtest-qmp "/var/run/xen/qmp-libxl-$DOMID" \
