@@ -658,11 +658,15 @@ static bool spa_resolve_file(struct ndctl_ctx *ctx, int fd, dev_t dev,
                       major(dev), minor(dev));
         return false;
     }
-    if (!spa_badblocks(&pb, true, sources, errp) ||
-        !xen_nvdimm_file_pin(fd, path, errp)) {
+    if (!spa_badblocks(&pb, true, sources, errp)) {
         return false;
     }
-    *pinned = true;
+    if (pinned) {
+        if (!xen_nvdimm_file_pin(fd, path, errp)) {
+            return false;
+        }
+        *pinned = true;
+    }
     for (bool more = true; more && next < size;) {
         fm->fm_start = next;
         fm->fm_length = size - next;

@@ -25,7 +25,9 @@ typedef struct XenNvdimmBadSource {
 
 /*
  * The dom0 NVDIMM driver's view (libndctl, libdaxctl, FIEMAP), used by the
- * native ops; no Xen involved.
+ * native ops and by QEMU's own NVDIMM; no Xen involved.  With @pinned
+ * NULL, a file's extents are read without pinning it: they hold at the
+ * time of the call only.
  */
 bool xen_nvdimm_resolve_spa(int fd, const char *path, uint64_t size,
                             GArray *extents, GArray *sources, bool *pinned,
