@@ -13,9 +13,11 @@
 # The host's persistence domain (x-emu-persistence) reaches the guest's
 # regions and decides libpmem2's store granularity: the CPU caches for
 # both devices at boot 1, nothing for one of them at boot 2.
-# Last, such a guest plays dom0 for xen-nvdimm's resolver, which must find
+# Then such a guest plays dom0 for xen-nvdimm's resolver, which must find
 # the media errors, health and persistence domain (the memory controller)
-# through the Linux driver and libndctl.
+# through the Linux driver and libndctl.  Last, such a guest is the host of
+# QEMU's own NVDIMM (-device nvdimm on its device-dax), whose Linux guest
+# must learn the same media errors and health.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -93,6 +95,29 @@ watcher=$!
     -append "console=ttyS0 loglevel=3 panic=-1 xtadmin=$ADMIN_DOM0"
 kill "$watcher" 2>/dev/null || true
 wait "$watcher" 2>/dev/null || true
+
+# Boot 4: QEMU's own NVDIMM in such a host.  This guest makes its pmem a
+# device-dax with two bad ranges known, and runs this tree's QEMU (TCG in
+# TCG) with -device nvdimm on it: that QEMU's guest must learn both ranges
+# and the health through the _DSM, as xen-nvdimm's guests do.
+printf '%s 8\n%s 8\n' "$BAD" "$NEW_DOM0" >"$work/badblocks4"
+truncate -s 64M "$work/pmem4.img"
+mkdir -p "$work/nvguest" "$work/nvhost/files"
+GUEST_FS=no "$TOP/devtools/guest/image.sh" "$work/nvguest" \
+    "$TOP/devtools/guest/nvdimm-guest/run.sh"
+strip -o "$work/nvhost/files/qemu-system-x86_64" "$QEMU"
+fw=$QBUILD/qemu-bundle/usr/local/share/qemu
+cp -L /usr/share/seabios/bios-256k.bin "$fw/pvh.bin" "$fw/linuxboot_dma.bin" \
+    "$fw/kvmvapic.bin" "$work/nvhost/files/"
+GUEST_FS=no "$TOP/devtools/guest/image.sh" "$work/nvhost" \
+    "$TOP/devtools/guest/nvdimm-host/run.sh" "$work"/nvhost/files/* \
+    "$work/nvguest/vmlinux" "$work/nvguest/initrd.img"
+"$TOP/devtools/guest/boot.sh" "$work/serial4.log" 900 \
+    -M pc -m 1G \
+    -object memory-backend-xen-pmem,id=pm0,size=64M,mem-path="$work/pmem4.img" \
+    -device xen-nvdimm-emu,id=nv0,memdev=pm0,x-emu-badblocks="$work/badblocks4",x-emu-health="$work/health0" \
+    -kernel "$work/nvhost/vmlinux" -initrd "$work/nvhost/initrd.img" \
+    -append "console=ttyS0 loglevel=3 panic=-1"
 
 /usr/bin/python3 - "$work" "$BAD" "$NEW" "$NEW_DOM0" "$ADMIN_DOM0" <<'PY'
 import json, re, sys
@@ -233,6 +258,50 @@ check(watch2[:1] == ["watching 2 lists"]
       and "quiet after rearm" in watch2 and wbad2 == want2,
       f"and the range dom0's admin wrote to the disk's list, which the kernel does not "
       f"flag for poll(): {watch2}")
+
+print("--- boot 4: QEMU's own NVDIMM on that host's device-dax")
+log = lines(4)
+host = [l[2:] for l in log if l.startswith("G ")]
+trace4 = [l[2:] for l in log if l.startswith("T ")]
+region = int(field(log, "REGION")[0], 16) if field(log, "REGION") else 0
+dax = [int(x, 0) for x in field(log, "DAX")[0].split()] if field(log, "DAX") else [0, 0]
+skip = (dax[0] - region) // 512   # the device-dax's data starts here
+want_host = {bad_sector, new_dom0}
+host_bad = {int(x) for x in field(log, "HOST-BAD")[0].split()[0::2]} if field(log, "HOST-BAD") else set()
+check(host_bad == want_host,
+      f"the host's region lists sectors {sorted(want_host)} bad: {field(log, 'HOST-BAD')}")
+want = {(s - skip, 8) for s in want_host}
+got = set()
+for text in field(host, "JSON-NM"):
+    for ns in as_list(json.loads(text)):
+        got |= {(b["offset"], b["length"]) for b in ns.get("badblocks", [])}
+check(skip > 0 and got == want,
+      f"the guest's ndctl list --media-errors: the host's sectors, less the "
+      f"device-dax's {skip} sectors of metadata: {sorted(got)}, want {sorted(want)}")
+reads = {int(m[1]): (m[2], m[3]) for m in (re.match(r"READ (\d+) rc=(\d+) ?(.*)", l) for l in host) if m}
+for s, _ in sorted(want):
+    r, ok = reads.get(s, ("?", "")), reads.get(s + 1000, ("?", ""))
+    check(r[0] not in ("0", "?") and "Input/output error" in r[1],
+          f"the guest's read of bad sector {s} fails with an I/O error: {r}")
+    check(ok[0] == "0", f"and of sector {s + 1000} works: {ok}")
+dh = {}
+for text in field(host, "JSON-DH"):
+    for d in as_list(json.loads(text)):
+        dh = d.get("health", {})
+want1 = {"health_state": "non-critical", "temperature_celsius": 41.0,
+         "spares_percentage": 64, "life_used_percentage": 7,
+         "shutdown_state": "clean", "shutdown_count": 3}
+check({k: dh.get(k) for k in want1} == want1,
+      f"the guest's ndctl list -DH: the host DIMM's health: {dh}")
+opened = [l for l in trace4 if "nvdimm_media_open" in l]
+check(any(re.search(r"m0: host pmem, \d+ extents, \d+ lists of bad sectors, health 1", l)
+          for l in opened),
+      f"QEMU found the backend in host pmem through the host's driver: {opened}")
+starts = [int(m[1]) for m in (re.search(r"nvdimm_ars_start handle 0x1: 0x[0-9a-f]+\+0x[0-9a-f]+: (\d+) bad", l)
+                              for l in trace4) if m]
+check(2 in starts, f"and its scrub found the two ranges: {starts}")
+check(any(l.startswith("@@@ END rc=0") for l in host),
+      f"the guest ran its test: {[l for l in host if l.startswith('@@@')]}")
 
 check(globals().get("pmem2_id_1") is not None and
       globals().get("pmem2_id_1") == globals().get("pmem2_id_2"),

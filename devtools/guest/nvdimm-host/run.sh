@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# A host with persistent memory for QEMU's own NVDIMM: this guest's pmem is
+# xen-nvdimm in emulated mode (ARS and SMART, which QEMU's NVDIMM does not
+# give), made a device-dax here, and QEMU (this tree's, under TCG) gives
+# it to a Linux guest with -device nvdimm.  That guest must learn the
+# media errors and health this host's driver knows.
+t() { cut -d' ' -f1 /proc/uptime; }
+ndctl create-namespace -f -e namespace0.0 -m devdax --align=2M >/dev/null ||
+    echo "FAILED: ndctl create-namespace -m devdax"
+region=/sys/bus/nd/devices/region0
+dax=/sys/bus/dax/devices/dax0.0
+echo "REGION $(cat $region/resource)"
+echo "DAX $(cat $dax/resource) $(cat $dax/size)"
+echo "HOST-BAD $(tr '\n' ' ' <$region/badblocks)"
+size=$(cat $dax/size)
+size=$((size / 2097152 * 2097152))
+echo "GUEST-START $(t)"
+timeout 800 /test/qemu-system-x86_64 -accel tcg -L /test -nodefaults \
+    -display none -no-reboot -monitor none -serial file:/tmp/guest.log \
+    -M pc,nvdimm=on -m 256M,slots=2,maxmem=1G \
+    -object memory-backend-file,id=m0,mem-path=/dev/dax0.0,size=$size,share=on,align=2M \
+    -device nvdimm,id=nv0,memdev=m0 \
+    -trace "enable=nvdimm_media_*,file=/tmp/trace.log" \
+    -trace "enable=nvdimm_ars_*,file=/tmp/trace.log" \
+    -kernel /test/vmlinux -initrd /test/initrd.img \
+    -append "console=ttyS0 loglevel=3 panic=-1" </dev/null 2>&1 |
+    sed 's/^/QEMU /'
+echo "GUEST-END $(t)"
+# The guest's own lines, and QEMU's trace, for the host to read.
+sed 's/^/G /' /tmp/guest.log
+sed 's/^/T /' /tmp/trace.log
