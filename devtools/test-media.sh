@@ -96,12 +96,17 @@ watcher=$!
 kill "$watcher" 2>/dev/null || true
 wait "$watcher" 2>/dev/null || true
 
-# Boot 4: QEMU's own NVDIMM in such a host.  This guest makes its pmem a
-# device-dax with two bad ranges known, and runs this tree's QEMU (TCG in
-# TCG) with -device nvdimm on it: that QEMU's guest must learn both ranges
-# and the health through the _DSM, as xen-nvdimm's guests do.
+# Boot 4: QEMU's own NVDIMM in such a host.  This guest makes its first
+# pmem a device-dax with two bad ranges known, and its second an ext4 DAX
+# filesystem with a file, one block of which its admin marks bad; it runs
+# this tree's QEMU (TCG in TCG) with -device nvdimm on both: that QEMU's
+# guest must learn the ranges and the health through the _DSM, as
+# xen-nvdimm's guests do.
 printf '%s 8\n%s 8\n' "$BAD" "$NEW_DOM0" >"$work/badblocks4"
+printf 'health ok\nspares 95\nlife-used 1\ntemperature 30\nshutdown-count 17\nshutdown-state dirty\n' \
+    >"$work/health4"
 truncate -s 64M "$work/pmem4.img"
+truncate -s 128M "$work/pmem4b.img"
 mkdir -p "$work/nvguest" "$work/nvhost/files"
 GUEST_FS=no "$TOP/devtools/guest/image.sh" "$work/nvguest" \
     "$TOP/devtools/guest/nvdimm-guest/run.sh"
@@ -109,13 +114,16 @@ strip -o "$work/nvhost/files/qemu-system-x86_64" "$QEMU"
 fw=$QBUILD/qemu-bundle/usr/local/share/qemu
 cp -L /usr/share/seabios/bios-256k.bin "$fw/pvh.bin" "$fw/linuxboot_dma.bin" \
     "$fw/kvmvapic.bin" "$work/nvhost/files/"
-GUEST_FS=no "$TOP/devtools/guest/image.sh" "$work/nvhost" \
+cp /usr/sbin/filefrag "$work/nvhost/files/"
+"$TOP/devtools/guest/image.sh" "$work/nvhost" \
     "$TOP/devtools/guest/nvdimm-host/run.sh" "$work"/nvhost/files/* \
     "$work/nvguest/vmlinux" "$work/nvguest/initrd.img"
 "$TOP/devtools/guest/boot.sh" "$work/serial4.log" 900 \
     -M pc -m 1G \
     -object memory-backend-xen-pmem,id=pm0,size=64M,mem-path="$work/pmem4.img" \
     -device xen-nvdimm-emu,id=nv0,memdev=pm0,x-emu-badblocks="$work/badblocks4",x-emu-health="$work/health0" \
+    -object memory-backend-xen-pmem,id=pm1,size=128M,mem-path="$work/pmem4b.img" \
+    -device xen-nvdimm-emu,id=nv1,memdev=pm1,x-emu-health="$work/health4" \
     -kernel "$work/nvhost/vmlinux" -initrd "$work/nvhost/initrd.img" \
     -append "console=ttyS0 loglevel=3 panic=-1"
 
@@ -259,49 +267,67 @@ check(watch2[:1] == ["watching 2 lists"]
       f"and the range dom0's admin wrote to the disk's list, which the kernel does not "
       f"flag for poll(): {watch2}")
 
-print("--- boot 4: QEMU's own NVDIMM on that host's device-dax")
+print("--- boot 4: QEMU's own NVDIMM on that host's device-dax and on a file on its DAX filesystem")
 log = lines(4)
-host = [l[2:] for l in log if l.startswith("G ")]
+guest = [l[2:] for l in log if l.startswith("G ")]
 trace4 = [l[2:] for l in log if l.startswith("T ")]
+check(not [l for l in log if l.startswith("FAILED")], f"the host set up its pmem: {[l for l in log if l.startswith('FAILED')]}")
 region = int(field(log, "REGION")[0], 16) if field(log, "REGION") else 0
 dax = [int(x, 0) for x in field(log, "DAX")[0].split()] if field(log, "DAX") else [0, 0]
 skip = (dax[0] - region) // 512   # the device-dax's data starts here
 want_host = {bad_sector, new_dom0}
 host_bad = {int(x) for x in field(log, "HOST-BAD")[0].split()[0::2]} if field(log, "HOST-BAD") else set()
 check(host_bad == want_host,
-      f"the host's region lists sectors {sorted(want_host)} bad: {field(log, 'HOST-BAD')}")
-want = {(s - skip, 8) for s in want_host}
-got = set()
-for text in field(host, "JSON-NM"):
+      f"the host's first region lists sectors {sorted(want_host)} bad: {field(log, 'HOST-BAD')}")
+file_line = field(log, "FILE")
+first = re.search(r"first-block=(\d+) bad=(\d+) 8", file_line[0]) if file_line else None
+check(first is not None and int(first[2]) == (int(first[1]) + 8) * 8,
+      f"its admin marked the disk sectors of the file's block 8 bad: {file_line}")
+size_dax, size_file = dax[1] // (2 << 20) * (2 << 20), 32 << 20
+want = {size_dax: {(s - skip, 8) for s in want_host}, size_file: {(64, 8)}}
+got = {}
+for text in field(guest, "JSON-NM"):
     for ns in as_list(json.loads(text)):
-        got |= {(b["offset"], b["length"]) for b in ns.get("badblocks", [])}
-check(skip > 0 and got == want,
-      f"the guest's ndctl list --media-errors: the host's sectors, less the "
-      f"device-dax's {skip} sectors of metadata: {sorted(got)}, want {sorted(want)}")
-reads = {int(m[1]): (m[2], m[3]) for m in (re.match(r"READ (\d+) rc=(\d+) ?(.*)", l) for l in host) if m}
-for s, _ in sorted(want):
-    r, ok = reads.get(s, ("?", "")), reads.get(s + 1000, ("?", ""))
-    check(r[0] not in ("0", "?") and "Input/output error" in r[1],
-          f"the guest's read of bad sector {s} fails with an I/O error: {r}")
-    check(ok[0] == "0", f"and of sector {s + 1000} works: {ok}")
+        got[ns.get("size")] = (ns.get("blockdev"), {(b["offset"], b["length"]) for b in ns.get("badblocks", [])})
+check(skip > 0 and got.get(size_dax, (None, set()))[1] == want[size_dax],
+      f"the guest's ndctl list --media-errors, device-dax NVDIMM: the host's sectors, less the "
+      f"device-dax's {skip} sectors of metadata: {got.get(size_dax)}, want {sorted(want[size_dax])}")
+check(got.get(size_file, (None, set()))[1] == want[size_file],
+      f"and the file's NVDIMM: its block 8, sectors 64+8: {got.get(size_file)}")
+reads = {(m[1], int(m[2])): (m[3], m[4]) for m in
+         (re.match(r"READ (\S+) (\d+) rc=(\d+) ?(.*)", l) for l in guest) if m}
+for size in (size_dax, size_file):
+    dev = got.get(size, (None,))[0]
+    for s, _ in sorted(want[size]):
+        r, ok = reads.get((dev, s), ("?", "")), reads.get((dev, s + 1000), ("?", ""))
+        check(r[0] not in ("0", "?") and "Input/output error" in r[1],
+              f"the guest's read of bad sector {s} of {dev} fails with an I/O error: {r}")
+        check(ok[0] == "0", f"and of sector {s + 1000} works: {ok}")
 dh = {}
-for text in field(host, "JSON-DH"):
+for text in field(guest, "JSON-DH"):
     for d in as_list(json.loads(text)):
-        dh = d.get("health", {})
-want1 = {"health_state": "non-critical", "temperature_celsius": 41.0,
-         "spares_percentage": 64, "life_used_percentage": 7,
-         "shutdown_state": "clean", "shutdown_count": 3}
-check({k: dh.get(k) for k in want1} == want1,
-      f"the guest's ndctl list -DH: the host DIMM's health: {dh}")
+        dh[d.get("handle")] = d.get("health", {})
+want_h = {1: {"health_state": "non-critical", "temperature_celsius": 41.0,
+              "spares_percentage": 64, "life_used_percentage": 7,
+              "shutdown_state": "clean", "shutdown_count": 3},
+          2: {"health_state": "ok", "temperature_celsius": 30.0,
+              "spares_percentage": 95, "life_used_percentage": 1,
+              "shutdown_state": "dirty", "shutdown_count": 17}}
+for h, w in want_h.items():
+    got_h = {k: dh.get(h, {}).get(k) for k in w}
+    check(got_h == w, f"the guest's ndctl list -DH, NVDIMM of handle {h}: its host DIMM's health: {got_h}")
 opened = [l for l in trace4 if "nvdimm_media_open" in l]
-check(any(re.search(r"m0: host pmem, \d+ extents, \d+ lists of bad sectors, health 1", l)
-          for l in opened),
-      f"QEMU found the backend in host pmem through the host's driver: {opened}")
-starts = [int(m[1]) for m in (re.search(r"nvdimm_ars_start handle 0x1: 0x[0-9a-f]+\+0x[0-9a-f]+: (\d+) bad", l)
-                              for l in trace4) if m]
-check(2 in starts, f"and its scrub found the two ranges: {starts}")
-check(any(l.startswith("@@@ END rc=0") for l in host),
-      f"the guest ran its test: {[l for l in host if l.startswith('@@@')]}")
+for b in ("m0", "m1"):
+    check(any(re.search(b + r": host pmem, \d+ extents, \d+ lists of bad sectors, health 1", l)
+              for l in opened),
+          f"QEMU found backend {b} in host pmem through the host's driver: {opened}")
+starts = {(m[1], int(m[2])) for m in
+          (re.search(r"nvdimm_ars_start handle (0x[0-9a-f]+): 0x[0-9a-f]+\+0x[0-9a-f]+: (\d+) bad", l)
+           for l in trace4) if m}
+check(("0x1", 2) in starts and ("0x2", 1) in starts,
+      f"and its scrubs found the ranges, two and one: {sorted(starts)}")
+check(any(l.startswith("@@@ END rc=0") for l in guest),
+      f"the guest ran its test: {[l for l in guest if l.startswith('@@@')]}")
 
 check(globals().get("pmem2_id_1") is not None and
       globals().get("pmem2_id_1") == globals().get("pmem2_id_2"),
