@@ -34,10 +34,14 @@ struct NvdimmMedia {
     uint64_t size;              /* of the data */
     GArray *sources;            /* XenNvdimmBadSource: the host's lists */
     bool has_health;
-    int64_t bad_asked;          /* when the host was last asked, or 0 */
-    GArray *extents;            /* XenNvdimmExtent, as then */
-    GArray *bad_known;          /* XenNvdimmRange, host-physical; NULL: */
-                                /* the host could not tell */
+    /*
+     * When the host was last asked (or 0), where the data was then
+     * (XenNvdimmExtent) and which host-physical ranges were bad
+     * (XenNvdimmRange; NULL: the host could not tell).
+     */
+    int64_t bad_asked;
+    GArray *extents;
+    GArray *bad_known;
     int64_t health_asked;
     int health_rc;              /* of xen_nvdimm_read_health() */
     NvdimmHealth health;
