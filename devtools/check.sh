@@ -8,7 +8,7 @@ set -uo pipefail
 
 "$TOP/devtools/build.sh" || die "build failed"
 
-# The dom0 images and the package's build chroot are mostly downloads and
+# The dom0 images and the packages' build chroots are mostly downloads and
 # dpkg, while the tiers up to the newest QEMU's build leave a core idle:
 # they are made beside those tiers (a cached one takes seconds) and waited
 # for before the first tier that boots or builds in a chroot.  A failure
@@ -20,16 +20,17 @@ prepare_caches() {
     nice "$TOP/devtools/xen/image.sh" bookworm >/dev/null &&
         nice "$TOP/devtools/xen/image.sh" trixie >/dev/null &&
         nice "$TOP/devtools/deb/chroot.sh" \
-            "$CACHE/qemu-source/qemu_${version#*:}.dsc" >/dev/null
+            "$CACHE/qemu-source/qemu_${version#*:}.dsc" >/dev/null &&
+        nice "$TOP/devtools/xen-deb/build.sh" --chroot-only >/dev/null
 }
 prepare_caches >"$BUILD/prepare-caches.log" 2>&1 &
 preparing=$!
 caches_ready() {
     local t0=$SECONDS
     if wait "$preparing"; then
-        log "dom0 images and build chroot ready (waited $((SECONDS - t0)) s)"
+        log "dom0 images and build chroots ready (waited $((SECONDS - t0)) s)"
     else
-        log "preparing the dom0 images and build chroot failed; their tiers try again:"
+        log "preparing the dom0 images and build chroots failed; their tiers try again:"
         tail -n 20 "$BUILD/prepare-caches.log"
     fi
 }

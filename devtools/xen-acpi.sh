@@ -9,8 +9,9 @@ set -euo pipefail
 
 dl=$CACHE/xen-source
 mkdir -p "$dl"
-(cd "$dl" && apt-get source --download-only -q -o APT::Sandbox::User=root \
-    xen/bookworm >apt-source.log 2>&1) ||
+# One download at a time (make xen-deb's chroot may be prepared meanwhile).
+(flock 9 && cd "$dl" && apt-get source --download-only -q -o APT::Sandbox::User=root \
+    xen/bookworm >apt-source.log 2>&1) 9>"$dl/.lock" ||
     { cat "$dl/apt-source.log" >&2; die "apt-get source xen/bookworm failed"; }
 dsc=$(cd "$dl" && ls -t xen_*.dsc | head -n 1)
 version=$(sed -n 's/^Version: //p' "$dl/$dsc")

@@ -20,6 +20,9 @@
 # source, the patches in their order, the packaging change, this script, the
 # chroot).
 #
+# With --chroot-only, it makes (or finds) the chroot and stops there: make
+# check prepares it so beside the tiers that leave a core idle.
+#
 # Environment: DEBFULLNAME and DEBEMAIL name the builder in the changelog entry.
 set -euo pipefail
 . "$(dirname "$0")/../common.sh"
@@ -35,13 +38,17 @@ packaging=$TOP/devtools/xen-deb/debian-packaging.diff
 patches=$TOP/xen/patches
 out=$BUILD/xen-deb
 
+chroot_only=false
+[ "${1:-}" != --chroot-only ] || chroot_only=true
+
 # (No package from an earlier build may outlive a failed one.)
-rm -rf "$out"
-# The source, downloaded where and as devtools/xen-acpi.sh does.
+$chroot_only || rm -rf "$out"
+# The source, downloaded where and as devtools/xen-acpi.sh does (one at a
+# time: make check may run both at once).
 dl=$CACHE/xen-source
 mkdir -p "$dl"
-(cd "$dl" && apt-get source --download-only -q -o APT::Sandbox::User=root \
-    "xen/$SUITE" >apt-source.log 2>&1) ||
+(flock 9 && cd "$dl" && apt-get source --download-only -q -o APT::Sandbox::User=root \
+    "xen/$SUITE" >apt-source.log 2>&1) 9>"$dl/.lock" ||
     { cat "$dl/apt-source.log"; die "apt-get source xen/$SUITE failed"; }
 dsc=$dl/$(cd "$dl" && ls -t xen_*.dsc | head -n 1)
 version=$(sed -n 's/^Version: //p' "$dsc")
@@ -79,6 +86,10 @@ tar -C "$work/packaging" -xJf "${dsc%.dsc}.debian.tar.xz" debian/control debian/
 patch -d "$work/packaging" -p1 --batch --fuzz=0 --no-backup-if-mismatch --quiet \
     <"$packaging" || die "debian-packaging.diff does not apply"
 chroot_dir=$("$TOP/devtools/deb/chroot.sh" "$work/packaging" "$SUITE" "$PROFILES" "$EXTRA")
+if $chroot_only; then
+    echo "$chroot_dir" >&3
+    exit 0
+fi
 root=$chroot_dir/root
 
 key=$( { for f in "$dsc" "$packaging" "$0"; do sha256sum <"$f"; done
