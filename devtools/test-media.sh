@@ -118,7 +118,9 @@ cp /usr/sbin/filefrag "$work/nvhost/files/"
 "$TOP/devtools/guest/image.sh" "$work/nvhost" \
     "$TOP/devtools/guest/nvdimm-host/run.sh" "$work"/nvhost/files/* \
     "$work/nvguest/vmlinux" "$work/nvguest/initrd.img"
-"$TOP/devtools/guest/boot.sh" "$work/serial4.log" 900 \
+# TCG in TCG is slow, and slower on a busy machine: limits that only a hang
+# reaches.
+"$TOP/devtools/guest/boot.sh" "$work/serial4.log" 1800 \
     -M pc -m 1G \
     -object memory-backend-xen-pmem,id=pm0,size=64M,mem-path="$work/pmem4.img" \
     -device xen-nvdimm-emu,id=nv0,memdev=pm0,x-emu-badblocks="$work/badblocks4",x-emu-health="$work/health0" \

@@ -33,7 +33,7 @@ echo "$(((phys + 8) * 8)) 8" >"/sys/block/$blk/badblocks"
 echo "FILE $blk first-block=$phys bad=$(tr '\n' ' ' <"/sys/block/$blk/badblocks")"
 
 echo "GUEST-START $(t)"
-timeout 800 /test/qemu-system-x86_64 -accel tcg -L /test -nodefaults \
+timeout 1500 /test/qemu-system-x86_64 -accel tcg -L /test -nodefaults \
     -display none -no-reboot -monitor none -serial file:/tmp/guest.log \
     -M pc,nvdimm=on -m 256M,slots=2,maxmem=1G \
     -object memory-backend-file,id=m0,mem-path=/dev/dax0.0,size=$size,share=on,align=2M \
