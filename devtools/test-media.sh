@@ -271,6 +271,7 @@ check(watch2[:1] == ["watching 2 lists"]
 
 print("--- boot 4: QEMU's own NVDIMM on that host's device-dax and on a file on its DAX filesystem")
 log = lines(4)
+fails_before_4 = fails
 guest = [l[2:] for l in log if l.startswith("G ")]
 trace4 = [l[2:] for l in log if l.startswith("T ")]
 check(not [l for l in log if l.startswith("FAILED")], f"the host set up its pmem: {[l for l in log if l.startswith('FAILED')]}")
@@ -330,6 +331,9 @@ check(("0x1", 2) in starts and ("0x2", 1) in starts,
       f"and its scrubs found the ranges, two and one: {sorted(starts)}")
 check(any(l.startswith("@@@ END rc=0") for l in guest),
       f"the guest ran its test: {[l for l in guest if l.startswith('@@@')]}")
+if fails > fails_before_4:
+    print("boot 4's console (G: its guest, T: its QEMU's trace), the last 150 lines:")
+    print("\n".join(log[-150:]))
 
 check(globals().get("pmem2_id_1") is not None and
       globals().get("pmem2_id_1") == globals().get("pmem2_id_2"),
