@@ -61,11 +61,11 @@ case $SUITE in
     bookworm)
         dm_mode=override
         xen_wb=1
-        xdeb=$(ls "$BUILD"/xen-deb/xen-hypervisor-4.17-amd64_*_amd64.deb 2>/dev/null | tail -n 1)
+        xdeb=$(ls "$BUILD"/xen-deb/xen-hypervisor-4.17-amd64_*_amd64.deb 2>/dev/null | tail -n 1 || true)
         [ -n "$xdeb" ] || die "no $BUILD/xen-deb/xen-hypervisor-4.17-amd64_*.deb (make xen-deb)" ;;
     trixie)
         dm_mode=package
-        deb=$(ls "$BUILD"/deb/qemu-system-xen_*_amd64.deb 2>/dev/null | tail -n 1)
+        deb=$(ls "$BUILD"/deb/qemu-system-xen_*_amd64.deb 2>/dev/null | tail -n 1 || true)
         [ -n "$deb" ] || die "no $BUILD/deb/qemu-system-xen_*.deb (make deb)" ;;
     *) die "no Xen test for suite $SUITE (bookworm or trixie)" ;;
 esac
