@@ -1350,10 +1350,12 @@ d2_gone() {
 # d2_refused WHAT CMD...: a save or migration that must fail, saying why
 # (on its output, or in $D2_LOG), and leave the guest running and
 # unharmed, never suspended.  A triple fault of the guest's vCPU under the
-# nested emulation while it is watched (seen once in CI, 60 s after a
-# refusal that took 2 s: the domain shut down with reason "reboot", Xen's
-# triple-fault action) is not the refusal's doing: the attempt does not
-# count, and the refusal is tried again once the guest is up again.
+# nested emulation (seen in CI 60 s after a refusal that took 2 s, and
+# once just before a refusal began: the domain shut down with reason
+# "reboot", Xen's triple-fault action) is not the refusal's doing: the
+# attempt does not count, and the refusal is tried again once the guest is
+# up again.  Any triple fault of this domain counts, also one before the
+# attempt: a domain ID is never reused while the test runs.
 d2_refused() {
     TAG='' try=1
     while :; do
@@ -1361,13 +1363,13 @@ d2_refused() {
         d2_refused_once "$@"
         ok=$?
         [ $ok != 0 ] || { TAG=; return 0; }
-        if ! xen_console_since_attempt | grep -q -E "d${DOMID}v[0-9]+ Triple fault"; then
+        if ! xen_console_all | grep -q -E "d${DOMID}v[0-9]+ Triple fault"; then
             evidence "$1 refused: the guest did not stay as it was"
             TAG=
             return 1
         fi
-        echo "RETRY: $D2: Xen reports that domain $DOMID triple-faulted while the refusal's effect was watched:"
-        xen_console_since_attempt | grep -A 14 -E "d${DOMID}v[0-9]+ Triple fault" | sed 's/^/RETRY:   /'
+        echo "RETRY: $D2: Xen reports that domain $DOMID triple-faulted:"
+        xen_console_all | grep -A 14 -E "d${DOMID}v[0-9]+ Triple fault" | sed 's/^/RETRY:   /'
         echo "RETRY: $D2: this attempt's $((passed - ATTEMPT_PASSED)) PASS and $((failed - ATTEMPT_FAILED)) FAIL lines above do not count"
         passed=$ATTEMPT_PASSED failed=$ATTEMPT_FAILED
         tr -d '\r' <"/tmp/$D2-serial.log" | tail -n 5 | sed 's/^/RETRY:   guest: /'
