@@ -3,7 +3,17 @@
 #
 # The patch series in patches/series, applied to a QEMU source tree.
 #
-#   series.sh apply DIR    apply the patches to DIR (fails on any reject)
+# The series' new files are kept at their QEMU paths in their final form.  A
+# later patch may change a new file of an earlier one (so that a commit holds
+# one concern): its hunks on that file are then already in the final form, so
+# `apply` leaves them out, and `export` takes them back out of the earlier
+# commits' copies of the file.
+#
+#   series.sh apply DIR    apply the patches' changes to QEMU's own files to
+#                          DIR (fails on any reject)
+#   series.sh part PATCH qemu|own
+#                          print PATCH's changes to QEMU's own files, or to
+#                          the series' new files
 #   series.sh link DIR     symlink the series' new files into DIR
 #   series.sh files        list the new files, one per line
 #   series.sh patches      list the patch files, in order
@@ -23,13 +33,29 @@ records() {
          { print "patch", $1 }' "$SERIES"
 }
 
+# part FILE qemu|own: the sections of the diff in FILE (a patch, or a bare
+# diff) that change QEMU's own files, or the series' new files.  What comes
+# before the first section (a patch's message) goes with the QEMU part.
+part() {
+    awk -v want="$2" '
+        FNR == NR { own[$0] = 1; next }
+        /^diff --git / { f = $3; sub(/^a\//, "", f); keep = ((f in own) == (want == "own")) ; started = 1 }
+        !started { if (want == "qemu") print; next }
+        keep' <(cmd_files) "$1"
+}
+
+cmd_part() {
+    part "$@"
+}
+
 cmd_apply() {
-    local dir=$1 kind name
+    local dir=$1 kind name diff
     records | while read -r kind name; do
         [ "$kind" = patch ] || continue
-        patch -d "$dir" -p1 --batch --forward --fuzz=0 --no-backup-if-mismatch \
-            --quiet <"$TOP/patches/$name" ||
-            die "patch $name does not apply to $dir"
+        diff=$(part "$TOP/patches/$name" qemu)
+        grep -q '^diff --git ' <<<"$diff" || continue
+        patch -d "$dir" -p1 --batch --forward --fuzz=0 --no-backup-if-mismatch --quiet \
+            <<<"$diff" || die "patch $name does not apply to $dir"
     done
 }
 
@@ -55,13 +81,41 @@ cmd_patches() {
 }
 
 cmd_export() {
-    local base=$1 out=$2 kind name head tip tmp cur=
+    local base=$1 out=$2 kind name head tip tmp cur= k=0 n f
     export GIT_DIR=$base
     tmp=$(mktemp -d)
     export GIT_INDEX_FILE=$tmp/index
     head=$(git rev-parse HEAD)
     tip=$head
     git read-tree "$tip"
+
+    # The new files as each commit leaves them, in $tmp/at/K: the final
+    # form, less the changes of the patches after the K-th.
+    local -A born
+    local names
+    mkdir -p "$tmp/now"
+    while read -r kind name; do
+        if [ "$kind" = patch ]; then
+            k=$((k + 1))
+        else
+            born[$name]=$k
+            install -D -m 644 "$TOP/$name" "$tmp/now/$name"
+        fi
+    done < <(records)
+    n=$k
+    mapfile -t names < <(cmd_patches)
+    for ((k = n; k > 0; k--)); do
+        cp -a "$tmp/now" "$tmp/at.$k"
+        part "$TOP/patches/${names[k - 1]}" own >"$tmp/own"
+        for f in $(sed -n 's|^+++ b/||p' "$tmp/own"); do
+            [ "${born[$f]}" -lt "$k" ] ||
+                die "${names[k - 1]} changes $f, which no earlier patch adds"
+        done
+        [ ! -s "$tmp/own" ] ||
+            patch -d "$tmp/now" -p1 -R --batch --fuzz=0 --no-backup-if-mismatch --quiet \
+                <"$tmp/own" >"$tmp/patch.log" 2>&1 ||
+            { cat "$tmp/patch.log"; die "${names[k - 1]}'s changes to the series' new files do not come out of their final form"; }
+    done
 
     # Commit what the index holds with the message of patch $cur.
     commit() {
@@ -73,18 +127,28 @@ cmd_export() {
               GIT_COMMITTER_NAME=$author GIT_COMMITTER_EMAIL=$email \
               git commit-tree "$(git write-tree)" -p "$tip" -F "$tmp/body")
     }
+    # add FILE: the new file FILE as the K-th commit leaves it.
+    add() {
+        git update-index --add --cacheinfo \
+            "100644,$(git hash-object -w "$tmp/at.$k/$1"),$1"
+    }
+    k=0
     while read -r kind name; do
         if [ "$kind" = patch ]; then
             commit
             cur=$name
+            k=$((k + 1))
             git mailinfo "$tmp/msg" "$tmp/diff" <"$TOP/patches/$name" >"$tmp/info"
             { sed -n 's/^Subject: //p' "$tmp/info"; echo; cat "$tmp/msg"; } >"$tmp/body"
-            if [ -s "$tmp/diff" ]; then
-                git apply --cached "$tmp/diff" || die "$name does not apply to the base"
+            part "$tmp/diff" qemu >"$tmp/qemu"
+            if [ -s "$tmp/qemu" ]; then
+                git apply --cached "$tmp/qemu" || die "$name does not apply to the base"
             fi
+            for f in $(part "$tmp/diff" own | sed -n 's|^+++ b/||p'); do
+                add "$f"
+            done
         else
-            git update-index --add --cacheinfo \
-                "100644,$(git hash-object -w "$TOP/$name"),$name"
+            add "$name"
         fi
     done < <(records)
     commit
@@ -110,9 +174,10 @@ cmd_export() {
 
 case "${1:-}" in
     apply) cmd_apply "$2" ;;
+    part) cmd_part "$2" "$3" ;;
     link) cmd_link "$2" ;;
     files) cmd_files ;;
     patches) cmd_patches ;;
     export) cmd_export "$2" "$3" ;;
-    *) die "usage: $0 apply DIR | link DIR | files | patches | export BASE_GIT OUTDIR" ;;
+    *) die "usage: $0 apply DIR | part PATCH qemu|own | link DIR | files | patches | export BASE_GIT OUTDIR" ;;
 esac

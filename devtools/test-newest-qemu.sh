@@ -65,7 +65,10 @@ apply_series() {
     dpkg-source --no-copy --no-check -x "$(ls "$CACHE"/qemu-source/qemu_*.dsc | head -n 1)" "$old" \
         >"$work/unpack-trixie.log" 2>&1 || { cat "$work/unpack-trixie.log"; die "cannot unpack trixie's qemu"; }
     for name in $("$TOP/devtools/series.sh" patches); do
-        p=$TOP/patches/$name
+        # (The changes to the series' own files are in their final form.)
+        p=$work/qemu-part.patch
+        "$TOP/devtools/series.sh" part "$TOP/patches/$name" qemu >"$p"
+        grep -q '^diff --git ' "$p" || continue
         if apply "$new" --dry-run <"$p" >/dev/null 2>&1; then
             apply "$new" <"$p"
             apply "$old" <"$p" || die "$name does not apply to trixie's QEMU"
@@ -99,7 +102,7 @@ apply_series() {
         done
         log "$name: its context differs in QEMU $upstream; its change carried over by a three-way merge ($(echo $files))"
     done
-    rm -rf "$old" "$work/pre"
+    rm -rf "$old" "$work/pre" "$work/qemu-part.patch"
 }
 
 SRC=$work/src
