@@ -71,6 +71,7 @@ export XENSTORED_PATH
 standin=$!
 trap 'kill $standin 2>/dev/null || true' EXIT
 
+check "the series tool: a later patch may change an earlier patch's new file (import, apply, export, made-up series)" "$TOP/devtools/test-series-tool.sh"
 check "unit/test-xen-nvdimm-layout" meson_tests test-xen-nvdimm-layout
 check "unit/test-nvdimm-dsm" meson_tests test-nvdimm-dsm
 check "qtest-x86_64/nvdimm-dsm-test: the _DSM of QEMU's own NVDIMM, every reply byte for byte" meson_tests qtest-x86_64/nvdimm-dsm-test

@@ -21,6 +21,10 @@
 #                          commit the series on top of BASE_GIT's HEAD (no
 #                          checkout needed) and write it with format-patch,
 #                          with patches/cover-letter as 0000
+#   series.sh import GIT_DIR BASE TIP
+#                          the inverse: make patches/ and the new files from
+#                          the commits BASE..TIP of GIT_DIR (an exported
+#                          series, reworked with git: split, reordered)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -141,7 +145,7 @@ cmd_export() {
             git mailinfo "$tmp/msg" "$tmp/diff" <"$TOP/patches/$name" >"$tmp/info"
             { sed -n 's/^Subject: //p' "$tmp/info"; echo; cat "$tmp/msg"; } >"$tmp/body"
             part "$tmp/diff" qemu >"$tmp/qemu"
-            if [ -s "$tmp/qemu" ]; then
+            if grep -q '^diff --git ' "$tmp/qemu"; then
                 git apply --cached "$tmp/qemu" || die "$name does not apply to the base"
             fi
             for f in $(part "$tmp/diff" own | sed -n 's|^+++ b/||p'); do
@@ -172,6 +176,43 @@ cmd_export() {
     ls "$out"
 }
 
+cmd_import() {
+    local git=$1 base=$2 tip=$3 tmp p f
+    export GIT_DIR=$git
+    tmp=$(mktemp -d)
+    git format-patch -q -N --no-signature --zero-commit -o "$tmp" "$base..$tip"
+    # The series file's opening comment stays; the list is made anew.
+    awk '/^#/ { print; next } { exit }' "$SERIES" >"$tmp/series"
+    rm -f "$TOP"/patches/0*.patch
+    for p in "$tmp"/0*.patch; do
+        # A file the commit creates is kept whole, at its QEMU path.
+        mapfile -t born < <(awk '/^diff --git / { f = $3; sub(/^a\//, "", f) }
+                                 /^new file mode / { print f }' "$p")
+        echo "${p##*/}" >>"$tmp/series"
+        awk -v list="${born[*]}" '
+            BEGIN { n = split(list, l, " "); for (i = 1; i <= n; i++) drop[l[i]] = 1 }
+            /^diff --git / { f = $3; sub(/^a\//, "", f); skip = f in drop; body = 1 }
+            !body && /^---$/ { print; stat = 1; next }
+            stat && !body { next }
+            !skip' "$p" >"$tmp/out"
+        # The diffstat, of what the patch file still holds.
+        awk '/^diff --git / { exit } { print }' "$tmp/out" >"${TOP}/patches/${p##*/}"
+        if grep -q '^diff --git ' "$tmp/out"; then
+            sed -n '/^diff --git /,$p' "$tmp/out" | git apply --stat - \
+                >>"$TOP/patches/${p##*/}"
+            echo >>"$TOP/patches/${p##*/}"
+            sed -n '/^diff --git /,$p' "$tmp/out" >>"$TOP/patches/${p##*/}"
+        fi
+        for f in "${born[@]}"; do
+            echo "    $f" >>"$tmp/series"
+            mkdir -p "$TOP/$(dirname "$f")"
+            git show "$tip:$f" >"$TOP/$f"
+        done
+    done
+    mv "$tmp/series" "$SERIES"
+    rm -rf "$tmp"
+}
+
 case "${1:-}" in
     apply) cmd_apply "$2" ;;
     part) cmd_part "$2" "$3" ;;
@@ -179,5 +220,6 @@ case "${1:-}" in
     files) cmd_files ;;
     patches) cmd_patches ;;
     export) cmd_export "$2" "$3" ;;
-    *) die "usage: $0 apply DIR | part PATCH qemu|own | link DIR | files | patches | export BASE_GIT OUTDIR" ;;
+    import) cmd_import "$2" "$3" "$4" ;;
+    *) die "usage: $0 apply DIR | part PATCH qemu|own | link DIR | files | patches | export BASE_GIT OUTDIR | import GIT_DIR BASE TIP" ;;
 esac
