@@ -124,11 +124,14 @@ cmd_export() {
     # Commit what the index holds with the message of patch $cur.
     commit() {
         [ -n "$cur" ] || return 0
-        local author email
+        local author email date
         author=$(sed -n "s/^Author: //p" "$tmp/info")
         email=$(sed -n 's/^Email: //p' "$tmp/info")
+        # The patch's own date: the same series exports the same commits.
+        date=$(sed -n 's/^Date: //p' "$tmp/info")
         tip=$(GIT_AUTHOR_NAME=$author GIT_AUTHOR_EMAIL=$email \
               GIT_COMMITTER_NAME=$author GIT_COMMITTER_EMAIL=$email \
+              GIT_AUTHOR_DATE=$date GIT_COMMITTER_DATE=$date \
               git commit-tree "$(git write-tree)" -p "$tip" -F "$tmp/body")
     }
     # add FILE: the new file FILE as the K-th commit leaves it.
@@ -161,8 +164,10 @@ cmd_export() {
     git format-patch -q --no-signature --cover-letter -o "$out" "$head..$tip"
     # The cover letter: patches/cover-letter's first line is its subject,
     # the text after the blank line its body.
+    # (Dated as its last patch, so that the export is the same every time.)
     awk -v subject="$(head -n 1 "$TOP/patches/cover-letter")" \
-        -v text="$TOP/patches/cover-letter" '
+        -v text="$TOP/patches/cover-letter" -v date="$(git log -1 --format=%aD "$tip")" '
+        /^Date: / && !dated { print "Date: " date; dated = 1; next }
         /\*\*\* SUBJECT HERE \*\*\*/ { sub(/\*\*\* SUBJECT HERE \*\*\*/, subject) }
         /^\*\*\* BLURB HERE \*\*\*$/ {
             while ((getline line < text) > 0) {

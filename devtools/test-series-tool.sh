@@ -11,6 +11,7 @@
 #     applies every change to QEMU's own files;
 #   - export gives back the three commits tree for tree: commit 1 has
 #     hw/dev.c without commit 2's change;
+#   - export is the same every time (so caches keyed by it hit);
 #   - a patch that changes a new file of a later commit is refused.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -82,6 +83,10 @@ fi
 git clone -q --bare "$t/q" "$t/base.git"
 git -C "$t/base.git" update-ref HEAD "$base"
 "$t/top/devtools/series.sh" export "$t/base.git" "$t/out" >/dev/null
+sleep 1
+"$t/top/devtools/series.sh" export "$t/base.git" "$t/again" >/dev/null
+diff -r "$t/out" "$t/again" >/dev/null && ok "export is the same every time (dates and commits from the patches)" ||
+    bad "two exports differ: $(diff -r "$t/out" "$t/again" | head -n 5)"
 git clone -q "$t/base.git" "$t/re"
 git -C "$t/re" checkout -q --detach "$base"
 git -C "$t/re" am -q "$t"/out/000[1-9]-*.patch

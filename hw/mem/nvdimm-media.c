@@ -116,12 +116,6 @@ bool nvdimm_media_has_health(NvdimmMedia *m)
     return m->has_health;
 }
 
-/* Was the host asked less than a second ago? */
-static bool media_fresh(int64_t asked, int64_t now)
-{
-    return asked && now - asked < NANOSECONDS_PER_SECOND;
-}
-
 /* Ask the host where the data is and which of it is bad, now. */
 static bool media_ask_bad(NvdimmMedia *m, Error **errp)
 {
@@ -151,7 +145,7 @@ bool nvdimm_media_bad_ranges(NvdimmMedia *m, uint64_t gpa, GArray *ranges)
     int64_t now = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
     Error *err = NULL;
 
-    if (media_fresh(m->bad_asked, now)) {
+    if (nvdimm_dsm_host_fresh(m->bad_asked, now)) {
         trace_nvdimm_media_reused(m->name, "bad ranges");
     } else {
         /* The guest can ask at will: trace the failure, it gets it. */
@@ -176,7 +170,7 @@ bool nvdimm_media_health(NvdimmMedia *m, NvdimmHealth *h)
     int64_t now = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
     Error *err = NULL;
 
-    if (media_fresh(m->health_asked, now)) {
+    if (nvdimm_dsm_host_fresh(m->health_asked, now)) {
         trace_nvdimm_media_reused(m->name, "health");
     } else {
         m->health_asked = now;

@@ -92,15 +92,6 @@ void xen_nvdimm_media_changed(XenNvdimmState *s)
     xen_nvdimm_event_raise(NVDIMM_XEN_EVENT_MEDIA);
 }
 
-/* How long an answer of the host serves the guest's questions. */
-#define XEN_NVDIMM_MEDIA_FRESH_NS   NANOSECONDS_PER_SECOND
-
-/* Was the host asked less than XEN_NVDIMM_MEDIA_FRESH_NS ago? */
-static bool media_fresh(int64_t asked, int64_t now)
-{
-    return asked && now - asked < XEN_NVDIMM_MEDIA_FRESH_NS;
-}
-
 /* The scrub's callback: the host's bad ranges, in guest addresses. */
 static bool media_bad_ranges(void *opaque, GArray *ranges)
 {
@@ -108,7 +99,7 @@ static bool media_bad_ranges(void *opaque, GArray *ranges)
     int64_t now = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
     Error *err = NULL;
 
-    if (media_fresh(s->bad_asked, now)) {
+    if (nvdimm_dsm_host_fresh(s->bad_asked, now)) {
         trace_xen_nvdimm_media_reused(s->name, "bad ranges");
     } else {
         g_autoptr(GArray) bad = g_array_new(false, false,
@@ -142,7 +133,7 @@ static bool media_health(void *opaque, NvdimmHealth *h)
     int64_t now = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
     Error *err = NULL;
 
-    if (media_fresh(s->health_asked, now)) {
+    if (nvdimm_dsm_host_fresh(s->health_asked, now)) {
         trace_xen_nvdimm_media_reused(s->name, "health");
     } else {
         s->health_asked = now;

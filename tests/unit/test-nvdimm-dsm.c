@@ -635,6 +635,18 @@ static void test_smart(void)
     host_fails = false;
 }
 
+/* An answer of the host serves for a second, and never before it was asked. */
+static void test_host_fresh(void)
+{
+    int64_t t = 5 * NVDIMM_DSM_HOST_FRESH_NS;
+
+    g_assert_false(nvdimm_dsm_host_fresh(0, 1));
+    g_assert_true(nvdimm_dsm_host_fresh(t, t));
+    g_assert_true(nvdimm_dsm_host_fresh(t, t + NVDIMM_DSM_HOST_FRESH_NS - 1));
+    g_assert_false(nvdimm_dsm_host_fresh(t, t + NVDIMM_DSM_HOST_FRESH_NS));
+    g_assert_cmpint(NVDIMM_DSM_HOST_FRESH_NS, ==, 1000000000LL);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -652,5 +664,6 @@ int main(int argc, char **argv)
                     test_root_without_ars);
     g_test_add_func("/nvdimm-dsm/read-fit", test_read_fit);
     g_test_add_func("/nvdimm-dsm/hostile", test_hostile);
+    g_test_add_func("/nvdimm-dsm/host-fresh", test_host_fresh);
     return g_test_run();
 }

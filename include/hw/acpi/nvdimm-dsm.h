@@ -115,6 +115,18 @@ typedef struct NvdimmDsmDimm {
 } NvdimmDsmDimm;
 
 /*
+ * The guest calls these at will, and a SMART query runs a firmware command
+ * under the host's NVDIMM bus lock: an answer of the host serves the guest
+ * for a second.  Was the host asked at @asked (ns; 0: never) less than that
+ * before @now?
+ */
+#define NVDIMM_DSM_HOST_FRESH_NS    1000000000LL
+static inline bool nvdimm_dsm_host_fresh(int64_t asked, int64_t now)
+{
+    return asked && now - asked < NVDIMM_DSM_HOST_FRESH_NS;
+}
+
+/*
  * QEMU's own root methods (docs/specs/acpi_nvdimm.rst): function 1 of this
  * handle reads the FIT, for the root device's _FIT.
  */

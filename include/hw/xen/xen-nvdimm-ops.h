@@ -278,7 +278,7 @@ void xen_nvdimm_media_watch(XenNvdimmState *s, int fd, GIOCondition cond,
 void xen_nvdimm_media_unwatch(XenNvdimmState *s);
 /* The host's list of media errors changed: tell the guest. */
 void xen_nvdimm_media_changed(XenNvdimmState *s);
-/* Events (NVDIMM_XEN_EVENT_*) for the guest's GPE handler (xen-nvdimm.c). */
+/* Raise events (NVDIMM_XEN_EVENT_*) for the guest (xen-nvdimm-dsm.c). */
 void xen_nvdimm_event_raise(uint32_t events);
 /* The label area, for the _DSM handler (xen-nvdimm-label.c). */
 bool xen_nvdimm_label_read(void *opaque, uint32_t off, void *buf,
