@@ -162,7 +162,7 @@ serve_walks() {
 boot() {
     truncate -s 0 "$work/pmem.img"
     truncate -s "$OUTER_NV_SIZE" "$work/pmem.img"
-    rm -f "$work"/walk-* "$work/qmp.sock"
+    rm -f "$work"/walk-* "$work/qmp.sock" "$work/hang-state.log"
     truncate -s 0 "$work/mailbox.img"
     truncate -s 1M "$work/mailbox.img"
     log "booting Xen under TCG ($cpu), serial: $serial, stopped after $stall s of silence or $limit s"
@@ -198,6 +198,9 @@ boot() {
             heard=$now t_heard=$SECONDS
         elif ((SECONDS - t_heard > stall)); then
             why="hung: nothing on the serial port for $stall s (after $((SECONDS - t_boot)) s)"
+            # Where the outer machine's vCPUs are, for the evidence.
+            timeout 60 "$TOP/devtools/xen/outer-state.py" "$work/qmp.sock" \
+                >"$work/hang-state.log" 2>&1 || true
             break
         fi
         if ((SECONDS - t_boot > limit)); then
@@ -259,6 +262,10 @@ if [ $bad != 0 ]; then
     tail -n 100 "$serial" | tr -d '\r'
     echo "--- outer QEMU:"
     tail -n 20 "$work/outer-qemu.log"
+    if [ -f "$work/hang-state.log" ]; then
+        echo "--- the outer machine when the run went silent:"
+        cat "$work/hang-state.log"
+    fi
     echo "--- verdicts:"
 fi
 report
