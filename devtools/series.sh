@@ -93,7 +93,7 @@ cmd_export() {
     tip=$head
     git read-tree "$tip"
 
-    # The new files as each commit leaves them, in $tmp/at/K: the final
+    # The new files as each commit leaves them, in $tmp/at.K: the final
     # form, less the changes of the patches after the K-th.
     local -A born
     local names
@@ -182,7 +182,7 @@ cmd_export() {
 }
 
 cmd_import() {
-    local git=$1 base=$2 tip=$3 tmp p f
+    local git=$1 base=$2 tip=$3 tmp p f born
     export GIT_DIR=$git
     tmp=$(mktemp -d)
     git format-patch -q -N --no-signature --zero-commit -o "$tmp" "$base..$tip"
