@@ -245,7 +245,7 @@ on_crash = "destroy"
 on_reboot = "${ON_REBOOT:-destroy}"
 $3
 device_model_version = "qemu-xen"
-$DM_OVERRIDE
+$(case "$3" in (*device_model_override*) ;; (*) echo "$DM_OVERRIDE" ;; esac)
 device_model_args_hvm = [
     "-object", "memory-backend-xen-pmem,id=pm0,mem-path=$BK_PATH,size=$((BK_SIZE / 1048576))M",
     "-device", "xen-nvdimm,id=nv0,memdev=pm0,label-size=$((BK_LABEL / 1024))K$DEV_EXTRA",
@@ -362,6 +362,61 @@ triple_faulted() {
     return 0
 }
 
+# Label writes held back on purpose while dom0 times QMP (scenario 2): the
+# guest's device model runs with xtest-slowsync.so, which delays each of
+# its fdatasync() calls by LABEL_SYNC_DELAY_US and notes when each began.
+# QEMU serves the guest's _DSM calls in a worker thread and completes the
+# vCPU's ioreq later, so QMP must answer as fast during a held-back label
+# write as outside one; a QEMU that wrote labels in its main loop would
+# answer only after the write.
+LABEL_SYNC_DELAY_US=3000000
+slow_labels_dm() {
+    mkdir -p /usr/local/lib/xtest
+    cat >/usr/local/lib/xtest/qemu-dm-slowsync <<WRAP
+#!/bin/sh
+XTEST_SYNC_DELAY_US=$LABEL_SYNC_DELAY_US XTEST_SYNC_LOG=/tmp/syncs-$1.txt \\
+    LD_PRELOAD=/xt/xtest-slowsync.so exec $DM "\$@"
+WRAP
+    chmod 755 /usr/local/lib/xtest/qemu-dm-slowsync
+    echo 'device_model_override = "/usr/local/lib/xtest/qemu-dm-slowsync"'
+}
+# One QMP sample every 0.2 s until the guest reports: when it began, when
+# QMP had answered, and whether it did.
+slow_labels_start() {
+    rm -f "/tmp/syncs-$NAME.txt"
+    while ! grep -q '^GUEST-DONE' "/tmp/$NAME-serial.log" 2>/dev/null &&
+          kill -0 "$DMPID" 2>/dev/null; do
+        t0=$(date +%s.%N)
+        /xt/xtest-qmp "/var/run/xen/qmp-libxl-$DOMID" '{"execute": "query-status"}' \
+            >/dev/null 2>&1
+        echo "$t0 $(date +%s.%N) $?"
+        sleep 0.2
+    done >"/tmp/qmp-times-$NAME.txt" &
+    QMP_SAMPLER=$!
+}
+slow_labels_verdicts() {
+    local syncs inside worst_in worst_out
+    kill "$QMP_SAMPLER" 2>/dev/null
+    wait "$QMP_SAMPLER" 2>/dev/null
+    syncs=$(wc -l <"/tmp/syncs-$NAME.txt" 2>/dev/null || echo 0)
+    # The QMP samples that began during a held-back write, and the others.
+    set -- $(awk -v d="$LABEL_SYNC_DELAY_US" '
+        NR == FNR { s[n++] = $1; next }
+        { lat = $3 ? 99 : $2 - $1; w = 0
+          for (i = 0; i < n; i++) if ($1 >= s[i] && $1 < s[i] + d / 1e6) w = 1
+          if (w) { k++; if (lat > wi) wi = lat } else if (lat > wo) wo = lat }
+        END { printf "%d %.3f %.3f\n", k, wi, wo }' \
+        "/tmp/syncs-$NAME.txt" "/tmp/qmp-times-$NAME.txt" 2>/dev/null)
+    inside=${1:-0} worst_in=${2:-} worst_out=${3:-}
+    [ "$syncs" -ge 1 ]
+    verdict $? "$NAME: every fdatasync of the device model was held back $((LABEL_SYNC_DELAY_US / 1000000)) s: $syncs of them, during the guest's label writes"
+    [ "${inside:-0}" -ge 3 ] && awk -v a="$worst_in" -v b="$worst_out" 'BEGIN { exit !(a < b + 1.5) }'
+    verdict $? "$NAME: QMP answered during the held-back label writes as outside them: the slowest of ${inside:-0} answers during a write took $worst_in s, the slowest of the others $worst_out s (a write takes $((LABEL_SYNC_DELAY_US / 1000000)) s)"
+    qtrace xen_nvdimm_dsm_deferred | grep -q . &&
+        [ "$(qtrace xen_nvdimm_dsm_deferred | wc -l)" = "$(qtrace xen_nvdimm_dsm_done | wc -l)" ]
+    verdict $? "$NAME: QEMU served the guest's _DSM calls in its worker thread and completed each ioreq after: $(qtrace xen_nvdimm_dsm_deferred | wc -l) deferred, $(qtrace xen_nvdimm_dsm_done | wc -l) done"
+}
+
 # run_guest NAME SCENARIO EXTRA-CFG-LINE READ-LIST TABLES
 run_guest() {
     NAME=$1 SCEN=$2
@@ -384,6 +439,7 @@ run_guest() {
     DMPID=$(xenstore-read "/local/domain/$DOMID/image/device-model-pid")
     tr '\0' ' ' <"/proc/$DMPID/cmdline" | tee "/tmp/dm-args-$NAME.txt" | cut -c1-3000
     echo
+    [ "$NAME" != xtguest2 ] || slow_labels_start
     [ -z "$ORDINARY" ] || ordinary_running
 
     # What QEMU says it resolved and did.
@@ -844,7 +900,8 @@ ORDINARY=
 # --- scenario 2: the admin's own ACPI table too; dom0 destroys the guest.
 [ -s /xt/extra.aml ] || fatal "no /xt/extra.aml for scenario 2"
 reads2=$(for o in $GUEST_OFFS; do printf 'GUEST:%s,' "$o"; done)
-if run_guest_retry xtguest2 2 'acpi_firmware = "/xt/extra.aml"' "${reads2%,}" 3; then
+if run_guest_retry xtguest2 2 "acpi_firmware = \"/xt/extra.aml\"
+$(slow_labels_dm xtguest2)" "${reads2%,}" 3; then
     npt_walk
     wb_probe
     [ "$XEN_WB" != 1 ] || wb_refusals
@@ -865,6 +922,7 @@ if run_guest_retry xtguest2 2 'acpi_firmware = "/xt/extra.aml"' "${reads2%,}" 3;
     calls=$(qtrace nvdimm_dsm | grep -c 'handle 0x1 revision 0x1 function 0x6$')
     [ "$calls" -gt 0 ]
     verdict $? "xtguest2: the label writes were _DSM calls served by our QEMU through the IOREQ server ($calls calls of function 6 in its trace)"
+    slow_labels_verdicts
     timeout 300 xl destroy "$NAME"
     verdict $? "xtguest2: xl destroy"
     after_guest

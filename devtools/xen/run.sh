@@ -120,6 +120,8 @@ gcc -O2 -Wall -Werror -o "$work/xt/xtest-hmp" "$TOP/devtools/xen/xtest-hmp.c"
 gcc -O2 -Wall -Werror -o "$work/xt/xtest-qmp" "$TOP/devtools/xen/xtest-qmp.c"
 gcc -O2 -Wall -Werror -o "$work/xt/xtest-mmap" "$TOP/devtools/xen/xtest-mmap.c"
 gcc -O2 -Wall -Werror -o "$work/xt/xtest-mapwb" "$TOP/devtools/xen/xtest-mapwb.c"
+gcc -O2 -Wall -Werror -shared -fPIC -o "$work/xt/xtest-slowsync.so" \
+    "$TOP/devtools/xen/xtest-slowsync.c" -ldl
 iasl -p "$work/xt/extra" "$TOP/devtools/xen/extra.asl" >"$work/iasl.log" 2>&1 ||
     { cat "$work/iasl.log"; die "iasl extra.asl failed"; }
 rm -f "$work/xt/extra.asl"

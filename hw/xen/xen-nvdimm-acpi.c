@@ -95,6 +95,7 @@ static void xen_nvdimm_fit_update(XenNvdimmRoot *r, const GArray *descs)
     nvdimm_xen_build_fit(r->fit, (NvdimmNfitDesc *)descs->data, descs->len,
                          xen_nvdimm_nfit_caps(r));
     r->fit_dirty = true;
+    r->fit_gen++;
 }
 
 void xen_nvdimm_acpi_fit_rebuild(XenNvdimmRoot *r)

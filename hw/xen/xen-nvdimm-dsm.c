@@ -20,6 +20,8 @@
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
+#include "qemu/main-loop.h"
+#include "block/thread-pool.h"
 #include "exec/address-spaces.h"
 #include "hw/acpi/acpi_dev_interface.h"
 #include "hw/xen/xen-nvdimm-ops.h"
@@ -75,32 +77,153 @@ static void xen_nvdimm_event_reset(void *opaque)
     timer_del(r->event_timer);
 }
 
+/*
+ * A _DSM call.  On Xen it is served in a worker thread: a label write is
+ * made durable there, and only the calling vCPU waits for it (in Xen,
+ * until the reply is in the page), not QEMU's main loop.  It works on
+ * copies of what the main loop may change meanwhile: the request, the
+ * FIT, and each NVDIMM's entry, whose callbacks that ask the host of its
+ * media take the BQL (they are bounded: the host is asked at most once a
+ * second).  The emulated host serves it at once, in the main loop.
+ */
+typedef struct XenNvdimmDsmCall {
+    XenNvdimmRoot *r;
+    NvdimmDsmRoot root;
+    GArray *fit;
+    bool fit_dirty;
+    uint64_t fit_gen;           /* r->fit_gen when the call began */
+    NvdimmDsmDimm dimms[XEN_NVDIMM_MAX_SLOTS];
+    NvdimmDsmDimm host[XEN_NVDIMM_MAX_SLOTS];   /* in the worker: theirs */
+    unsigned n;
+    uint8_t in[NVDIMM_DSM_PAGE], out[NVDIMM_DSM_PAGE];
+    uint32_t len;
+    void *deferred;             /* the guest's write, to complete */
+} XenNvdimmDsmCall;
+
+/*
+ * In the worker, each callback gets its NVDIMM's entry (the device's
+ * callbacks and opaque): the label area's as they are, the host's media
+ * under the BQL.
+ */
+static bool dsm_worker_read_label(void *opaque, uint32_t off, void *buf,
+                                  uint32_t len)
+{
+    const NvdimmDsmDimm *d = opaque;
+
+    return d->read_label(d->opaque, off, buf, len);
+}
+
+static bool dsm_worker_write_label(void *opaque, uint32_t off,
+                                   const void *buf, uint32_t len)
+{
+    const NvdimmDsmDimm *d = opaque;
+
+    return d->write_label(d->opaque, off, buf, len);
+}
+
+static bool dsm_worker_bad_ranges(void *opaque, GArray *ranges)
+{
+    const NvdimmDsmDimm *d = opaque;
+    bool ok;
+
+    bql_lock();
+    ok = d->bad_ranges(d->opaque, ranges);
+    bql_unlock();
+    return ok;
+}
+
+static bool dsm_worker_health(void *opaque, NvdimmHealth *health)
+{
+    const NvdimmDsmDimm *d = opaque;
+    bool ok;
+
+    bql_lock();
+    ok = d->health(d->opaque, health);
+    bql_unlock();
+    return ok;
+}
+
+static int xen_nvdimm_dsm_serve(void *opaque)
+{
+    XenNvdimmDsmCall *c = opaque;
+
+    c->len = nvdimm_dsm_serve(c->in, &c->root, c->dimms, c->n, &c->r->ars,
+                              c->out);
+    return 0;
+}
+
+/* In the main loop: the reply into the page, then the guest's write done. */
+static void xen_nvdimm_dsm_done(void *opaque, int ret)
+{
+    XenNvdimmDsmCall *c = opaque;
+    XenNvdimmRoot *r = c->r;
+
+    memcpy(r->dsm_page, c->out, c->len);
+    /* A FIT rebuilt meanwhile stays dirty for the next read. */
+    if (r->fit_gen == c->fit_gen) {
+        r->fit_dirty = c->fit_dirty;
+    }
+    r->dsm_busy = false;
+    if (c->deferred) {
+        trace_xen_nvdimm_dsm_done(c->len);
+        r->ops->complete_write(c->deferred);
+    }
+    g_clear_pointer(&c->fit, g_array_unref);
+    g_free(c);
+}
+
 static void xen_nvdimm_notify_write(void *opaque, hwaddr addr, uint64_t val,
                                     unsigned size)
 {
     XenNvdimmRoot *r = opaque;
-    /* The root offers address range scrub, and the FIT for _FIT. */
-    NvdimmDsmRoot root = {
-        .ars = true, .fit = r->fit, .fit_dirty = &r->fit_dirty,
-    };
-    NvdimmDsmDimm dimms[XEN_NVDIMM_MAX_SLOTS];
-    uint8_t in[NVDIMM_DSM_PAGE], out[NVDIMM_DSM_PAGE];
+    XenNvdimmDsmCall *c;
     XenNvdimmState *s;
-    unsigned n = 0;
-    uint32_t len;
 
     if (addr || size != 4 || val != XEN_NVDIMM_DSM_GPA) {
         trace_xen_nvdimm_dsm_bad_notify(addr, size, val);
         return;
     }
     r->guest_ready = true;
+    if (r->dsm_busy) {
+        /* Only a guest that ignores ACPI's one-method-at-a-time gets here. */
+        trace_xen_nvdimm_dsm_busy();
+        return;
+    }
+    c = g_new0(XenNvdimmDsmCall, 1);
+    c->r = r;
+    if (r->fit) {
+        c->fit = g_array_copy(r->fit);
+    }
+    c->fit_dirty = r->fit_dirty;
+    c->fit_gen = r->fit_gen;
+    /* The root offers address range scrub, and the FIT for _FIT. */
+    c->root = (NvdimmDsmRoot) {
+        .ars = true, .fit = c->fit, .fit_dirty = &c->fit_dirty,
+    };
     QTAILQ_FOREACH(s, &r->devices, next) {
-        dimms[n++] = xen_nvdimm_media_dsm_dimm(s);
+        c->dimms[c->n++] = xen_nvdimm_media_dsm_dimm(s);
     }
     /* The guest may change the page meanwhile: work on a copy. */
-    memcpy(in, r->dsm_page, sizeof(in));
-    len = nvdimm_dsm_serve(in, &root, dimms, n, &r->ars, out);
-    memcpy(r->dsm_page, out, len);
+    memcpy(c->in, r->dsm_page, sizeof(c->in));
+    c->deferred = r->ops->defer_write ? r->ops->defer_write() : NULL;
+    if (!c->deferred) {
+        xen_nvdimm_dsm_serve(c);
+        xen_nvdimm_dsm_done(c, 0);
+        return;
+    }
+    for (unsigned i = 0; i < c->n; i++) {
+        NvdimmDsmDimm *d = &c->dimms[i];
+
+        c->host[i] = *d;
+        d->opaque = &c->host[i];
+        d->read_label = d->read_label ? dsm_worker_read_label : NULL;
+        d->write_label = d->write_label ? dsm_worker_write_label : NULL;
+        d->bad_ranges = d->bad_ranges ? dsm_worker_bad_ranges : NULL;
+        d->health = d->health ? dsm_worker_health : NULL;
+    }
+    r->dsm_busy = true;
+    trace_xen_nvdimm_dsm_deferred(c->n);
+    thread_pool_submit_aio(xen_nvdimm_dsm_serve, c, xen_nvdimm_dsm_done, c);
 }
 
 /* Read, the register returns the pending events and clears them. */
@@ -137,6 +260,7 @@ bool xen_nvdimm_dsm_init(XenNvdimmState *s, Error **errp)
     if (r->dsm_page) {
         return true;
     }
+    r->ops = s->ops;
     r->dsm_page = s->ops->guest_page(XEN_NVDIMM_DSM_GPA, errp);
     if (!r->dsm_page) {
         error_prepend(errp, "the _DSM page: ");

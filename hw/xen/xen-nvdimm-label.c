@@ -3,13 +3,17 @@
  *
  * The guest's namespace labels live in the last label-size bytes of the
  * backend, which are never mapped into the guest: QEMU reads and writes
- * them for the guest's _DSM calls, in its main loop.  A write is durable
+ * them for the guest's _DSM calls: on Xen in the worker thread that serves
+ * the call (xen-nvdimm-dsm.c), one call at a time, while the calling vCPU
+ * waits; for the emulated host in the main loop.  A write is durable
  * before the guest hears it succeeded; once the host has failed to make
  * one durable, every later write fails too (a later fdatasync could
  * succeed after the kernel dropped the data), until the device model
- * restarts.  The time spent writing is bounded for all devices of this
- * QEMU together, so that a guest cannot hold the main loop with a storm
- * of label writes, however many labelled devices it has.
+ * restarts.  Where writes run in the main loop, the time they take is
+ * bounded for all devices of this QEMU together, so that a guest cannot
+ * hold the main loop with a storm of label writes, however many labelled
+ * devices it has.  The worker needs no such bound: it holds nothing but
+ * the guest's own vCPU, like a disk's flush.
  *
  * Copyright (c) 2026 The xen-nvdimm authors
  *
@@ -18,13 +22,14 @@
 
 #include "qemu/osdep.h"
 #include "qemu/error-report.h"
+#include "qemu/main-loop.h"
 #include "qemu/timer.h"
 #include "hw/xen/xen-nvdimm-ops.h"
 #include "trace.h"
 
 /*
- * Label writes may take XEN_NVDIMM_LABEL_BUSY_SHARE of the main loop's
- * time, with bursts of up to XEN_NVDIMM_LABEL_BURST_NS: far more than
+ * Label writes in the main loop may take XEN_NVDIMM_LABEL_BUSY_SHARE of
+ * its time, with bursts of up to XEN_NVDIMM_LABEL_BURST_NS: far more than
  * Linux needs to write a whole label area, far less than a stall.
  */
 #define XEN_NVDIMM_LABEL_BURST_NS       (200 * SCALE_MS)
@@ -77,6 +82,7 @@ bool xen_nvdimm_label_write(void *opaque, uint32_t off, const void *buf,
     XenNvdimmState *s = opaque;
     uint64_t at = s->label_offset + off;
     int64_t start = get_clock();
+    bool in_main_loop = bql_locked();
     ssize_t r = 0;
     bool ok = true;
 
@@ -84,7 +90,8 @@ bool xen_nvdimm_label_write(void *opaque, uint32_t off, const void *buf,
         trace_xen_nvdimm_label_io_error(s->name, "write", at, EIO);
         return false;
     }
-    if (!xen_nvdimm_budget_left(&label_budget, start,
+    if (in_main_loop &&
+        !xen_nvdimm_budget_left(&label_budget, start,
                                 XEN_NVDIMM_LABEL_BURST_NS,
                                 XEN_NVDIMM_LABEL_BUSY_SHARE)) {
         trace_xen_nvdimm_label_throttled(s->name, label_budget.left_ns);
@@ -107,6 +114,8 @@ bool xen_nvdimm_label_write(void *opaque, uint32_t off, const void *buf,
             break;
         }
     }
-    xen_nvdimm_budget_spend(&label_budget, get_clock() - start);
+    if (in_main_loop) {
+        xen_nvdimm_budget_spend(&label_budget, get_clock() - start);
+    }
     return ok;
 }

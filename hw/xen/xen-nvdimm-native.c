@@ -18,6 +18,7 @@
 #include "qapi/error.h"
 #include "system/xen.h"
 #include "hw/xen/xen_backend_ops.h"
+#include "hw/xen/xen-hvm-common.h"
 #include "hw/xen/xen-nvdimm-ops.h"
 
 static bool native_usable(Error **errp)
@@ -345,6 +346,17 @@ static void *native_guest_page(uint64_t gpa, Error **errp)
                       errp);
 }
 
+/* A _DSM call completes from its worker thread: see xen_ioreq_defer(). */
+static void *native_defer_write(void)
+{
+    return xen_ioreq_defer();
+}
+
+static void native_complete_write(void *deferred)
+{
+    xen_ioreq_complete(deferred);
+}
+
 const XenNvdimmOps xen_nvdimm_native_ops = {
     .name = "native",
     .usable = native_usable,
@@ -363,4 +375,6 @@ const XenNvdimmOps xen_nvdimm_native_ops = {
     .guest_read = native_guest_read,
     .guest_place = native_guest_place,
     .guest_page = native_guest_page,
+    .defer_write = native_defer_write,
+    .complete_write = native_complete_write,
 };

@@ -63,9 +63,12 @@ struct XenNvdimmRoot {
     /* What _FIT reads: the NFIT's structures, rebuilt with the tables */
     GArray *fit;
     bool fit_dirty;             /* rebuilt since a read started */
+    uint64_t fit_gen;           /* how often it was rebuilt */
     /* The _DSM transport and the guest's events (xen-nvdimm-dsm.c) */
+    const XenNvdimmOps *ops;    /* the devices' */
     uint8_t *dsm_page;          /* QEMU's view of it, once set up */
     MemoryRegion notify_mr;
+    bool dsm_busy;              /* a call is served in a worker thread */
     NvdimmArs ars;
     uint32_t events;            /* NVDIMM_XEN_EVENT_*, not yet read */
     bool guest_ready;           /* a _DSM call since reset */
@@ -224,6 +227,15 @@ typedef struct XenNvdimmOps {
      * and the guest share until QEMU exits: returns QEMU's mapping of it.
      */
     void *(*guest_page)(uint64_t gpa, Error **errp);
+
+    /*
+     * Let the guest's write being handled (a _DSM call) complete later,
+     * from the main loop, with complete_write(): its vCPU waits, QEMU's
+     * main loop does not.  NULL if it must be served at once; and NULL
+     * where every access is (the emulated host).
+     */
+    void *(*defer_write)(void);
+    void (*complete_write)(void *deferred);
 } XenNvdimmOps;
 
 /*
