@@ -13,44 +13,15 @@
 # counting the leaves that map [GPA, GPA + SIZE): how many are 2 MiB and
 # 4 KiB pages, how many have each cache bit set, Xen's p2m types among them
 # (PTE bits 52-58: 5 is p2m_mmio_direct), and the host frame of GPA.
-import json
 import os
-import socket
 import sys
 import tempfile
+
+from qmp import Qmp
 
 PRESENT, PWT, PCD, PSE = 1 << 0, 1 << 3, 1 << 4, 1 << 7
 PAT_4K, PAT_LARGE = 1 << 7, 1 << 12
 ADDR = ((1 << 52) - 1) & ~0xfff
-
-
-class Qmp:
-    def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.settimeout(60)
-        self.sock.connect(path)
-        self.buf = b""
-        self.read()                     # the greeting
-        self.cmd("qmp_capabilities")
-
-    def read(self):
-        while b"\n" not in self.buf:
-            data = self.sock.recv(65536)
-            if not data:
-                raise SystemExit("QMP closed")
-            self.buf += data
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def cmd(self, name, **args):
-        self.sock.sendall(json.dumps({"execute": name,
-                                      "arguments": args}).encode() + b"\n")
-        while True:
-            r = self.read()
-            if "return" in r:
-                return r["return"]
-            if "error" in r:
-                raise SystemExit("QMP %s: %s" % (name, r["error"]))
 
 
 def main():
