@@ -22,6 +22,8 @@
 #include "qapi/visitor.h"
 #include "qom/object_interfaces.h"
 #include "system/hostmem-xen-pmem.h"
+#include "hw/xen/xen-nvdimm-spa.h"
+#include "trace.h"
 
 /* How long an open waits for a pin that is about to go, and how often. */
 #define XEN_PMEM_PIN_WAIT_US    (10 * G_USEC_PER_SEC)
@@ -208,6 +210,155 @@ fail:
     pm->fd = -1;
 }
 
+/* The dom0 NVDIMM driver's answers (xen-nvdimm-spa.c). */
+static bool host_resolve(HostMemoryBackendXenPmem *pm, void *opaque,
+                         uint64_t size, GArray *extents, bool *pinned,
+                         Error **errp)
+{
+    return xen_nvdimm_resolve_spa(pm->fd, pm->mem_path, size, extents,
+                                  pm->bad_sources, pinned, errp);
+}
+
+static bool host_bad_ranges(HostMemoryBackendXenPmem *pm, void *opaque,
+                            GArray *bad, Error **errp)
+{
+    return xen_nvdimm_read_badblocks(pm->bad_sources, bad, errp);
+}
+
+static int host_health(HostMemoryBackendXenPmem *pm, void *opaque,
+                       NvdimmHealth *h, Error **errp)
+{
+    return xen_nvdimm_read_health(pm->bad_sources, h, errp);
+}
+
+static bool host_persistence(HostMemoryBackendXenPmem *pm, void *opaque,
+                             XenNvdimmPersistence *p, Error **errp)
+{
+    return xen_nvdimm_read_persistence(pm->bad_sources, p, errp);
+}
+
+static int host_media_watch(HostMemoryBackendXenPmem *pm, void *opaque)
+{
+    return xen_nvdimm_badblocks_watch(pm->bad_sources);
+}
+
+static bool host_media_rearm(HostMemoryBackendXenPmem *pm, void *opaque,
+                             int fd)
+{
+    return xen_nvdimm_badblocks_rearm(fd);
+}
+
+static const XenPmemHost xen_pmem_dom0_host = {
+    .resolve = host_resolve,
+    .bad_ranges = host_bad_ranges,
+    .health = host_health,
+    .persistence = host_persistence,
+    .media_watch = host_media_watch,
+    .media_rearm = host_media_rearm,
+};
+
+bool xen_pmem_acquire(HostMemoryBackendXenPmem *pm, uint64_t size,
+                      const XenPmemHost *host, void *opaque, Error **errp)
+{
+    ERRP_GUARD();
+
+    assert(pm->complete && size <= pm->size);
+    if (pm->in_use) {
+        error_setg(errp, "'%s' is in use",
+                   object_get_canonical_path_component(OBJECT(pm)));
+        return false;
+    }
+    pm->in_use = true;
+    pm->host = host ?: &xen_pmem_dom0_host;
+    pm->host_opaque = opaque;
+    pm->extents = g_array_new(false, false, sizeof(XenNvdimmExtent));
+    pm->bad_sources = g_array_new(false, false, sizeof(XenNvdimmBadSource));
+    if (!pm->host->resolve(pm, opaque, size, pm->extents, &pm->pinned,
+                           errp)) {
+        goto fail;
+    }
+    xen_nvdimm_extents_coalesce(pm->extents);
+    if (!xen_nvdimm_extents_check(pm->extents, size, errp)) {
+        error_prepend(errp, "%s: ", pm->mem_path);
+        goto fail;
+    }
+    return true;
+
+fail:
+    xen_pmem_release(pm, false);
+    return false;
+}
+
+bool xen_pmem_unpin(HostMemoryBackendXenPmem *pm, Error **errp)
+{
+    if (!pm->pinned) {
+        return true;
+    }
+    if (!xen_nvdimm_file_unpin(pm->fd, pm->mem_path, errp)) {
+        return false;
+    }
+    pm->pinned = false;
+    return true;
+}
+
+/* A pinned file takes writes only where its filesystem allows it. */
+bool xen_pmem_labels_ok(HostMemoryBackendXenPmem *pm, Error **errp)
+{
+    return !pm->pinned ||
+           xen_nvdimm_file_labels_ok(pm->fd, pm->mem_path, errp);
+}
+
+void xen_pmem_release(HostMemoryBackendXenPmem *pm, bool keep_pin)
+{
+    Error *err = NULL;
+
+    if (!pm->in_use) {
+        return;
+    }
+    if (pm->pinned && !keep_pin) {
+        if (xen_pmem_unpin(pm, &err)) {
+            trace_xen_pmem_unpinned(pm->mem_path);
+        } else {
+            error_reportf_err(err, "memory-backend-xen-pmem: %s stays "
+                              "immutable: ", pm->mem_path);
+        }
+    }
+    pm->pinned = false;
+    g_clear_pointer(&pm->extents, g_array_unref);
+    g_clear_pointer(&pm->bad_sources, g_array_unref);
+    pm->host = NULL;
+    pm->host_opaque = NULL;
+    pm->in_use = false;
+}
+
+bool xen_pmem_bad_ranges(HostMemoryBackendXenPmem *pm, GArray *bad,
+                         Error **errp)
+{
+    return pm->host->bad_ranges(pm, pm->host_opaque, bad, errp);
+}
+
+int xen_pmem_health(HostMemoryBackendXenPmem *pm, NvdimmHealth *h,
+                    Error **errp)
+{
+    return pm->host->health(pm, pm->host_opaque, h, errp);
+}
+
+bool xen_pmem_persistence(HostMemoryBackendXenPmem *pm,
+                          XenNvdimmPersistence *p, Error **errp)
+{
+    return pm->host->persistence(pm, pm->host_opaque, p, errp);
+}
+
+int xen_pmem_media_watch(HostMemoryBackendXenPmem *pm)
+{
+    return pm->host->media_watch(pm, pm->host_opaque);
+}
+
+bool xen_pmem_media_rearm(HostMemoryBackendXenPmem *pm, int fd)
+{
+    return pm->host->media_rearm(pm, pm->host_opaque, fd);
+}
+
 /* Properties are set before the object is complete, never after. */
 static bool xen_pmem_can_set(Object *obj, const char *name, Error **errp)
 {
@@ -276,6 +427,7 @@ static void xen_pmem_instance_finalize(Object *obj)
 {
     HostMemoryBackendXenPmem *pm = MEMORY_BACKEND_XEN_PMEM(obj);
 
+    xen_pmem_release(pm, false);
     if (pm->fd >= 0) {
         close(pm->fd);
     }

@@ -32,6 +32,7 @@
 #include "hw/xen/xen.h"
 #include "hw/xen/xen_backend_ops.h"
 #include "hw/xen/xen-nvdimm-ops.h"
+#include "hw/xen/xen-nvdimm-spa.h"
 #include "hw/qdev-properties.h"
 #include "system/qtest.h"
 #include "system/tcg.h"
@@ -325,11 +326,11 @@ static void emu_detach(XenNvdimmState *s)
  * in reverse order, x-emu-extent-gap apart, or one extent when the size
  * is 0.
  */
-static bool emu_resolve(XenNvdimmState *s, int fd, const char *path,
-                        uint64_t size, GArray *extents, GArray *sources,
+static bool emu_resolve(HostMemoryBackendXenPmem *pm, void *opaque,
+                        uint64_t size, GArray *extents, bool *pinned,
                         Error **errp)
 {
-    XenNvdimmEmu *emu = emu_of(s);
+    XenNvdimmEmu *emu = emu_of(opaque);
     uint64_t step = emu->extent_size ?: size;
     uint64_t n = DIV_ROUND_UP(size, step);
     uint64_t stride = step + emu->extent_gap;
@@ -345,11 +346,11 @@ static bool emu_resolve(XenNvdimmState *s, int fd, const char *path,
         return false;
     }
     /* x-emu-pin: a file is pinned as on a DAX filesystem (ext4, XFS). */
-    if (emu->pin && !fstat(fd, &st) && S_ISREG(st.st_mode)) {
-        if (!xen_nvdimm_file_pin(fd, path, errp)) {
+    if (emu->pin && !fstat(pm->fd, &st) && S_ISREG(st.st_mode)) {
+        if (!xen_nvdimm_file_pin(pm->fd, pm->mem_path, errp)) {
             return false;
         }
-        s->file_pinned = true;
+        *pinned = true;
     }
     for (uint64_t i = 0; i < n; i++) {
         XenNvdimmExtent e = {
@@ -371,10 +372,11 @@ static bool emu_resolve(XenNvdimmState *s, int fd, const char *path,
  * x-emu-badblocks: a file that lists bad sectors of the backend as sysfs
  * lists a disk's, read whenever the native path reads sysfs.
  */
-static bool emu_bad_ranges(XenNvdimmState *s, GArray *bad, Error **errp)
+static bool emu_bad_ranges(HostMemoryBackendXenPmem *pm, void *opaque,
+                           GArray *bad, Error **errp)
 {
     ERRP_GUARD();
-    XenNvdimmEmu *emu = emu_of(s);
+    XenNvdimmEmu *emu = emu_of(opaque);
     g_autoptr(GArray) bad_offsets = g_array_new(false, false,
                                                 sizeof(XenNvdimmRange));
     g_autofree char *text = NULL;
@@ -394,8 +396,8 @@ static bool emu_bad_ranges(XenNvdimmState *s, GArray *bad, Error **errp)
     for (guint i = 0; i < bad_offsets->len; i++) {
         XenNvdimmRange *b = &g_array_index(bad_offsets, XenNvdimmRange, i);
 
-        for (guint j = 0; j < s->extents->len; j++) {
-            XenNvdimmExtent *e = &g_array_index(s->extents, XenNvdimmExtent,
+        for (guint j = 0; j < pm->extents->len; j++) {
+            XenNvdimmExtent *e = &g_array_index(pm->extents, XenNvdimmExtent,
                                                 j);
             uint64_t lo = MAX(b->start, e->offset);
             uint64_t hi = MIN(b->end, e->offset + e->size);
@@ -411,9 +413,10 @@ static bool emu_bad_ranges(XenNvdimmState *s, GArray *bad, Error **errp)
 }
 
 /* Did any of the events name x-emu-badblocks? */
-static bool emu_inotify_rearm(XenNvdimmState *s, int fd)
+static bool emu_media_rearm(HostMemoryBackendXenPmem *pm, void *opaque,
+                            int fd)
 {
-    g_autofree char *name = g_path_get_basename(emu_of(s)->badblocks);
+    g_autofree char *name = g_path_get_basename(emu_of(opaque)->badblocks);
     char buf[4096] QEMU_ALIGNED(__alignof__(struct inotify_event));
     bool changed = false;
     ssize_t len;
@@ -433,14 +436,14 @@ static bool emu_inotify_rearm(XenNvdimmState *s, int fd)
  * x-emu-badblocks changes when the test writes it, in place or by renaming
  * a new file over it: inotify on its directory says so.
  */
-static void emu_watch_media(XenNvdimmState *s)
+static int emu_media_watch(HostMemoryBackendXenPmem *pm, void *opaque)
 {
-    XenNvdimmEmu *emu = emu_of(s);
+    XenNvdimmEmu *emu = emu_of(opaque);
     g_autofree char *dir = NULL;
     int fd;
 
     if (!emu->badblocks) {
-        return;
+        return -1;
     }
     dir = g_path_get_dirname(emu->badblocks);
     fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -450,16 +453,16 @@ static void emu_watch_media(XenNvdimmState *s)
         if (fd >= 0) {
             close(fd);
         }
-        return;
+        return -1;
     }
-    xen_nvdimm_media_watch(s, fd, G_IO_IN, emu_inotify_rearm);
+    return fd;
 }
 
 /* x-emu-persistence: the host's persistence domain (default: none). */
-static bool emu_persistence(XenNvdimmState *s, XenNvdimmPersistence *p,
-                            Error **errp)
+static bool emu_persistence(HostMemoryBackendXenPmem *pm, void *opaque,
+                            XenNvdimmPersistence *p, Error **errp)
 {
-    XenNvdimmEmu *emu = emu_of(s);
+    XenNvdimmEmu *emu = emu_of(opaque);
 
     *p = XEN_NVDIMM_PERSIST_NONE;
     if (emu->persistence &&
@@ -475,10 +478,11 @@ static bool emu_persistence(XenNvdimmState *s, XenNvdimmPersistence *p,
  * x-emu-health: a file in xen_nvdimm_parse_health_dimms()'s format (the
  * DIMMs behind the backend), or none.
  */
-static int emu_health(XenNvdimmState *s, NvdimmHealth *h, Error **errp)
+static int emu_health(HostMemoryBackendXenPmem *pm, void *opaque,
+                      NvdimmHealth *h, Error **errp)
 {
     ERRP_GUARD();
-    XenNvdimmEmu *emu = emu_of(s);
+    XenNvdimmEmu *emu = emu_of(opaque);
     g_autoptr(GArray) dimms = g_array_new(false, false,
                                           sizeof(NvdimmHealth));
     g_autoptr(GArray) smart = g_array_new(false, false, sizeof(bool));
@@ -928,17 +932,23 @@ static bool emu_usable(Error **errp)
     return true;
 }
 
-static const XenNvdimmOps xen_nvdimm_emu_ops = {
-    .name = "emulated",
-    .emulated = true,
-    .usable = emu_usable,
-    .attach = emu_attach,
-    .detach = emu_detach,
+/* The emulated host's answers for the backend. */
+static const XenPmemHost xen_nvdimm_emu_host = {
     .resolve = emu_resolve,
     .bad_ranges = emu_bad_ranges,
     .health = emu_health,
     .persistence = emu_persistence,
-    .watch_media = emu_watch_media,
+    .media_watch = emu_media_watch,
+    .media_rearm = emu_media_rearm,
+};
+
+static const XenNvdimmOps xen_nvdimm_emu_ops = {
+    .name = "emulated",
+    .emulated = true,
+    .host = &xen_nvdimm_emu_host,
+    .usable = emu_usable,
+    .attach = emu_attach,
+    .detach = emu_detach,
     .machine_map = emu_machine_map,
     .max_gpfn = emu_max_gpfn,
     .iomem_permission = emu_iomem_permission,

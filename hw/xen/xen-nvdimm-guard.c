@@ -133,8 +133,7 @@ static void G_GNUC_NORETURN guard_main(XenNvdimmState *s, int ready)
         }
     }
     /* Nothing maps the backend any more. */
-    if (s->file_pinned &&
-        !xen_nvdimm_file_unpin(s->pmem->fd, s->pmem->mem_path, &err)) {
+    if (!xen_pmem_unpin(s->pmem, &err)) {
         guard_say(s, "%s stays immutable: %s", s->pmem->mem_path,
                   error_get_pretty(err));
     }

@@ -31,54 +31,24 @@
 #include "hw/xen/xen-nvdimm-ops.h"
 #include "trace.h"
 
-/*
- * A watch on the host's lists: an inotify descriptor on the sysfs
- * badblocks files, or in emulated mode on the test's file.
- */
-typedef struct XenNvdimmWatch {
-    XenNvdimmState *s;
-    int fd;
-    guint tag;
-    bool (*rearm)(XenNvdimmState *s, int fd);
-} XenNvdimmWatch;
-
+/* The backend's watch on the host's lists fired. */
 static gboolean media_watch_fired(gint fd, GIOCondition cond, gpointer opaque)
 {
-    XenNvdimmWatch *w = opaque;
+    XenNvdimmState *s = opaque;
 
-    if (w->rearm(w->s, fd)) {
-        xen_nvdimm_media_changed(w->s);
+    if (xen_pmem_media_rearm(s->pmem, fd)) {
+        xen_nvdimm_media_changed(s);
     }
     return G_SOURCE_CONTINUE;
 }
 
-static void media_watch_free(gpointer p)
-{
-    XenNvdimmWatch *w = p;
-
-    g_source_remove(w->tag);
-    close(w->fd);
-    g_free(w);
-}
-
-void xen_nvdimm_media_watch(XenNvdimmState *s, int fd, GIOCondition cond,
-                            bool (*rearm)(XenNvdimmState *s, int fd))
-{
-    XenNvdimmWatch *w = g_new0(XenNvdimmWatch, 1);
-
-    if (!s->media_watches) {
-        s->media_watches = g_ptr_array_new_with_free_func(media_watch_free);
-    }
-    w->s = s;
-    w->fd = fd;
-    w->rearm = rearm;
-    w->tag = g_unix_fd_add(fd, cond, media_watch_fired, w);
-    g_ptr_array_add(s->media_watches, w);
-}
-
 void xen_nvdimm_media_unwatch(XenNvdimmState *s)
 {
-    g_clear_pointer(&s->media_watches, g_ptr_array_unref);
+    if (s->media_fd >= 0) {
+        g_source_remove(s->media_tag);
+        close(s->media_fd);
+        s->media_fd = -1;
+    }
 }
 
 /*
@@ -107,7 +77,7 @@ static bool media_bad_ranges(void *opaque, GArray *ranges)
 
         /* The guest can ask at will: trace the failure, it gets it. */
         s->bad_asked = now;
-        if (!s->ops->bad_ranges(s, bad, &err)) {
+        if (!xen_pmem_bad_ranges(s->pmem, bad, &err)) {
             trace_xen_nvdimm_media_error(s->name, error_get_pretty(err));
             error_free(err);
             g_clear_pointer(&s->bad_known, g_array_unref);
@@ -138,7 +108,7 @@ static bool media_health(void *opaque, NvdimmHealth *h)
     } else {
         s->health_asked = now;
         memset(&s->health, 0, sizeof(s->health));
-        s->health_rc = s->ops->health(s, &s->health, &err);
+        s->health_rc = xen_pmem_health(s->pmem, &s->health, &err);
         if (s->health_rc < 0) {
             trace_xen_nvdimm_media_error(s->name, error_get_pretty(err));
             error_free(err);
@@ -154,20 +124,24 @@ bool xen_nvdimm_media_init(XenNvdimmState *s, Error **errp)
 {
     ERRP_GUARD();
     NvdimmHealth h = { 0 };
-    int rc = s->ops->health(s, &h, errp);
+    int rc = xen_pmem_health(s->pmem, &h, errp);
 
     if (rc < 0) {
         return false;
     }
     s->has_health = rc > 0;
     trace_xen_nvdimm_media_health(s->name, rc, h.flags, h.shutdown_count);
-    if (!s->ops->persistence(s, &s->persistence, errp)) {
+    if (!xen_pmem_persistence(s->pmem, &s->persistence, errp)) {
         error_prepend(errp, "xen-nvdimm '%s': ", s->name);
         return false;
     }
     trace_xen_nvdimm_media_persistence(
         s->name, xen_nvdimm_persistence_name(s->persistence));
-    s->ops->watch_media(s);
+    s->media_fd = xen_pmem_media_watch(s->pmem);
+    if (s->media_fd >= 0) {
+        s->media_tag = g_unix_fd_add(s->media_fd, G_IO_IN, media_watch_fired,
+                                     s);
+    }
     return true;
 }
 

@@ -1,8 +1,8 @@
 /*
- * xen-nvdimm: native host and hypervisor operations
+ * xen-nvdimm: native hypervisor operations
  *
- * The dom0 NVDIMM driver resolves host physical addresses; libxenctrl asks
- * Xen to grant and map them.  Guest memory goes through QEMU's Xen backend
+ * The backend resolves host physical addresses through the dom0 NVDIMM
+ * driver; libxenctrl asks Xen to grant and map them.  Guest memory goes through QEMU's Xen backend
  * ops (and xenstore too, in xen-nvdimm-xs.c).  The only xen-nvdimm file
  * with Xen headers.
  *
@@ -31,45 +31,6 @@ static bool native_usable(Error **errp)
         return false;
     }
     return true;
-}
-
-static bool native_resolve(XenNvdimmState *s, int fd, const char *path,
-                           uint64_t size, GArray *extents, GArray *sources,
-                           Error **errp)
-{
-    return xen_nvdimm_resolve_spa(fd, path, size, extents, sources,
-                                  &s->file_pinned, errp);
-}
-
-static bool native_bad_ranges(XenNvdimmState *s, GArray *bad, Error **errp)
-{
-    return xen_nvdimm_read_badblocks(s->bad_sources, bad, errp);
-}
-
-static int native_health(XenNvdimmState *s, NvdimmHealth *h,
-                         Error **errp)
-{
-    return xen_nvdimm_read_health(s->bad_sources, h, errp);
-}
-
-static bool native_persistence(XenNvdimmState *s, XenNvdimmPersistence *p,
-                               Error **errp)
-{
-    return xen_nvdimm_read_persistence(s->bad_sources, p, errp);
-}
-
-static bool native_badblocks_rearm(XenNvdimmState *s, int fd)
-{
-    return xen_nvdimm_badblocks_rearm(fd);
-}
-
-static void native_watch_media(XenNvdimmState *s)
-{
-    int fd = xen_nvdimm_badblocks_watch(s->bad_sources);
-
-    if (fd >= 0) {
-        xen_nvdimm_media_watch(s, fd, G_IO_IN, native_badblocks_rearm);
-    }
 }
 
 /* Xen's own E820 map of the machine: dom0's is pseudo-physical. */
@@ -360,11 +321,6 @@ static void native_complete_write(void *deferred)
 const XenNvdimmOps xen_nvdimm_native_ops = {
     .name = "native",
     .usable = native_usable,
-    .resolve = native_resolve,
-    .bad_ranges = native_bad_ranges,
-    .health = native_health,
-    .persistence = native_persistence,
-    .watch_media = native_watch_media,
     .machine_map = native_machine_map,
     .max_gpfn = native_max_gpfn,
     .iomem_permission = native_iomem_permission,

@@ -135,17 +135,6 @@ static void xen_nvdimm_teardown(XenNvdimmState *s)
                      "on it stays until the domain is destroyed", s->name);
     }
     xen_nvdimm_host_release(s);
-    if (s->file_pinned && !s->claim_kept) {
-        Error *err = NULL;
-
-        if (xen_nvdimm_file_unpin(s->pmem->fd, s->pmem->mem_path, &err)) {
-            trace_xen_nvdimm_file_pin(s->pmem->mem_path, false);
-        } else {
-            error_reportf_err(err, "xen-nvdimm '%s': %s stays immutable: ",
-                              s->name, s->pmem->mem_path);
-        }
-        s->file_pinned = false;
-    }
     if (s->exit_notifier.notify) {
         qemu_remove_exit_notifier(&s->exit_notifier);
         s->exit_notifier.notify = NULL;
@@ -158,13 +147,13 @@ static void xen_nvdimm_teardown(XenNvdimmState *s)
         s->ops->detach(s);
         s->attached = false;
     }
-    g_clear_pointer(&s->extents, g_array_unref);
-    g_clear_pointer(&s->bad_sources, g_array_unref);
     g_clear_pointer(&s->bad_known, g_array_unref);
     xen_nvdimm_media_unwatch(s);
     s->bad_asked = s->health_asked = 0;
+    g_clear_pointer(&s->extents, g_array_unref);
     if (s->pmem) {
-        s->pmem->in_use = false;
+        /* A file the domain may still map stays pinned: the claim says so. */
+        xen_pmem_release(s->pmem, s->claim_kept);
         s->pmem = NULL;
     }
     s->ops = NULL;
@@ -463,7 +452,6 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
         return;
     }
     s->pmem = s->hostmem;
-    s->pmem->in_use = true;
     s->host_dir = XEN_NVDIMM_HOST_DIR;
     s->secret_dir = XEN_NVDIMM_SECRET_DIR;
     trace_xen_nvdimm_realize(s->name, s->ops->name,
@@ -476,24 +464,12 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
         s->attached = true;
     }
 
-    s->extents = g_array_new(false, false, sizeof(XenNvdimmExtent));
-    s->bad_sources = g_array_new(false, false, sizeof(XenNvdimmBadSource));
-    if (!s->ops->resolve(s, s->pmem->fd, s->pmem->mem_path, s->data_size,
-                         s->extents, s->bad_sources, errp)) {
+    if (!xen_pmem_acquire(s->pmem, s->data_size, s->ops->host, s, errp) ||
+        (s->label_size && !xen_pmem_labels_ok(s->pmem, errp))) {
         error_prepend(errp, "xen-nvdimm '%s': ", s->name);
         goto fail;
     }
-    if (s->file_pinned && s->label_size &&
-        !xen_nvdimm_file_labels_ok(s->pmem->fd, s->pmem->mem_path, errp)) {
-        error_prepend(errp, "xen-nvdimm '%s': ", s->name);
-        goto fail;
-    }
-    xen_nvdimm_extents_coalesce(s->extents);
-    if (!xen_nvdimm_extents_check(s->extents, s->data_size, errp)) {
-        error_prepend(errp, "xen-nvdimm '%s': %s: ", s->name,
-                      s->pmem->mem_path);
-        goto fail;
-    }
+    s->extents = g_array_ref(s->pmem->extents);
     for (guint i = 0; i < s->extents->len; i++) {
         XenNvdimmExtent *e = &g_array_index(s->extents, XenNvdimmExtent, i);
 
@@ -501,7 +477,7 @@ static void xen_nvdimm_realize(DeviceState *dev, Error **errp)
                                 e->size);
     }
     bad = g_array_new(false, false, sizeof(XenNvdimmRange));
-    if (!s->ops->bad_ranges(s, bad, errp) ||
+    if (!xen_pmem_bad_ranges(s->pmem, bad, errp) ||
         !xen_nvdimm_host_check(s, bad, errp)) {
         error_prepend(errp, "xen-nvdimm '%s': %s: ", s->name,
                       s->pmem->mem_path);
@@ -626,6 +602,7 @@ static void xen_nvdimm_instance_init(Object *obj)
 {
     XEN_NVDIMM(obj)->claim_fd = -1;
     XEN_NVDIMM(obj)->block_fd = -1;
+    XEN_NVDIMM(obj)->media_fd = -1;
     object_property_add(obj, "size", "size", xen_nvdimm_get_size,
                         NULL, NULL, NULL);
     object_property_set_description(obj, "size",

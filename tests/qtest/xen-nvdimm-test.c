@@ -3032,6 +3032,58 @@ static void test_pin_ext4(void)
 }
 
 /*
+ * The backend owns the host resource: a hot plug refused after the backend
+ * resolved and pinned its file (the first hypervisor call fails) gives it
+ * back, unpinned and free, so a second plug of the same backend takes it
+ * and pins it again; it cannot be deleted while a device has it.
+ */
+static void test_backend_reacquired(void)
+{
+    Fixture *f = fixture_new();
+    char *mnt = mount_fs(f, "xfs");
+    g_autofree char *img = make_file(mnt);
+    g_autofree char *args = g_strdup_printf(
+        "-object xen-nvdimm-root,id=nvr,slots=2 "
+        "-object memory-backend-xen-pmem,id=pm0,size=64M,mem-path=%s "
+        "-device xen-nvdimm-emu,id=nv0,memdev=pm0", f->img[0]);
+    QTestState *qts = start(f, args);
+    QDict *props = qdict_new();
+    QDict *resp;
+    CallLog log;
+
+    object_add_backend(qts, "pm1", img);
+    g_assert_false(file_immutable(img));
+    qdict_put_bool(props, "x-emu-pin", true);
+    qdict_put_int(props, "x-emu-fail-call", 1);
+    resp = device_add_nvdimm(qts, "nv1", "pm1", props);
+    g_assert_true(qdict_haskey(resp, "error"));
+    qobject_unref(resp);
+    g_assert_false(file_immutable(img));
+    g_assert_false(file_pin_marked(img));
+
+    props = qdict_new();
+    qdict_put_bool(props, "x-emu-pin", true);
+    assert_qmp_ok(device_add_nvdimm(qts, "nv2", "pm1", props));
+    g_assert_true(file_immutable(img));
+    g_assert_true(file_pin_marked(img));
+    resp = qtest_qmp(qts, "{ 'execute': 'object-del', 'arguments': {"
+                     " 'id': 'pm1' } }");
+    g_assert_true(qdict_haskey(resp, "error"));
+    qobject_unref(resp);
+    qtest_writeq(qts, qom_get_uint(qts, "/machine/peripheral/nv2",
+                                   "guest-address") + 8192, 0x0b5e55edu);
+    g_assert_cmphex(file_read64(img, 8192), ==, 0x0b5e55edu);
+    qtest_quit(qts);
+    g_assert_false(file_immutable(img));
+    g_assert_false(file_pin_marked(img));
+    log = read_call_log(f);
+    assert_balanced(&log);
+    unlink(img);
+    unmount_fs(mnt);
+    fixture_free(f);
+}
+
+/*
  * Attach @file to a free loop device, which goes by itself once the last
  * descriptor of it closes (the one returned in @fd among them), however
  * this test ends.
@@ -3511,6 +3563,8 @@ int main(int argc, char **argv)
         qtest_add_func("/xen-nvdimm/stale-pin", test_stale_pin);
         qtest_add_func("/xen-nvdimm/pin-labels-xfs", test_pin_labels_xfs);
         qtest_add_func("/xen-nvdimm/pin-ext4", test_pin_ext4);
+        qtest_add_func("/xen-nvdimm/backend-reacquired",
+                       test_backend_reacquired);
         qtest_add_func("/xen-nvdimm/hold-block", test_hold_block);
         qtest_add_func("/xen-nvdimm/guard-keeps-host",
                        test_guard_keeps_host);

@@ -1,11 +1,13 @@
 /*
  * xen-nvdimm: host and hypervisor operations
  *
- * Everything xen-nvdimm asks of the host NVDIMM driver and of Xen goes
- * through one of these tables: the native one (libndctl, libxenctrl) of
- * xen-nvdimm, which needs QEMU on the Xen accelerator, or the emulated one
- * of the test-only xen-nvdimm-emu, so the device logic is the same in both
- * and can be tested without Xen.
+ * Everything xen-nvdimm asks of Xen and of the guest's memory goes through
+ * one of these tables: the native one (libxenctrl) of xen-nvdimm, which
+ * needs QEMU on the Xen accelerator, or the emulated one of the test-only
+ * xen-nvdimm-emu, so the device logic is the same in both and can be
+ * tested without Xen.  What the host's NVDIMM driver knows of the memory
+ * is the backend's (memory-backend-xen-pmem); the emulated table gives it
+ * an emulated host instead.
  *
  * Copyright (c) 2026 The xen-nvdimm authors
  *
@@ -17,7 +19,6 @@
 
 #include "hw/xen/xen-nvdimm.h"
 #include "hw/xen/xen-nvdimm-layout.h"
-#include "hw/xen/xen-nvdimm-spa.h"
 #include "hw/acpi/nvdimm-dsm.h"
 #include "qemu/timer.h"
 #include "qemu/units.h"
@@ -114,51 +115,18 @@ typedef struct XenNvdimmOps {
     bool (*usable)(Error **errp);
 
     /*
-     * Take the open backend @fd before anything is resolved, and give it
-     * back at teardown (after a successful attach only); may be NULL.
+     * Who tells the backend where its memory is in the host and what the
+     * host knows of it (memory-backend-xen-pmem owns that); NULL: the dom0
+     * NVDIMM driver.
+     */
+    const XenPmemHost *host;
+
+    /*
+     * Take the open backend before it is acquired, and give it back at
+     * teardown (after a successful attach only); may be NULL.
      */
     bool (*attach)(XenNvdimmState *s, int fd, bool readonly, Error **errp);
     void (*detach)(XenNvdimmState *s);
-
-    /*
-     * Find the host physical extents behind bytes [0, size) of the open
-     * backend @fd (@path names it in messages), in backend order, and append
-     * them to @extents (of XenNvdimmExtent).  Each must be proven to lie in
-     * the data range of the NVDIMM namespace that holds it.  Append to
-     * @sources (of XenNvdimmBadSource) where the host lists the media
-     * errors of the namespaces and regions concerned.
-     */
-    bool (*resolve)(XenNvdimmState *s, int fd, const char *path,
-                    uint64_t size, GArray *extents, GArray *sources,
-                    Error **errp);
-
-    /*
-     * The host ranges with known media errors in the backend's namespaces
-     * and regions now, appended to @bad (of XenNvdimmRange).
-     */
-    bool (*bad_ranges)(XenNvdimmState *s, GArray *bad, Error **errp);
-
-    /*
-     * What the host knows of the health of the DIMMs behind the backend,
-     * merged over them (xen_nvdimm_health_merge()): returns 1, or 0 if the
-     * host gives no health data for one of them, or -1 with @errp set.
-     */
-    int (*health)(XenNvdimmState *s, NvdimmHealth *h, Error **errp);
-
-    /*
-     * The host's persistence domain for the backend's memory: the weakest
-     * over the regions behind it (XEN_NVDIMM_PERSIST_NONE where the host
-     * says nothing).
-     */
-    bool (*persistence)(XenNvdimmState *s, XenNvdimmPersistence *p,
-                        Error **errp);
-
-    /*
-     * Watch the host's lists of media errors for the backend: call
-     * xen_nvdimm_media_watch() for each, so that a change reaches
-     * xen_nvdimm_media_changed() without polling.
-     */
-    void (*watch_media)(XenNvdimmState *s);
 
     /*
      * The host's machine memory map as the hypervisor reports it (@map, of
@@ -281,12 +249,6 @@ int xen_nvdimm_host_file(XenNvdimmState *s, const char *name, Error **errp);
  */
 bool xen_nvdimm_media_init(XenNvdimmState *s, Error **errp);
 NvdimmDsmDimm xen_nvdimm_media_dsm_dimm(XenNvdimmState *s);
-/*
- * Watch @fd (the device owns it from now) for @cond: when it fires,
- * @rearm consumes the event and says whether the host's list changed.
- */
-void xen_nvdimm_media_watch(XenNvdimmState *s, int fd, GIOCondition cond,
-                            bool (*rearm)(XenNvdimmState *s, int fd));
 void xen_nvdimm_media_unwatch(XenNvdimmState *s);
 /* The host's list of media errors changed: tell the guest. */
 void xen_nvdimm_media_changed(XenNvdimmState *s);

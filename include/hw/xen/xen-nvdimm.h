@@ -72,8 +72,7 @@ struct XenNvdimmState {
     uint64_t gpa;               /* guest-physical base of the data area */
     int slot;                   /* its NFIT slot; handle is slot + 1 */
     uint32_t serial;            /* its NFIT serial number */
-    GArray *extents;            /* XenNvdimmExtent, in backend order */
-    GArray *bad_sources;        /* XenNvdimmBadSource: the host's lists */
+    GArray *extents;            /* the backend's, while it is acquired */
     bool has_health;            /* the host gives the DIMMs' health */
     XenNvdimmPersistence persistence;   /* the host's, for this memory */
     /* The host's last answers, and when it was asked (0: never). */
@@ -82,7 +81,8 @@ struct XenNvdimmState {
     NvdimmHealth health;
     int health_rc;              /* as XenNvdimmOps.health returned */
     int64_t health_asked;
-    GPtrArray *media_watches;   /* XenNvdimmWatch: the host's lists */
+    int media_fd;               /* watches the host's lists, or -1 */
+    guint media_tag;
     unsigned permitted;         /* extents[0..permitted) have iomem access */
     unsigned mapped;            /* extents[0..mapped) are mapped */
     bool mapped_wb;             /* ... write-back (else uncacheable) */
@@ -91,7 +91,6 @@ struct XenNvdimmState {
     int block_fd;               /* holds a block device exclusively, or -1 */
     char *claim_record;         /* our xenstore record, if written */
     bool claim_kept;            /* the domain may still reach host memory */
-    bool file_pinned;           /* a file backend made immutable */
     pid_t guard_pid;            /* the guardian process, if started */
     bool label_failed;          /* a label write was lost: fail them all */
     Error *migration_blocker;   /* why the guest cannot be saved */
