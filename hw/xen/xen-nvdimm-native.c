@@ -2,9 +2,9 @@
  * xen-nvdimm: native hypervisor operations
  *
  * The backend resolves host physical addresses through the dom0 NVDIMM
- * driver; libxenctrl asks Xen to grant and map them.  Guest memory goes through QEMU's Xen backend
- * ops (and xenstore too, in xen-nvdimm-xs.c).  The only xen-nvdimm file
- * with Xen headers.
+ * driver; libxenctrl asks Xen to grant and map them.  Guest memory goes
+ * through QEMU's Xen backend ops (and xenstore too, in xen-nvdimm-xs.c).
+ * The only xen-nvdimm file with Xen headers.
  *
  * Copyright (c) 2026 The xen-nvdimm authors
  *

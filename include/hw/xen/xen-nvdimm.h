@@ -79,7 +79,7 @@ struct XenNvdimmState {
     GArray *bad_known;          /* XenNvdimmRange: host ranges known bad */
     int64_t bad_asked;
     NvdimmHealth health;
-    int health_rc;              /* as XenNvdimmOps.health returned */
+    int health_rc;              /* as xen_pmem_health() returned */
     int64_t health_asked;
     int media_fd;               /* watches the host's lists, or -1 */
     guint media_tag;
