@@ -5,12 +5,12 @@
 # without strace (an strace first on its PATH fails and says so), the
 # emulated host's state in a directory of its own and a xenstore stand-in
 # of its own.  Every test must pass but the
-# eight that need root (loop devices, mounts, immutable files) or strace,
+# nine that need root (loop devices, mounts, immutable files) or strace,
 # which the qtest leaves out by itself when it is not root.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-ROOT_ONLY=8
+ROOT_ONLY=9
 work=$(mktemp -d /tmp/xen-nvdimm-unprivileged.XXXXXX)
 sock=$(mktemp -u /tmp/xen-nvdimm-xs-unprivileged.XXXXXX)
 trap 'rm -rf "$work" "$sock"' EXIT
